@@ -1,0 +1,10 @@
+/** Type-checking is done once by `tsc` in `npm test`; jest only transpiles, which keeps it fast. */
+module.exports = {
+  roots: ["<rootDir>/tests"],
+  testMatch: ["**/*.test.ts"],
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+  testTimeout: 120000,
+  // Integration tests start real servers (vcsim, smbd, the ELM simulator): two workers fit 2 cores.
+  maxWorkers: 2,
+};
