@@ -1,0 +1,6 @@
+export * from "./xml";
+export * from "./envelope";
+export * from "./errors";
+export * from "./cookies";
+export * from "./tls";
+export * from "./transport";
