@@ -1,0 +1,155 @@
+/**
+ * Connection settings, read inside the provider: from the stack configuration handed to the
+ * dynamic-provider host's configure(), else from the environment. Never resource inputs, never
+ * captured in the serialized provider, never printed (DESIGN.md, "Contracts").
+ */
+
+/** What the host's configure() hands over: raw string values by namespaced key. */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+/** Thrown when a required setting is missing or malformed; names the config key and env var. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+interface Key {
+  config: string;
+  env: string;
+  secret?: boolean;
+}
+
+export const KEYS = {
+  vsphereServer: { config: "vsphere:vsphereServer", env: "VSPHERE_SERVER" },
+  vsphereUser: { config: "vsphere:user", env: "VSPHERE_USER" },
+  vspherePassword: { config: "vsphere:password", env: "VSPHERE_PASSWORD", secret: true },
+  vsphereInsecure: { config: "vsphere:allowUnverifiedSsl", env: "VSPHERE_ALLOW_UNVERIFIED_SSL" },
+  // Not under vsphere: (pulumi-vsphere validates its own namespace): pinning and a CA are ours.
+  vsphereThumbprint: { config: "applayering:vsphereThumbprint", env: "APPLAYERING_VSPHERE_THUMBPRINT" },
+  vsphereCaCert: { config: "applayering:vsphereCaCert", env: "APPLAYERING_VSPHERE_CA_CERT" },
+  elmAddress: { config: "applayering:elmAddress", env: "APPLAYERING_ELM_ADDRESS" },
+  elmUser: { config: "applayering:elmUser", env: "APPLAYERING_ELM_USER" },
+  elmPassword: { config: "applayering:elmPassword", env: "APPLAYERING_ELM_PASSWORD", secret: true },
+  elmCaCert: { config: "applayering:elmCaCert", env: "APPLAYERING_ELM_CA_CERT" },
+  elmInsecure: { config: "applayering:elmInsecure", env: "APPLAYERING_ELM_INSECURE" },
+  shareUser: { config: "applayering:shareUser", env: "APPLAYERING_SHARE_USER" },
+  sharePassword: { config: "applayering:sharePassword", env: "APPLAYERING_SHARE_PASSWORD", secret: true },
+  shareDomain: { config: "applayering:shareDomain", env: "APPLAYERING_SHARE_DOMAIN" },
+} as const satisfies Record<string, Key>;
+
+// The host calls configure() once per distinct serialized provider; all of ours share this module.
+let hostConfig: ConfigSource | undefined;
+
+/** Called by the trampoline's configure() inside the dynamic-provider host. */
+export function setHostConfig(source: ConfigSource | undefined): void {
+  hostConfig = source;
+}
+
+function raw(key: Key, env: NodeJS.ProcessEnv): string | undefined {
+  const fromConfig = hostConfig?.get(key.config);
+  if (fromConfig !== undefined && fromConfig !== "") return fromConfig;
+  const fromEnv = env[key.env];
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}
+
+function howToSet(key: Key): string {
+  return key.secret
+    ? `run \`pulumi config set --secret ${key.config} …\` or set ${key.env}`
+    : `run \`pulumi config set ${key.config} …\` or set ${key.env}`;
+}
+
+function required(key: Key, what: string, env: NodeJS.ProcessEnv): string {
+  const v = raw(key, env);
+  if (v === undefined) throw new ConfigError(`${what} is not set: ${howToSet(key)}`);
+  return v;
+}
+
+function flag(key: Key, env: NodeJS.ProcessEnv): boolean {
+  const v = raw(key, env);
+  if (v === undefined) return false;
+  if (/^(1|true|yes)$/i.test(v)) return true;
+  if (/^(0|false|no)$/i.test(v)) return false;
+  throw new ConfigError(`${key.config} must be true or false, got "${v}"`);
+}
+
+/** A CA setting is PEM text or the path of a PEM file. */
+function caBundle(key: Key, env: NodeJS.ProcessEnv): string | undefined {
+  const v = raw(key, env);
+  if (v === undefined || v.includes("-----BEGIN")) return v;
+  try {
+    return require("node:fs").readFileSync(v, "utf8") as string;
+  } catch {
+    throw new ConfigError(`${key.config} names "${v}", which cannot be read: give PEM text or a readable file path`);
+  }
+}
+
+export interface TlsSettings {
+  ca?: string;
+  thumbprint?: string;
+  insecure: boolean;
+}
+
+export interface VsphereSettings {
+  /** https://host[:port]/sdk */
+  url: string;
+  user: string;
+  password: string;
+  tls: TlsSettings;
+}
+
+export interface ElmSettings {
+  address: string;
+  user: string;
+  password: string;
+  tls: TlsSettings;
+}
+
+export interface ShareCredentials {
+  user?: string;
+  password?: string;
+  domain?: string;
+}
+
+/** `host`, `host:port` or a full URL; the SDK path `/sdk` is added when absent. */
+export function vsphereUrl(server: string): string {
+  const url = new URL(/^https?:\/\//i.test(server) ? server : `https://${server}`);
+  if (url.pathname === "/" || url.pathname === "") url.pathname = "/sdk";
+  return url.toString();
+}
+
+export function vsphereSettings(env: NodeJS.ProcessEnv = process.env): VsphereSettings {
+  const server = required(KEYS.vsphereServer, "the vCenter address", env);
+  let url: string;
+  try {
+    url = vsphereUrl(server);
+  } catch {
+    throw new ConfigError(`${KEYS.vsphereServer.config} "${server}" is not a host name or URL: give e.g. vcenter.example.com`);
+  }
+  return {
+    url,
+    user: required(KEYS.vsphereUser, "the vCenter user", env),
+    password: required(KEYS.vspherePassword, "the vCenter password", env),
+    tls: {
+      insecure: flag(KEYS.vsphereInsecure, env),
+      thumbprint: raw(KEYS.vsphereThumbprint, env),
+      ca: caBundle(KEYS.vsphereCaCert, env),
+    },
+  };
+}
+
+export function elmSettings(env: NodeJS.ProcessEnv = process.env): ElmSettings {
+  return {
+    address: required(KEYS.elmAddress, "the ELM address", env),
+    user: required(KEYS.elmUser, "the ELM user", env),
+    password: required(KEYS.elmPassword, "the ELM password", env),
+    tls: { insecure: flag(KEYS.elmInsecure, env), ca: caBundle(KEYS.elmCaCert, env) },
+  };
+}
+
+export function shareCredentials(env: NodeJS.ProcessEnv = process.env): ShareCredentials {
+  return { user: raw(KEYS.shareUser, env), password: raw(KEYS.sharePassword, env), domain: raw(KEYS.shareDomain, env) };
+}

@@ -1,0 +1,96 @@
+/**
+ * Input validation shared by the reconcilers' check(): no I/O, one failure per field, each
+ * naming the field and the fix, and tolerant of values that are unknown during preview.
+ */
+
+/** What the engine sends for a value not known yet (preview of a value computed by another resource). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(v: unknown): boolean {
+  return v === UNKNOWN;
+}
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+type Raw = Record<string, unknown>;
+
+/** Collects failures while reading a resource's raw inputs. */
+export class InputReader {
+  readonly failures: CheckFailure[] = [];
+
+  constructor(
+    private readonly raw: Raw,
+    private readonly resource: string,
+  ) {}
+
+  fail(property: string, reason: string): void {
+    this.failures.push({ property, reason: `${this.resource}.${property}: ${reason}` });
+  }
+
+  has(property: string): boolean {
+    const v = this.raw[property];
+    return v !== undefined && v !== null && v !== "";
+  }
+
+  unknown(property: string): boolean {
+    return isUnknown(this.raw[property]);
+  }
+
+  /** A string; unknowns pass through untouched. */
+  string(property: string, opts: { required?: boolean; default?: string; max?: number; pattern?: [RegExp, string] } = {}): string | undefined {
+    const v = this.raw[property];
+    if (isUnknown(v)) return UNKNOWN;
+    if (v === undefined || v === null || v === "") {
+      if (opts.required && opts.default === undefined) this.fail(property, "is required: set it to a non-empty string");
+      return opts.default;
+    }
+    if (typeof v !== "string") {
+      this.fail(property, `must be a string, got ${typeof v}`);
+      return undefined;
+    }
+    if (opts.required && v.trim() === "") {
+      this.fail(property, "is required: set it to a non-empty string");
+      return undefined;
+    }
+    if (opts.max !== undefined && v.length > opts.max) {
+      this.fail(property, `is ${v.length} characters long; shorten it to at most ${opts.max}`);
+    }
+    if (opts.pattern && !opts.pattern[0].test(v)) this.fail(property, opts.pattern[1]);
+    return v;
+  }
+
+  /** A number (numeric strings accepted, as config values arrive as text). */
+  number(property: string, opts: { default?: number; min?: number; max?: number; integer?: boolean; unit?: string } = {}): number | undefined {
+    const v = this.raw[property];
+    if (isUnknown(v)) return v as unknown as number;
+    if (v === undefined || v === null || v === "") return opts.default;
+    const n = typeof v === "string" ? Number(v) : v;
+    const unit = opts.unit ? ` ${opts.unit}` : "";
+    if (typeof n !== "number" || !Number.isFinite(n)) {
+      this.fail(property, `must be a number${unit}, got ${JSON.stringify(v)}`);
+      return undefined;
+    }
+    if (opts.integer && !Number.isInteger(n)) this.fail(property, `must be a whole number${unit}, got ${n}`);
+    if (opts.min !== undefined && n < opts.min) this.fail(property, `must be at least ${opts.min}${unit}, got ${n}`);
+    if (opts.max !== undefined && n > opts.max) this.fail(property, `must be at most ${opts.max}${unit}, got ${n}`);
+    return n;
+  }
+
+  boolean(property: string, def: boolean): boolean {
+    const v = this.raw[property];
+    if (isUnknown(v)) return v as unknown as boolean;
+    if (v === undefined || v === null || v === "") return def;
+    if (typeof v === "boolean") return v;
+    if (v === "true" || v === "false") return v === "true";
+    this.fail(property, `must be true or false, got ${JSON.stringify(v)}`);
+    return def;
+  }
+}
+
+/** Top-level keys whose values differ between two input sets (deep, order-sensitive). */
+export function changedKeys(olds: Raw, news: Raw, keys: readonly string[]): string[] {
+  return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+}

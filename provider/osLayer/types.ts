@@ -1,0 +1,49 @@
+/** The OsLayer resource's inputs (after check()) and outputs, as stored in state. */
+
+export interface OsLayerInputs {
+  /** Layer name in the ELM (unique). */
+  name: string;
+  description?: string;
+  /** Icon id (a number as text) or the name of an icon known to the ELM. */
+  icon?: string;
+  /** Platform connector configuration, by name. */
+  connector: string;
+  /** File share, by name; the ELM's only share when absent. */
+  fileShare?: string;
+  /** Path of the `.ovf` on the file share, relative to the share's root (the OVF form of ImportOs). */
+  ovfPath?: string;
+  /** Name of the vSphere VM to import directly (the PlatformData form of ImportOs). */
+  vmName?: string;
+  /** Version of the layer this program wants; a new value adds a layer version. */
+  version: string;
+  versionDescription?: string;
+  /** Max layer size in GB (thin provisioned). */
+  maxLayerSizeGb: number;
+  /** Audit history comment; a correlation token is appended. */
+  comment?: string;
+  /** Adopt a layer of the same name that already exists instead of failing. */
+  adoptExisting: boolean;
+  /** Minutes to wait for the import (first version) to become Deployable. */
+  createTimeout: number;
+  /** Minutes to wait for a new version's packaging machine to be shut down and finalized. */
+  versionTimeout: number;
+  /** Minutes to wait for deletion. */
+  deleteTimeout: number;
+}
+
+export interface OsLayerVersion {
+  revisionId: string;
+  name: string;
+  description?: string;
+  state: string;
+  sizeMb?: number;
+}
+
+export interface OsLayerOutputs extends OsLayerInputs {
+  layerId: string;
+  revisionId: string;
+  revisionState: string;
+  versions: OsLayerVersion[];
+  /** The packaging machine while a version is waiting for its in-guest work; "" otherwise. */
+  packagingMachine: string;
+}

@@ -1,0 +1,81 @@
+import * as pulumi from "@pulumi/pulumi";
+import { trampoline } from "./trampoline";
+import type { OsLayerVersion } from "../provider/osLayer/types";
+
+export type { OsLayerVersion };
+
+export interface OsLayerArgs {
+  /** Layer name in the ELM. Default: the resource's logical name. */
+  name?: pulumi.Input<string>;
+  /** Layer description (the wizard's "Layer Description"). */
+  description?: pulumi.Input<string>;
+  /** Icon: an ELM icon id, or an icon's name. Default: the ELM's default icon. */
+  icon?: pulumi.Input<string>;
+  /** Platform connector configuration, by name (the wizard's "Connector"). */
+  connector: pulumi.Input<string>;
+  /** File share, by name. Default: the ELM's only file share. */
+  fileShare?: pulumi.Input<string>;
+  /**
+   * Source of the first version: the `.ovf` on the ELM's file share, relative to the share root
+   * (an `OvfExport`'s `ovfSharePath`). Exactly one of `ovfPath` and `vmName`. Changing it replaces the layer.
+   */
+  ovfPath?: pulumi.Input<string>;
+  /** Source of the first version: a vSphere VM, by name, imported by the connector. Changing it replaces the layer. */
+  vmName?: pulumi.Input<string>;
+  /** The layer version this program wants (the wizard's "Version"). A new value adds a layer version on `pulumi up`. */
+  version: pulumi.Input<string>;
+  /** Description of that version. */
+  versionDescription?: pulumi.Input<string>;
+  /** Max layer size in GB, thin provisioned. Default: 100 (the wizard's). */
+  maxLayerSizeGb?: pulumi.Input<number>;
+  /** Comment recorded in the ELM's audit history; a correlation token is appended. */
+  comment?: pulumi.Input<string>;
+  /** Adopt an existing layer of the same name instead of failing. Default: false. */
+  adoptExisting?: pulumi.Input<boolean>;
+  /** Minutes to wait for the import to become Deployable. Default: 120. */
+  createTimeout?: pulumi.Input<number>;
+  /** Minutes to wait for a new version's packaging machine to be shut down and finalized. Default: 240. */
+  versionTimeout?: pulumi.Input<number>;
+  /** Minutes to wait for the layer's deletion. Default: 30. */
+  deleteTimeout?: pulumi.Input<number>;
+}
+
+/**
+ * A Citrix App Layering OS layer and its versions, in the ELM.
+ * Creating it imports the OS (from an OVF on the file share, or straight from a VM) and waits for
+ * the first version to be Deployable; a new `version` adds one layer version, based on the newest
+ * Deployable one, and completes when its packaging machine has been shut down for finalize.
+ */
+export class OsLayer extends pulumi.dynamic.Resource {
+  /** The ELM's id of the layer. */
+  declare readonly layerId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly version: pulumi.Output<string>;
+  /** Id of the revision for `version`. */
+  declare readonly revisionId: pulumi.Output<string>;
+  /** State of that revision (Deployable, Editing, Finalizable, ...). */
+  declare readonly revisionState: pulumi.Output<string>;
+  /** Every version of the layer, oldest first, with its state. */
+  declare readonly versions: pulumi.Output<OsLayerVersion[]>;
+  /** The packaging machine while a version waits for its in-guest work; "" otherwise. */
+  declare readonly packagingMachine: pulumi.Output<string>;
+
+  constructor(name: string, args: OsLayerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      trampoline("osLayer"),
+      name,
+      {
+        ...args,
+        name: args.name ?? name,
+        layerId: undefined,
+        revisionId: undefined,
+        revisionState: undefined,
+        versions: undefined,
+        packagingMachine: undefined,
+      },
+      opts,
+      "applayering",
+      "OsLayer",
+    );
+  }
+}

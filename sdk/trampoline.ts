@@ -1,0 +1,32 @@
+/**
+ * The provider object serialized into every resource's state. It holds nothing but the module
+ * name of its reconciler and requires the installed package's code inside each call, so:
+ *  - state stays small (under 2 KB of provider text per resource);
+ *  - nothing unserializable or secret is captured (clients, agents and settings are built inside
+ *    the call, from configure() or the environment);
+ *  - a fixed read()/delete() takes effect at once: the host runs the provider text stored in old
+ *    outputs for refresh and destroy, and that text only says "require the installed package".
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export type ReconcilerName = "osMachine" | "ovfExport" | "osLayer";
+
+type Provider = pulumi.dynamic.ResourceProvider;
+
+export function trampoline(name: ReconcilerName): Provider {
+  // Resolved by the dynamic-provider host from the program's directory (its node_modules).
+  const reconciler = "pulumi-applayering/dist/provider/" + name;
+  const config = "pulumi-applayering/dist/provider/config";
+  const impl = (): Required<Provider> => require(reconciler);
+  return {
+    configure: async (req) => {
+      require(config).setHostConfig({ get: (key: string) => req.config.get(key) });
+    },
+    check: (olds, news) => impl().check(olds, news),
+    diff: (id, olds, news) => impl().diff(id, olds, news),
+    create: (inputs) => impl().create(inputs),
+    read: (id, props) => impl().read(id, props),
+    update: (id, olds, news) => impl().update(id, olds, news),
+    delete: (id, props) => impl().delete(id, props),
+  };
+}
