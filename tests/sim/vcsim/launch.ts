@@ -1,0 +1,189 @@
+/**
+ * Starts the vcsim launcher (tests/sim/vcsim, built by build.sh into <repo>/.tools/bin) and
+ * stops it. Tests, the demo and `npm run sim` use this; nothing in provider/ imports it.
+ */
+import { spawn, type ChildProcess } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as readline from "readline";
+
+export interface VcsimOptions {
+  /** Datacenters DC0..DCn-1 (default 1). */
+  datacenters?: number;
+  /** Standalone hosts per datacenter (default 1). */
+  hosts?: number;
+  /** Clusters per datacenter (default 0). */
+  clusters?: number;
+  /** Hosts per cluster (default 1). */
+  clusterHosts?: number;
+  /** VMs per standalone host and per cluster (default 1). */
+  vms?: number;
+  /** Export lease timeout in seconds (default 300, as vSphere). */
+  leaseTimeoutSeconds?: number;
+  /** How long an export lease stays `initializing`, in milliseconds (default 100). */
+  leaseInitMs?: number;
+  /** Expire sessions idle this long, in seconds (default: never). */
+  sessionIdleTimeoutSeconds?: number;
+  /** Dump every SOAP request/response to this process's stderr (default false). */
+  trace?: boolean;
+  /** Launcher binary (default <repo>/.tools/bin/vcsim-launcher, or env VCSIM_LAUNCHER). */
+  binary?: string;
+  /** Give up waiting for the ready line after this many milliseconds (default 15000). */
+  startTimeoutMs?: number;
+}
+
+export interface VcsimDatastore {
+  datacenter: string;
+  name: string;
+  /** Local folder holding the datastore's files. */
+  path: string;
+  /** The Datastore moref value. */
+  ref: string;
+}
+
+export interface Vcsim {
+  /** https://127.0.0.1:<port>/sdk */
+  url: string;
+  /** PEM file of the server certificate (issued for 127.0.0.1). */
+  caCertPath: string;
+  /** SHA-1 thumbprint of the server certificate, colon-separated upper-case hex. */
+  thumbprint: string;
+  thumbprintSha256: string;
+  user: string;
+  password: string;
+  datacenters: string[];
+  datastores: VcsimDatastore[];
+  leaseTimeoutSeconds: number;
+  pid: number;
+  /** Local file behind a datastore path such as "[LocalDS_0] vm1/vm1.vmdk" (first datacenter unless given). */
+  localPath(datastorePath: string, datacenter?: string): string;
+  /** Makes a disk file exactly `bytes` long (sparse; content kept up to that length). */
+  sizeDisk(datastorePath: string, bytes: number, datacenter?: string): Promise<void>;
+  /** Stops the launcher; it removes its temp folders. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Where build.sh puts the binary: <repo>/.tools/bin/vcsim-launcher. */
+export function launcherPath(): string {
+  if (process.env.VCSIM_LAUNCHER) return process.env.VCSIM_LAUNCHER;
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "tests", "sim", "vcsim"))) break;
+    dir = path.dirname(dir);
+  }
+  return path.join(dir, ".tools", "bin", "vcsim-launcher");
+}
+
+interface ReadyLine {
+  url: string;
+  caCertPath: string;
+  thumbprint: string;
+  thumbprintSha256: string;
+  user: string;
+  password: string;
+  datacenters: string[] | null;
+  datastores: VcsimDatastore[] | null;
+  leaseTimeoutSeconds: number;
+  pid: number;
+}
+
+function args(o: VcsimOptions): string[] {
+  const a = ["-watch-stdin"];
+  const num = (flag: string, v: number | undefined) => {
+    if (v !== undefined) a.push(`-${flag}`, String(v));
+  };
+  num("datacenters", o.datacenters);
+  num("hosts", o.hosts);
+  num("clusters", o.clusters);
+  num("cluster-hosts", o.clusterHosts);
+  num("vms", o.vms);
+  num("lease-timeout", o.leaseTimeoutSeconds);
+  num("lease-init-ms", o.leaseInitMs);
+  if (o.sessionIdleTimeoutSeconds !== undefined) a.push("-session-idle-timeout", `${o.sessionIdleTimeoutSeconds}s`);
+  if (o.trace) a.push("-trace");
+  return a;
+}
+
+/** Spawns the launcher and resolves once it printed its ready line. */
+export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
+  const bin = opts.binary ?? launcherPath();
+  if (!fs.existsSync(bin)) {
+    throw new Error(`vcsim launcher not found at ${bin}; build it with tests/sim/vcsim/build.sh (needs golang-go and golang-github-vmware-govmomi-dev)`);
+  }
+  const child = spawn(bin, args(opts), { stdio: ["pipe", "pipe", opts.trace ? "inherit" : "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    if (stderr.length < 8192) stderr += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let line: ReadyLine;
+  try {
+    line = await readReady(child, opts.startTimeoutMs ?? 15000, () => stderr);
+  } catch (e) {
+    child.kill("SIGTERM");
+    await exited;
+    throw e;
+  }
+  const datastores = line.datastores ?? [];
+  const localPath = (dsPath: string, datacenter?: string): string => {
+    const m = /^\[([^\]]+)\]\s*(.*)$/.exec(dsPath);
+    if (!m) throw new Error(`"${dsPath}" is not a datastore path like "[LocalDS_0] vm/vm.vmdk"`);
+    const dc = datacenter ?? line.datacenters?.[0];
+    const ds = datastores.find((d) => d.name === m[1] && (dc === undefined || d.datacenter === dc));
+    if (!ds) throw new Error(`no datastore "${m[1]}" in datacenter ${dc ?? "?"} of this vcsim`);
+    return path.join(ds.path, m[2]);
+  };
+  let stopped: Promise<void> | undefined;
+  return {
+    ...line,
+    datacenters: line.datacenters ?? [],
+    datastores,
+    localPath,
+    async sizeDisk(dsPath: string, bytes: number, datacenter?: string): Promise<void> {
+      await fs.promises.truncate(localPath(dsPath, datacenter), bytes);
+    },
+    stop(): Promise<void> {
+      if (!stopped) {
+        stopped = (async () => {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.stdin?.end();
+            child.kill("SIGTERM");
+            const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+            await exited;
+            clearTimeout(timer);
+          }
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        })();
+      }
+      return stopped;
+    },
+  };
+}
+
+function readReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<ReadyLine> {
+  return new Promise((resolve, reject) => {
+    const rl = readline.createInterface({ input: child.stdout! });
+    const done = (err?: Error, line?: ReadyLine) => {
+      clearTimeout(timer);
+      rl.close();
+      child.off("exit", onExit);
+      if (err) reject(err);
+      else resolve(line!);
+    };
+    const onExit = (code: number | null) =>
+      done(new Error(`vcsim launcher exited (code ${code}) before it was ready: ${stderr().trim() || "no output"}`));
+    const timer = setTimeout(
+      () => done(new Error(`vcsim launcher printed no ready line within ${timeoutMs} ms: ${stderr().trim() || "no output"}`)),
+      timeoutMs,
+    );
+    child.once("exit", onExit);
+    rl.once("line", (text) => {
+      try {
+        done(undefined, JSON.parse(text) as ReadyLine);
+      } catch {
+        done(new Error(`vcsim launcher printed an unexpected first line: ${text.slice(0, 200)}`));
+      }
+    });
+  });
+}
