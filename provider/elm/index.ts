@@ -1,0 +1,10 @@
+export * from "./address";
+export * from "./client";
+export * from "./errors";
+export * from "./layers";
+export * from "./lookups";
+export * from "./revisions";
+export * from "./session";
+export * from "./tickets";
+export * from "./types";
+export { ELM_NS, soapAction, requestEnvelope } from "./wire";

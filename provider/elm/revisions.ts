@@ -1,0 +1,168 @@
+/** OS layer versions: create from a base, finalize (classic ELMs), delete; wait for a revision state. */
+import { child, fields } from "../soap";
+import { ElmError, WorkTicketWaitError } from "./errors";
+import { readLayerSummary } from "./read";
+import { queryOsLayerDetails, noTicket, revisionInfo } from "./layers";
+import type { ElmSession } from "./session";
+import type { DiskFormat, ElmId, LayerInstallDisk, LayerSummary, OsLayerDetails, OsLayerRevision, RevisionState } from "./types";
+import { bool, longList, nil, num, reason, str } from "./wire";
+import { sleep } from "./sleep";
+
+/** The newest (highest `Revision`) Deployable revision: the base of a new version. */
+export function newestDeployableRevision(details: OsLayerDetails): OsLayerRevision | undefined {
+  return details.revisions.filter((r) => r.state === "Deployable").sort((a, b) => b.revision - a.revision)[0];
+}
+
+/** The revision with this version name (`DisplayedVersion`), if any. */
+export function revisionByVersion(details: OsLayerDetails, versionName: string): OsLayerRevision | undefined {
+  return details.revisions.find((r) => r.versionName === versionName);
+}
+
+export interface CreateOsLayerRevisionArgs {
+  layerId: ElmId;
+  versionName: string;
+  versionDescription?: string;
+  scriptPath?: string;
+  /** Maximum size in MiB; the base revision's `sizeMiB` is the usual choice. */
+  layerSizeMiB: number;
+  fileShareId: ElmId;
+  /** Name of the packaging disk/machine; conventionally `<layer> <version>`. */
+  packagingDiskFilename: string;
+  /** One of the connector's `validDiskFormats`. */
+  packagingDiskFormat: DiskFormat;
+  connectorConfigId: string;
+  /** Always explicit: an omitted base makes the ELM use the latest version, whatever its state. */
+  baseRevisionId: ElmId;
+  platformLayerRevisionId?: ElmId;
+  comment?: string;
+}
+
+export interface CreateRevisionResult {
+  revisionId: ElmId;
+  workTicketId: ElmId;
+}
+
+/** `CreateOsLayerRevision`: the ELM builds a packaging machine and parks the ticket in ActionRequired. */
+export async function createOsLayerRevision(session: ElmSession, a: CreateOsLayerRevisionArgs): Promise<CreateRevisionResult> {
+  const command = [
+    fields([["RevisionInfo", revisionInfo(a.versionName, a.versionDescription, a.scriptPath, a.layerSizeMiB)]]),
+    fields([
+      ["LayerId", a.layerId],
+      ["SelectedFileShare", a.fileShareId],
+      ["PackagingDiskFilename", a.packagingDiskFilename],
+      ["PackagingDiskFormat", a.packagingDiskFormat],
+      ["PlatformConnectorConfigId", a.connectorConfigId],
+    ]),
+    reason(a.comment),
+    fields([["BaseLayerRevisionId", a.baseRevisionId]]),
+    a.platformLayerRevisionId === undefined ? nil("PlatformLayerRevisionId") : fields([["PlatformLayerRevisionId", a.platformLayerRevisionId]]),
+  ];
+  const result = await session.call("CreateOsLayerRevision", "command", command);
+  const workTicketId = num(result, "WorkTicketId");
+  if (workTicketId === 0) throw noTicket(session, "CreateOsLayerRevision", a.versionName);
+  return { revisionId: num(result, "RevisionId"), workTicketId };
+}
+
+/** `QueryLayerInstallDisk` (takes the layer id, not the revision id). */
+export async function queryLayerInstallDisk(session: ElmSession, layerId: ElmId): Promise<LayerInstallDisk> {
+  const r = await session.call("QueryLayerInstallDisk", "query", fields([["LayerId", layerId]]));
+  return {
+    diskUncPath: str(r, "DiskUncPath"),
+    diskName: str(r, "DiskName"),
+    packageDiskName: str(r, "PackageDiskName"),
+    layerMayBeEmpty: bool(r, "LayerMayBeEmpty"),
+  };
+}
+
+export interface FinalizeArgs {
+  layerRevisionId: ElmId;
+  fileShareId: ElmId;
+  /** From queryLayerInstallDisk; older ELMs need it, newer ones ignore it. */
+  installDisk?: LayerInstallDisk;
+  scriptPath?: string;
+  comment?: string;
+}
+
+/**
+ * `FinalizeLayerRevision` for a Finalizable revision (classic ELMs). The current WSDL returns no
+ * ticket: follow with waitForRevisionState(…, ["Deployable"]).
+ */
+export async function finalizeLayerRevision(session: ElmSession, a: FinalizeArgs): Promise<void> {
+  await session.call("FinalizeLayerRevision", "command", [
+    fields([
+      ["SelectedFileShare", a.fileShareId],
+      ["LayerRevisionId", a.layerRevisionId],
+      ["InstallDiskUncPath", a.installDisk?.diskUncPath],
+      ["InstallDiskFilename", a.installDisk?.diskName],
+      ["ScriptPath", a.scriptPath ?? ""],
+    ]),
+    reason(a.comment),
+  ]);
+}
+
+export interface DeleteRevisionsArgs {
+  layerId: ElmId;
+  /** Deleting every revision deletes the layer. */
+  revisionIds: ElmId[];
+  fileShareId: ElmId;
+  comment?: string;
+}
+
+export interface DeleteRevisionsResult {
+  workTicketId: ElmId;
+  layer: LayerSummary;
+}
+
+/** `DeleteOsLayerRevisions`: asynchronous; revisions go Deleting, then vanish. */
+export async function deleteOsLayerRevisions(session: ElmSession, a: DeleteRevisionsArgs): Promise<DeleteRevisionsResult> {
+  const result = await session.call("DeleteOsLayerRevisions", "command", [
+    fields([["LayerId", a.layerId]]),
+    longList("RevisionIds", a.revisionIds),
+    reason(a.comment),
+    fields([["SelectedFileShare", a.fileShareId]]),
+  ]);
+  const workTicketId = num(result, "WorkTicketId");
+  if (workTicketId === 0) throw noTicket(session, "DeleteOsLayerRevisions", `layer ${a.layerId}`);
+  return { workTicketId, layer: readLayerSummary(child(result, "LayerSummary")) };
+}
+
+export interface WaitRevisionOptions {
+  /** Absolute deadline (ms since epoch). */
+  deadline: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  onChange?: (rev: OsLayerRevision) => void;
+}
+
+/**
+ * Polls QueryOsLayerDetails until the revision reaches one of `states`; throws when it turns
+ * Broken, disappears, or the deadline passes.
+ */
+export async function waitForRevisionState(
+  session: ElmSession,
+  layerId: ElmId,
+  revisionId: ElmId,
+  states: RevisionState[],
+  opts: WaitRevisionOptions,
+): Promise<OsLayerRevision> {
+  let last: RevisionState | undefined;
+  for (;;) {
+    const details = await queryOsLayerDetails(session, layerId);
+    const rev = details.revisions.find((r) => r.id === revisionId);
+    if (!rev) throw new ElmError("QueryOsLayerDetails", session.url, { id: "OsLayerRevisionNotFound", title: "", message: `revision ${revisionId} of layer ${layerId} no longer exists`, details: "" }, "read the layer again");
+    if (rev.state !== last) {
+      last = rev.state;
+      opts.onChange?.(rev);
+    }
+    if (states.includes(rev.state)) return rev;
+    if (rev.state === "Broken") {
+      throw new ElmError("QueryOsLayerDetails", session.url, { id: "RevisionBroken", title: "", message: `version '${rev.versionName}' of layer ${layerId} is Broken`, details: "" }, "delete the version and create it again");
+    }
+    const left = opts.deadline - Date.now();
+    if (left <= 0 || opts.signal?.aborted) {
+      throw new WorkTicketWaitError(0, opts.signal?.aborted ? "aborted" : "deadline", undefined,
+        `version '${rev.versionName}' of layer ${layerId} is still ${rev.state} (waited for ${states.join("/")}); raise the timeout or look at the ELM`);
+    }
+    await sleep(Math.min(opts.intervalMs ?? 3000, left), opts.signal);
+  }
+}

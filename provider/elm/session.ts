@@ -1,0 +1,174 @@
+/**
+ * An ELM session: Login (XML-escaped credentials), the token header and the session cookie on
+ * every call, one transparent re-login when the ELM reports an invalid or expired session, and
+ * Logout. Everything above it (layers, revisions, tickets) goes through `call()`.
+ */
+import { HttpError, SoapFaultError, SoapTransport, TransportError, XmlContent, XmlElement, child, fields, redact } from "../soap";
+import { elmApiUrl } from "./address";
+import { ElmError, ElmLoginError, ElmTransportError } from "./errors";
+import { Wrapper, requestEnvelope, resultError, soapAction, str } from "./wire";
+
+export interface ElmTlsOptions {
+  /** PEM CA bundle the ELM's certificate must chain to (ELMs usually run a self-signed one). */
+  ca?: string | Buffer;
+  /** Accept any certificate. Never the default; say so explicitly (applayering:elmInsecure). */
+  insecure?: boolean;
+}
+
+export interface ElmSessionOptions {
+  /** Host name (→ `https://host/Unidesk.Web/API.asmx`) or URL of the ELM. */
+  address: string;
+  user: string;
+  password: string;
+  tls?: ElmTlsOptions;
+  /** Per-request timeout in milliseconds (default 120 000). */
+  timeoutMs?: number;
+  /** Token header name (default `UNIDESK_TOKEN`, as the PowerShell module sends it). */
+  tokenHeader?: string;
+}
+
+export interface CallOptions {
+  /** Do not log in again on a session error (used by Login/Logout themselves). */
+  noRelogin?: boolean;
+}
+
+export class ElmSession {
+  readonly url: string;
+  readonly user: string;
+  private readonly transport: SoapTransport;
+  private readonly password: string;
+  private readonly tokenHeader: string;
+  private token: string | undefined;
+  private loggingIn: Promise<void> | undefined;
+  /** Number of successful logins (the first one plus re-logins); for diagnostics and tests. */
+  loginCount = 0;
+
+  constructor(opts: ElmSessionOptions) {
+    this.url = elmApiUrl(opts.address);
+    this.user = opts.user;
+    this.password = opts.password;
+    this.tokenHeader = opts.tokenHeader ?? "UNIDESK_TOKEN";
+    this.transport = new SoapTransport({
+      url: this.url,
+      tls: { ca: opts.tls?.ca, insecure: opts.tls?.insecure },
+      timeoutMs: opts.timeoutMs,
+      secrets: () => [this.password, this.token],
+    });
+  }
+
+  get loggedIn(): boolean {
+    return this.token !== undefined;
+  }
+
+  /** Logs in (again). Concurrent callers share one Login request. */
+  login(): Promise<void> {
+    if (!this.loggingIn) {
+      this.loggingIn = this.doLogin().finally(() => {
+        this.loggingIn = undefined;
+      });
+    }
+    return this.loggingIn;
+  }
+
+  private async doLogin(): Promise<void> {
+    this.token = undefined;
+    this.transport.cookies.clear();
+    const command = fields([
+      ["UserName", this.user],
+      ["Password", this.password],
+      ["Culture", "en-US"],
+      ["RememberMe", false],
+    ]);
+    let result: XmlElement;
+    try {
+      result = await this.send("Login", "command", command);
+    } catch (err) {
+      if (err instanceof ElmError) throw new ElmLoginError(this.url, this.user, err.info);
+      throw err;
+    }
+    const token = str(result, "Token");
+    if (!token) {
+      throw new ElmLoginError(this.url, this.user, { id: "NoToken", title: "", message: "the ELM answered Login without a session token", details: "" });
+    }
+    this.token = token;
+    this.loginCount++;
+  }
+
+  /** Ends the session on the ELM (best effort) and closes idle connections. */
+  async logout(): Promise<void> {
+    try {
+      if (this.token !== undefined) await this.send("Logout", null, undefined);
+    } catch {
+      // The session is being thrown away; a failed Logout changes nothing for the caller.
+    } finally {
+      this.token = undefined;
+      this.transport.cookies.clear();
+      this.transport.close();
+    }
+  }
+
+  /**
+   * Calls an operation and returns its `<Op>Result` element. Logs in first if needed, and once
+   * more if the ELM reports an invalid or expired session (the ELM checks the session before
+   * acting, so repeating the call is safe for mutations too).
+   */
+  async call(op: string, wrapper: Wrapper, content?: XmlContent, opts: CallOptions = {}): Promise<XmlElement> {
+    if (this.token === undefined) await this.login();
+    try {
+      return await this.send(op, wrapper, content);
+    } catch (err) {
+      if (opts.noRelogin || !(err instanceof ElmError) || !err.isSessionError()) throw err;
+      await this.login();
+      return this.send(op, wrapper, content);
+    }
+  }
+
+  /** Closes idle keep-alive connections without logging out. */
+  close(): void {
+    this.transport.close();
+  }
+
+  private async send(op: string, wrapper: Wrapper, content: XmlContent): Promise<XmlElement> {
+    const headers: Record<string, string> = {};
+    if (this.token !== undefined) headers[this.tokenHeader] = this.token;
+    let payload: XmlElement | undefined;
+    try {
+      const reply = await this.transport.call(soapAction(op), requestEnvelope(op, wrapper, content), headers);
+      payload = reply.payload;
+    } catch (err) {
+      throw this.transportError(op, err);
+    }
+    const result = child(payload, `${op}Result`);
+    if (!payload || payload.name !== `${op}Response` || !result) {
+      if (payload && payload.name === `${op}Response` && op === "Logout") return payload;
+      throw new ElmTransportError(
+        op,
+        this.url,
+        `ELM ${op} at ${this.url} returned <${payload?.name ?? "nothing"}> instead of ${op}Response/${op}Result; is this address an App Layering ELM?`,
+      );
+    }
+    const error = resultError(result);
+    if (error) {
+      const clean = (s: string) => redact(s, [this.password, this.token]);
+      throw new ElmError(op, this.url, { ...error, message: clean(error.message), title: clean(error.title), details: clean(error.details) });
+    }
+    return result;
+  }
+
+  private transportError(op: string, err: unknown): Error {
+    const clean = (s: string) => redact(s, [this.password, this.token]);
+    if (err instanceof SoapFaultError) {
+      return new ElmTransportError(op, this.url, clean(`ELM ${op} at ${this.url}: SOAP fault ${err.faultCode}: ${err.faultString}`), err.httpStatus, err.faultCode);
+    }
+    if (err instanceof HttpError) {
+      return new ElmTransportError(op, this.url, clean(`ELM ${op}: ${err.message}; check the ELM address and that the appliance is healthy`), err.status);
+    }
+    if (err instanceof TransportError) {
+      const hint = /cert|self.signed|CERT_|UNABLE_TO_VERIFY/i.test(`${err.code} ${err.message}`)
+        ? "; give the ELM's CA certificate (applayering:elmCaCert) or, knowingly, set applayering:elmInsecure"
+        : "; check the ELM address and network";
+      return new ElmTransportError(op, this.url, clean(`ELM ${op}: ${err.message}${hint}`), undefined, undefined, err.code);
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
