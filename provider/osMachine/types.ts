@@ -1,0 +1,48 @@
+/** The OsMachine resource's inputs (after check()) and outputs, as stored in state. */
+
+export type PowerState = "poweredOff" | "poweredOn";
+export type Firmware = "bios" | "efi";
+
+export interface OsMachineInputs {
+  /** VM name (unique in its folder). */
+  name: string;
+  datacenter: string;
+  /** VM folder, relative to the datacenter's `vm` folder ("" = its root). */
+  folder?: string;
+  /** Resource pool inventory path; default: the datacenter's first cluster or host pool. */
+  resourcePool?: string;
+  /** Datastore name. */
+  datastore?: string;
+  /** Network (port group) name for the VMXNet3 NIC. */
+  network?: string;
+  /** vSphere guest id, Windows Server family. */
+  guestId: string;
+  cpus: number;
+  memoryMb: number;
+  diskGb: number;
+  firmware: Firmware;
+  /** Inventory path of a template to clone instead of creating a new VM. */
+  template?: string;
+  /** Inventory path of an existing VM to adopt; it is released, never destroyed, on delete. */
+  adoptInventoryPath?: string;
+  powerState: PowerState;
+  /** A named snapshot kept present. */
+  snapshotName?: string;
+  /** Minutes to wait for vSphere tasks and guest shutdown. */
+  operationTimeout: number;
+}
+
+export interface OsMachineOutputs extends OsMachineInputs {
+  moref: string;
+  instanceUuid: string;
+  inventoryPath: string;
+  nicType: string;
+  scsiControllerTypes: string[];
+  snapshotId: string;
+  changeVersion: string;
+  osLayerReady: boolean;
+  /** Unmet preconditions for an OS layer, as sentences with the fix. */
+  osLayerUnmet: string[];
+  /** Whether this stack created the VM (false when adopted). */
+  managed: boolean;
+}

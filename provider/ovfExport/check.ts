@@ -1,0 +1,27 @@
+import { CheckFailure, InputReader } from "../inputs";
+import type { OvfExportInputs } from "./types";
+
+const UNC: [RegExp, string] = [
+  /^(\\\\|\/\/)[^\\/]+[\\/][^\\/]+([\\/].*)?$/,
+  "must be a UNC path of a folder on the file share, e.g. \\\\fileserver\\layers\\exports",
+];
+const FOLDER_NAME: [RegExp, string] = [/^[^\\/:*?"<>|\x00-\x1f.][^\\/:*?"<>|\x00-\x1f]*$/, 'must be a plain folder name: no \\ / : * ? " < > |, not starting with "."'];
+
+export function checkOvfExport(news: Record<string, unknown>): { inputs: OvfExportInputs; failures: CheckFailure[] } {
+  const r = new InputReader(news, "OvfExport");
+  const inputs: OvfExportInputs = {
+    vmMoref: r.string("vmMoref"),
+    vmInventoryPath: r.string("vmInventoryPath"),
+    vmChangeVersion: r.string("vmChangeVersion"),
+    vmSnapshotId: r.string("vmSnapshotId"),
+    shareFolder: r.string("shareFolder", { required: true, pattern: UNC })!,
+    name: r.string("name", { required: true, max: 100, pattern: FOLDER_NAME })!,
+    retainFiles: r.boolean("retainFiles", false),
+    exportTimeout: r.number("exportTimeout", { default: 120, min: 1, unit: "minutes" })!,
+  };
+  if (!r.has("vmMoref") && !r.has("vmInventoryPath")) {
+    r.fail("vmMoref", "name the VM to export: pass an OsMachine (its moref) or set vmInventoryPath");
+  }
+  for (const k of Object.keys(inputs) as Array<keyof OvfExportInputs>) if (inputs[k] === undefined) delete inputs[k];
+  return { inputs, failures: r.failures };
+}

@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import { trampoline } from "./trampoline";
+import type { OsMachine } from "./osMachine";
+import type { OvfExportFile } from "../provider/ovfExport/types";
+
+export type { OvfExportFile };
+
+export interface OvfExportArgs {
+  /** The VM to export: an OsMachine (its content changes trigger a new export). Or set `vmInventoryPath`. */
+  machine?: OsMachine;
+  /** Inventory path of the VM to export, e.g. `DC0/vm/win2022`, when it is not an OsMachine of this program. */
+  vmInventoryPath?: pulumi.Input<string>;
+  /** Folder on the ELM's file share that holds exports, as a UNC path: `\\fileserver\layers\exports`. */
+  shareFolder: pulumi.Input<string>;
+  /** Name of this export's folder and `.ovf`. Default: the resource's logical name. */
+  name?: pulumi.Input<string>;
+  /** Keep the files on the share when the resource is deleted. Default: false. */
+  retainFiles?: pulumi.Input<boolean>;
+  /** Minutes the export may take. Default: 120. */
+  exportTimeout?: pulumi.Input<number>;
+}
+
+/**
+ * A VM exported as an OVF "folder of files" to the ELM's file share: streamed from vSphere to the
+ * share, published atomically (the ELM never sees a half-written export), with a SHA-256 manifest,
+ * and checked fit for an OS layer.
+ */
+export class OvfExport extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  /** Path of the `.ovf` relative to the share's root: what `OsLayer.ovfPath` takes. */
+  declare readonly ovfSharePath: pulumi.Output<string>;
+  /** UNC path of the `.ovf`. */
+  declare readonly ovfUncPath: pulumi.Output<string>;
+  /** Every file of the export with its size and SHA-256. */
+  declare readonly files: pulumi.Output<OvfExportFile[]>;
+  /** Share path of the `.mf` manifest. */
+  declare readonly manifestPath: pulumi.Output<string>;
+  /** Total capacity of the exported disks, in bytes. */
+  declare readonly diskCapacityBytes: pulumi.Output<number>;
+
+  constructor(name: string, args: OvfExportArgs, opts?: pulumi.CustomResourceOptions) {
+    const m = args.machine;
+    super(
+      trampoline("ovfExport"),
+      name,
+      {
+        vmMoref: m?.moref,
+        vmInventoryPath: m ? m.inventoryPath : args.vmInventoryPath,
+        vmChangeVersion: m?.changeVersion,
+        vmSnapshotId: m?.snapshotId,
+        shareFolder: args.shareFolder,
+        name: args.name ?? name,
+        retainFiles: args.retainFiles,
+        exportTimeout: args.exportTimeout,
+        ovfSharePath: undefined,
+        ovfUncPath: undefined,
+        files: undefined,
+        manifestPath: undefined,
+        diskCapacityBytes: undefined,
+      },
+      opts,
+      "applayering",
+      "OvfExport",
+    );
+  }
+}
