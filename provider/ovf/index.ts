@@ -1,6 +1,9 @@
 /** OVF descriptors and manifests: read, check for an App Layering OS layer, hash. */
 export * from "./model";
-export { OvfFormatError } from "./errors";
+export * from "./errors";
 export { OVF_NS } from "./namespaces";
-export { parseDescriptor } from "./parse";
+export * from "./parse";
 export { bytesPerUnit } from "./units";
+export * from "./fileNames";
+export * from "./validate";
+export * from "./manifest";
