@@ -1,0 +1,359 @@
+/**
+ * SmbClient: one connection, one authenticated session, one tree (share). File operations take
+ * share-relative paths with `/` or `\` separators.
+ */
+import { randomBytes } from "crypto";
+import {
+  Access, Command, CreateOptions, Dialect, Disposition, FileAttributes, FileInfoClass, InfoType, ShareAccess, ShareFlags, Status,
+} from "./constants";
+import { SmbConnection, SmbResponse } from "./connection";
+import { SmbConnectionError, SmbStatusError } from "./errors";
+import * as m from "./messages";
+import { ALL_DIALECTS, negotiate, NegotiateResult } from "./negotiate";
+import { sessionSetup, SessionInfo } from "./session";
+import { SmbReadStream, SmbReadStreamOptions, SmbWriteStream, SmbWriteStreamOptions } from "./streams";
+
+export interface SmbClientOptions {
+  host: string;
+  /** TCP port (default 445). */
+  port?: number;
+  share: string;
+  /** NTLM domain (default ""; a standalone server ignores it). */
+  domain?: string;
+  user: string;
+  password: string;
+  /** Dialects to offer (default all, 2.0.2 to 3.1.1). */
+  dialects?: number[];
+  /** Refuse to work unsigned even if the server allows it (default false: sign when the server requires). */
+  requireSigning?: boolean;
+  /** Encrypt everything even if the server does not require it (default false). */
+  requireEncryption?: boolean;
+  /** Connect timeout in ms (default 15000). */
+  connectTimeoutMs?: number;
+  /** A request without any answer for this long fails the connection, in ms (default 120000). */
+  requestTimeoutMs?: number;
+}
+
+export interface SmbStat {
+  isDirectory: boolean;
+  size: number;
+  mtime: Date;
+  ctime: Date;
+  birthtime: Date;
+  attributes: number;
+}
+
+export interface SmbDirEntry extends SmbStat {
+  name: string;
+}
+
+export interface SmbHandle {
+  readonly fileId: Buffer;
+  readonly path: string;
+  /** Size at open time. */
+  readonly size: number;
+  readonly isDirectory: boolean;
+}
+
+export interface OpenOptions {
+  access?: "read" | "write" | "readwrite";
+  /** open: must exist; create: must not exist; overwrite: create or truncate; openOrCreate. */
+  disposition?: "open" | "create" | "overwrite" | "openOrCreate";
+  directory?: boolean;
+  /** Also ask for DELETE access (needed for rename/delete through the handle). */
+  deleteAccess?: boolean;
+}
+
+/** Share-relative path in SMB form: backslashes, no leading or trailing separator. */
+export function smbPath(p: string): string {
+  return p.replace(/\//g, "\\").split("\\").filter((s) => s.length > 0 && s !== ".").join("\\");
+}
+
+export class SmbClient {
+  readonly options: Readonly<Omit<SmbClientOptions, "password">>;
+  /** Largest READ/WRITE per request: 1 MiB (8 in flight saturate loopback), or less if the server says so. */
+  readonly ioSize: number;
+  private treeId = 0;
+  private treeEncrypted = false;
+
+  private constructor(
+    private readonly conn: SmbConnection,
+    readonly negotiated: NegotiateResult,
+    readonly sessionInfo: SessionInfo,
+    opts: SmbClientOptions,
+  ) {
+    const { password: _omit, ...rest } = opts;
+    void _omit;
+    this.options = rest;
+    const large = conn.largeMtu ? 1 << 20 : 65536;
+    this.ioSize = Math.min(large, negotiated.maxReadSize, negotiated.maxWriteSize);
+  }
+
+  /** `\\host\share` for messages. */
+  get unc(): string {
+    return `\\\\${this.options.host}${this.options.port && this.options.port !== 445 ? ":" + this.options.port : ""}\\${this.options.share}`;
+  }
+
+  get dialect(): number {
+    return this.negotiated.dialect;
+  }
+
+  get encrypted(): boolean {
+    return this.sessionInfo.encrypted || this.treeEncrypted;
+  }
+
+  get signed(): boolean {
+    return this.sessionInfo.signed;
+  }
+
+  static async connect(opts: SmbClientOptions): Promise<SmbClient> {
+    const port = opts.port ?? 445;
+    const conn = new SmbConnection({ host: opts.host, port, connectTimeoutMs: opts.connectTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs });
+    await conn.connect();
+    try {
+      const dialects = opts.dialects ?? ALL_DIALECTS;
+      const neg = await negotiate(conn, { dialects, requireSigning: !!opts.requireSigning, clientGuid: randomBytes(16) });
+      conn.dialect = neg.dialect;
+      conn.largeMtu = neg.dialect !== Dialect.SMB202 && (neg.capabilities & 0x4) !== 0;
+      const info = await sessionSetup(conn, neg, {
+        credentials: { domain: opts.domain ?? "", user: opts.user, password: opts.password },
+        requireSigning: !!opts.requireSigning,
+        requireEncryption: !!opts.requireEncryption,
+      });
+      const client = new SmbClient(conn, neg, info, opts);
+      await client.treeConnect();
+      return client;
+    } catch (e) {
+      conn.close();
+      throw e;
+    }
+  }
+
+  private async treeConnect(): Promise<void> {
+    const s = this.conn.session;
+    const path = `\\\\${this.options.host}\\${this.options.share}`;
+    // 3.1.1 requires TREE_CONNECT signed (or encrypted) even when signing is otherwise off.
+    const res = await this.conn.request({
+      command: Command.TREE_CONNECT,
+      body: m.treeConnectBody(path),
+      sign: this.dialect === Dialect.SMB311 ? true : undefined,
+    });
+    if (res.header.status !== Status.SUCCESS) {
+      throw new SmbStatusError(res.header.status, `TREE_CONNECT to share "${this.options.share}"`, this.unc);
+    }
+    const tc = m.parseTreeConnect(res.body);
+    this.treeId = res.header.treeId;
+    if (tc.shareFlags & ShareFlags.ENCRYPT_DATA) {
+      if (!s?.encryptionKey) {
+        throw new SmbConnectionError(`SMB: share ${this.unc} requires encryption but the session has no cipher (dialect 0x${this.dialect.toString(16)}); allow SMB 3.x`, "EPROTO");
+      }
+      this.treeEncrypted = true;
+    }
+  }
+
+  /** Sends a request on this tree; throws SmbStatusError for statuses not in ok. */
+  async call(command: number, body: Buffer, what: string, payloadSize = 0, ok: number[] = [Status.SUCCESS], data?: Buffer): Promise<SmbResponse> {
+    const res = await this.conn.request({
+      command, body, data, treeId: this.treeId, payloadSize,
+      encrypt: this.treeEncrypted ? true : undefined,
+    });
+    if (!ok.includes(res.header.status)) throw new SmbStatusError(res.header.status, what, this.where(""));
+    return res;
+  }
+
+  where(path: string): string {
+    const p = smbPath(path);
+    return p ? `${this.unc}\\${p}` : this.unc;
+  }
+
+  async open(path: string, opts: OpenOptions = {}): Promise<SmbHandle> {
+    const p = smbPath(path);
+    const access = opts.access ?? "read";
+    let desired = Access.READ_ATTRIBUTES | Access.SYNCHRONIZE;
+    if (access !== "write") desired |= Access.READ_DATA | Access.READ_EA | Access.READ_CONTROL;
+    if (access !== "read") desired |= Access.WRITE_DATA | Access.APPEND_DATA | Access.WRITE_ATTRIBUTES | Access.WRITE_EA;
+    if (opts.deleteAccess) desired |= Access.DELETE;
+    const disp = { open: Disposition.OPEN, create: Disposition.CREATE, overwrite: Disposition.OVERWRITE_IF, openOrCreate: Disposition.OPEN_IF }[opts.disposition ?? "open"];
+    const options = opts.directory === true ? CreateOptions.DIRECTORY_FILE : opts.directory === false ? CreateOptions.NON_DIRECTORY_FILE : 0;
+    const res = await this.conn.request({
+      command: Command.CREATE,
+      treeId: this.treeId,
+      encrypt: this.treeEncrypted ? true : undefined,
+      body: m.createBody({
+        path: p, desiredAccess: desired,
+        fileAttributes: opts.directory ? FileAttributes.DIRECTORY : FileAttributes.NORMAL,
+        shareAccess: ShareAccess.ALL, disposition: disp, options,
+      }),
+    });
+    if (res.header.status !== Status.SUCCESS) throw new SmbStatusError(res.header.status, `open (CREATE)`, this.where(p));
+    const c = m.parseCreate(res.body);
+    return { fileId: c.fileId, path: p, size: c.endOfFile, isDirectory: (c.fileAttributes & FileAttributes.DIRECTORY) !== 0 };
+  }
+
+  async close(h: SmbHandle): Promise<void> {
+    await this.call(Command.CLOSE, m.closeBody(h.fileId), `CLOSE of ${this.where(h.path)}`);
+  }
+
+  /** Reads up to length bytes at offset; an empty buffer at or past the end of the file. */
+  async read(h: SmbHandle, offset: number, length: number): Promise<Buffer> {
+    const res = await this.call(Command.READ, m.readBody(h.fileId, offset, length), `READ of ${this.where(h.path)}`, length, [Status.SUCCESS, Status.END_OF_FILE]);
+    if (res.header.status === Status.END_OF_FILE) return Buffer.alloc(0);
+    return m.parseRead(res.body, res.raw);
+  }
+
+  /** Writes all of data at offset (looping on short writes). */
+  async write(h: SmbHandle, offset: number, data: Buffer): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const piece = data.subarray(done, done + this.ioSize);
+      const res = await this.call(Command.WRITE, m.writeBody(h.fileId, offset + done, piece.length), `WRITE to ${this.where(h.path)}`, piece.length, [Status.SUCCESS], piece);
+      const n = m.parseWrite(res.body);
+      if (n === 0) throw new SmbStatusError(Status.DISK_FULL, `WRITE to ${this.where(h.path)} (0 bytes accepted)`, this.unc);
+      done += n;
+    }
+  }
+
+  async flush(h: SmbHandle): Promise<void> {
+    await this.call(Command.FLUSH, m.flushBody(h.fileId), `FLUSH of ${this.where(h.path)}`);
+  }
+
+  async queryInfo(h: SmbHandle, infoType: number, infoClass: number, outputLength = 4096): Promise<Buffer> {
+    const res = await this.call(Command.QUERY_INFO, m.queryInfoBody(h.fileId, infoType, infoClass, outputLength), `QUERY_INFO on ${this.where(h.path)}`, outputLength);
+    return Buffer.from(m.parseOutputBuffer(res.body, res.raw));
+  }
+
+  async setInfo(h: SmbHandle, infoClass: number, data: Buffer): Promise<void> {
+    await this.call(Command.SET_INFO, m.setInfoBody(h.fileId, InfoType.FILE, infoClass, data), `SET_INFO on ${this.where(h.path)}`, data.length);
+  }
+
+  /** Runs fn with an open handle and always closes it. */
+  async withHandle<T>(path: string, opts: OpenOptions, fn: (h: SmbHandle) => Promise<T>): Promise<T> {
+    const h = await this.open(path, opts);
+    try {
+      return await fn(h);
+    } finally {
+      await this.close(h).catch(() => undefined);
+    }
+  }
+
+  /** File or folder attributes, or undefined if the path does not exist. */
+  async stat(path: string): Promise<SmbStat | undefined> {
+    let h: SmbHandle;
+    try {
+      h = await this.open(path, { access: "read" });
+    } catch (e) {
+      if (e instanceof SmbStatusError && e.code === "ENOENT") return undefined;
+      throw e;
+    }
+    try {
+      const info = m.parseNetworkOpenInfo(await this.queryInfo(h, InfoType.FILE, FileInfoClass.FileNetworkOpenInformation, 56));
+      return toStat(info);
+    } finally {
+      await this.close(h).catch(() => undefined);
+    }
+  }
+
+  async list(path: string): Promise<SmbDirEntry[]> {
+    return this.withHandle(path, { access: "read", directory: true }, async (h) => {
+      const out: SmbDirEntry[] = [];
+      for (let first = true; ; first = false) {
+        const res = await this.call(
+          Command.QUERY_DIRECTORY,
+          m.queryDirectoryBody(h.fileId, FileInfoClass.FileIdBothDirectoryInformation, first ? 1 : 0, "*", 65536),
+          `list (QUERY_DIRECTORY) of ${this.where(path)}`, 65536,
+          [Status.SUCCESS, Status.NO_MORE_FILES, Status.NO_SUCH_FILE],
+        );
+        if (res.header.status !== Status.SUCCESS) break;
+        for (const e of m.parseIdBothDirectory(m.parseOutputBuffer(res.body, res.raw))) {
+          if (e.name === "." || e.name === "..") continue;
+          out.push({ name: e.name, ...toStat(e) });
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Creates one folder; fails with EEXIST if the name exists. */
+  async mkdir(path: string): Promise<void> {
+    const h = await this.open(path, { access: "read", disposition: "create", directory: true });
+    await this.close(h);
+  }
+
+  /** Creates a folder and its missing parents; succeeds if it exists already as a folder. */
+  async mkdirp(path: string): Promise<void> {
+    const parts = smbPath(path).split("\\").filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const sub = parts.slice(0, i).join("\\");
+      const h = await this.open(sub, { access: "read", disposition: "openOrCreate", directory: true });
+      await this.close(h);
+    }
+  }
+
+  /** Renames (moves) within the share; replace overwrites an existing file (not a non-empty folder). */
+  async rename(from: string, to: string, replace = false): Promise<void> {
+    await this.withHandle(from, { access: "read", deleteAccess: true }, (h) =>
+      this.call(Command.SET_INFO, m.setInfoBody(h.fileId, InfoType.FILE, FileInfoClass.FileRenameInformation, m.renameInfo(smbPath(to), replace)),
+        `rename of ${this.where(from)} to ${this.where(to)}`),
+    );
+  }
+
+  /** Deletes a file or an empty folder (SET_INFO disposition, applied at close). */
+  async delete(path: string): Promise<void> {
+    await this.withHandle(path, { access: "read", deleteAccess: true }, (h) =>
+      this.setInfo(h, FileInfoClass.FileDispositionInformation, Buffer.from([1])),
+    );
+  }
+
+  /** Truncates or extends a file. */
+  async setSize(path: string, size: number): Promise<void> {
+    await this.withHandle(path, { access: "write" }, (h) => this.setSizeOf(h, size));
+  }
+
+  async setSizeOf(h: SmbHandle, size: number): Promise<void> {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(size));
+    await this.setInfo(h, FileInfoClass.FileEndOfFileInformation, b);
+  }
+
+  createReadStream(path: string, opts: SmbReadStreamOptions = {}): SmbReadStream {
+    return new SmbReadStream(this, path, opts);
+  }
+
+  createWriteStream(path: string, opts: SmbWriteStreamOptions = {}): SmbWriteStream {
+    return new SmbWriteStream(this, path, opts);
+  }
+
+  /** Sends ECHO: a cheap liveness probe. */
+  async echo(): Promise<void> {
+    const res = await this.conn.request({ command: Command.ECHO, body: m.emptyBody4(), encrypt: this.encrypted ? true : undefined });
+    if (res.header.status !== Status.SUCCESS) throw new SmbStatusError(res.header.status, "ECHO", this.unc);
+  }
+
+  get connectionLost(): boolean {
+    return this.conn.closed;
+  }
+
+  /** Tree disconnect, logoff, close the socket. Never throws. */
+  async disconnect(): Promise<void> {
+    if (!this.conn.closed) {
+      try {
+        await this.conn.request({ command: Command.TREE_DISCONNECT, body: m.emptyBody4(), treeId: this.treeId, encrypt: this.encrypted ? true : undefined });
+        await this.conn.request({ command: Command.LOGOFF, body: m.emptyBody4(), encrypt: this.encrypted ? true : undefined });
+      } catch {
+        // The connection is going away anyway.
+      }
+    }
+    this.conn.close();
+  }
+}
+
+function toStat(i: m.FileAttributesInfo): SmbStat {
+  return {
+    isDirectory: (i.fileAttributes & FileAttributes.DIRECTORY) !== 0,
+    size: i.endOfFile,
+    mtime: i.lastWriteTime,
+    ctime: i.changeTime,
+    birthtime: i.creationTime,
+    attributes: i.fileAttributes,
+  };
+}

@@ -1,0 +1,351 @@
+/**
+ * One TCP connection to an SMB2/3 server: framing, MessageIds and credits, the pending-request
+ * map (responses are matched by MessageId, never by order), interim STATUS_PENDING handling,
+ * and the per-session signing and encryption applied on the way out and checked on the way in.
+ */
+import * as net from "net";
+import { Command, COMMAND_NAMES, Dialect, Flags, Status, UNSOLICITED_MESSAGE_ID } from "./constants";
+import { SmbConnectionError, SmbProtocolError } from "./errors";
+import { FrameReader, HEADER_SIZE, PROTOCOL_ID, readHeader, Smb2Header, splitCompound, TRANSFORM_ID, writeHeader } from "./header";
+import { decryptMessage, encryptMessage, NonceSource, transformSessionId } from "./encryption";
+import { SigningAlgorithm, signMessage, verifyMessage } from "./signing";
+
+/** Keys and policy of the (single) session on this connection. */
+export interface SessionSecurity {
+  sessionId: bigint;
+  signingAlgorithm: SigningAlgorithm;
+  signingKey?: Buffer;
+  /** Sign every request (server or client requires signing, or we chose to). */
+  signAll: boolean;
+  /** Unsigned responses are errors. */
+  signingRequired: boolean;
+  cipher?: number;
+  encryptionKey?: Buffer;
+  decryptionKey?: Buffer;
+  /** The session requires encryption of every request (SessionFlags ENCRYPT_DATA). */
+  encryptAll: boolean;
+  nonces: NonceSource;
+}
+
+export interface SmbRequest {
+  command: number;
+  /** Body: fixed part plus variable part. */
+  body: Buffer;
+  /** Appended after body (WRITE data), to avoid one more copy of a large payload. */
+  data?: Buffer;
+  treeId?: number;
+  /** SessionId to put in the header (default: the installed session's). */
+  sessionId?: bigint;
+  /** Bytes sent or expected back, for CreditCharge (2.1+). */
+  payloadSize?: number;
+  /** Force signing on/off (default: per session policy). */
+  sign?: boolean;
+  /** Encrypt this request (default: per session policy). */
+  encrypt?: boolean;
+  /** Called with the exact SMB2 message before it is signed/encrypted and sent (preauth hash). */
+  onBuilt?: (message: Buffer) => void;
+  /** Called when the request has been given its MessageId (for CANCEL). */
+  onMessageId?: (id: bigint) => void;
+}
+
+export interface SmbResponse {
+  header: Smb2Header;
+  /** The body (after the 64-byte header). */
+  body: Buffer;
+  /** The whole SMB2 message (header + body), as received/decrypted. */
+  raw: Buffer;
+  encrypted: boolean;
+}
+
+interface Pending {
+  resolve: (r: SmbResponse) => void;
+  reject: (e: Error) => void;
+  command: number;
+  creditRequest: number;
+  granted: boolean;
+  asyncId?: bigint;
+  timer?: NodeJS.Timeout;
+  encrypted: boolean;
+  signed: boolean;
+}
+
+interface CreditWaiter {
+  need: number;
+  go: () => void;
+  fail: (e: Error) => void;
+}
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  /** Give up connecting after this long (ms). */
+  connectTimeoutMs?: number;
+  /** A request with no response (not even an interim one) for this long fails the connection (ms). */
+  requestTimeoutMs?: number;
+}
+
+/** Credits we try to hold: enough for 8 x 1 MiB in flight on each of several streams. */
+const CREDIT_TARGET = 512;
+
+export class SmbConnection {
+  readonly host: string;
+  readonly port: number;
+  dialect = 0;
+  /** Whether the server granted LARGE_MTU (multi-credit requests). */
+  largeMtu = false;
+  session?: SessionSecurity;
+
+  private socket?: net.Socket;
+  private readonly reader = new FrameReader();
+  private nextMessageId = 0n;
+  private credits = 1;
+  private outstandingRequests = 0n;
+  private readonly pending = new Map<bigint, Pending>();
+  private readonly creditWaiters: CreditWaiter[] = [];
+  private failure?: Error;
+  private readonly requestTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+
+  constructor(opts: ConnectionOptions) {
+    this.host = opts.host;
+    this.port = opts.port;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 120_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;
+  }
+
+  get where(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  get closed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+      this.socket = socket;
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new SmbConnectionError(`SMB: could not connect to ${this.where} within ${this.connectTimeoutMs} ms: check the host and port and that the server is reachable`, "ETIMEDOUT"));
+      }, this.connectTimeoutMs);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.on("error", (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        const e = new SmbConnectionError(`SMB: connection to ${this.where} failed: ${err.code ?? err.message}; check that the server is running and reachable`, err.code ?? "ECONNRESET");
+        reject(e);
+        this.fail(e);
+      });
+      socket.on("close", () => {
+        clearTimeout(timer);
+        this.fail(new SmbConnectionError(`SMB: connection to ${this.where} was lost (closed by the server or the network)`));
+      });
+      socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    });
+  }
+
+  /** Closes the socket; pending requests fail. */
+  close(): void {
+    this.fail(new SmbConnectionError(`SMB: connection to ${this.where} was closed by the client`, "ECONNABORTED"));
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.socket?.destroy();
+    for (const [, p] of this.pending) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    for (const w of this.creditWaiters.splice(0)) w.fail(err);
+  }
+
+  /** CreditCharge for a payload: 1 per 64 KiB on 2.1+ (0 on the wire for 2.0.2). */
+  creditCharge(payloadSize: number): number {
+    if (this.dialect === Dialect.SMB202 || !this.largeMtu) return 1;
+    return Math.max(1, Math.ceil(payloadSize / 65536));
+  }
+
+  /** Sends a request and resolves with its final response, whatever its status. */
+  request(req: SmbRequest): Promise<SmbResponse> {
+    if (this.failure) return Promise.reject(this.failure);
+    const charge = this.creditCharge(req.payloadSize ?? 0);
+    if (this.creditWaiters.length === 0 && this.credits >= charge) {
+      this.credits -= charge;
+      return this.dispatch(req, charge);
+    }
+    // Dispatch synchronously once credits allow, so the pending map never looks idle meanwhile.
+    return new Promise((resolve, reject) => {
+      this.creditWaiters.push({ need: charge, go: () => this.dispatch(req, charge).then(resolve, reject), fail: reject });
+      this.pumpCredits();
+    });
+  }
+
+  private pumpCredits(): void {
+    while (this.creditWaiters.length > 0 && this.credits >= this.creditWaiters[0].need) {
+      const w = this.creditWaiters.shift() as CreditWaiter;
+      this.credits -= w.need;
+      w.go();
+    }
+    if (this.creditWaiters.length > 0 && this.pending.size === 0) {
+      // Nothing in flight can bring more credits: waiting would hang forever.
+      this.fail(new SmbProtocolError(`SMB: the server at ${this.where} granted too few credits to continue (have ${this.credits}, need ${this.creditWaiters[0].need})`));
+    }
+  }
+
+  private dispatch(req: SmbRequest, charge: number): Promise<SmbResponse> {
+    const messageId = this.nextMessageId;
+    this.nextMessageId += BigInt(charge);
+    const s = this.session;
+    const expected = this.credits + Number(this.outstandingRequests);
+    const creditRequest = Math.max(1, Math.min(8192, CREDIT_TARGET - expected));
+    this.outstandingRequests += BigInt(creditRequest);
+
+    const inSession = s !== undefined && req.command !== Command.NEGOTIATE;
+    const encrypt = inSession && s.encryptionKey !== undefined && (req.encrypt ?? s.encryptAll);
+    const sign = !encrypt && inSession && s.signingKey !== undefined && (req.sign ?? s.signAll);
+
+    const dataLen = req.data?.length ?? 0;
+    const msg = Buffer.allocUnsafe(HEADER_SIZE + req.body.length + dataLen);
+    writeHeader(msg, 0, {
+      command: req.command,
+      status: 0,
+      creditCharge: this.dialect === Dialect.SMB202 || req.command === Command.NEGOTIATE ? 0 : charge,
+      credits: creditRequest,
+      flags: 0,
+      nextCommand: 0,
+      messageId,
+      asyncId: 0n,
+      treeId: req.treeId ?? 0,
+      sessionId: req.sessionId ?? (inSession ? s.sessionId : 0n),
+    });
+    req.body.copy(msg, HEADER_SIZE);
+    if (req.data) req.data.copy(msg, HEADER_SIZE + req.body.length);
+    req.onBuilt?.(msg);
+    req.onMessageId?.(messageId);
+    if (sign && s?.signingKey) signMessage(s.signingAlgorithm, s.signingKey, msg);
+
+    let payload: Buffer = msg;
+    if (encrypt && s?.encryptionKey && s.cipher) {
+      payload = encryptMessage(s.cipher, s.encryptionKey, s.sessionId, s.nonces.next(s.cipher), msg);
+    }
+    const frame = Buffer.allocUnsafe(4);
+    frame.writeUInt32BE(payload.length);
+
+    return new Promise<SmbResponse>((resolve, reject) => {
+      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, encrypted: encrypt, signed: sign };
+      this.pending.set(messageId, p);
+      this.armTimer(messageId, p);
+      // Two writes: the socket gathers them; copying a 1 MiB payload once more would cost.
+      this.socket?.cork();
+      this.socket?.write(frame);
+      this.socket?.write(payload);
+      this.socket?.uncork();
+    });
+  }
+
+  /** Sends CANCEL for a pending request (no response of its own; the request completes). */
+  cancel(messageId: bigint): void {
+    const p = this.pending.get(messageId);
+    if (!p || this.failure) return;
+    const s = this.session;
+    const async = p.asyncId !== undefined;
+    const msg = Buffer.alloc(HEADER_SIZE + 4);
+    writeHeader(msg, 0, {
+      command: Command.CANCEL, status: 0, creditCharge: 0, credits: 0,
+      flags: async ? Flags.ASYNC_COMMAND : 0, nextCommand: 0, messageId,
+      asyncId: p.asyncId ?? 0n, treeId: 0, sessionId: s?.sessionId ?? 0n,
+    });
+    msg.writeUInt16LE(4, HEADER_SIZE);
+    let payload: Buffer = msg;
+    if (p.encrypted && s?.encryptionKey && s.cipher) {
+      payload = encryptMessage(s.cipher, s.encryptionKey, s.sessionId, s.nonces.next(s.cipher), msg);
+    } else if (p.signed && s?.signingKey) {
+      signMessage(s.signingAlgorithm, s.signingKey, msg);
+    }
+    const frame = Buffer.allocUnsafe(4);
+    frame.writeUInt32BE(payload.length);
+    this.socket?.write(Buffer.concat([frame, payload]));
+  }
+
+  private armTimer(id: bigint, p: Pending): void {
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      this.fail(new SmbConnectionError(`SMB: no response from ${this.where} to ${COMMAND_NAMES[p.command] ?? p.command} (message ${id}) within ${this.requestTimeoutMs / 1000} s; the server may be hung or unreachable`, "ETIMEDOUT"));
+    }, this.requestTimeoutMs);
+    p.timer.unref?.();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.failure) return;
+    try {
+      for (const frame of this.reader.push(chunk)) this.onFrame(frame);
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new SmbProtocolError(String(e)));
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (frame.length < 4) throw new SmbProtocolError(`SMB: short frame from ${this.where}`);
+    const magic = frame.readUInt32LE(0);
+    let payload: Buffer = frame;
+    let encrypted = false;
+    if (magic === TRANSFORM_ID) {
+      const s = this.session;
+      if (!s || !s.decryptionKey || !s.cipher || transformSessionId(frame) !== s.sessionId) {
+        throw new SmbProtocolError(`SMB: ${this.where} sent an encrypted message for a session we have no keys for`);
+      }
+      payload = decryptMessage(s.cipher, s.decryptionKey, frame);
+      encrypted = true;
+    } else if (magic !== PROTOCOL_ID) {
+      throw new SmbProtocolError(`SMB: ${this.where} sent a message that is not SMB2 (compressed or SMB1?)`);
+    }
+    for (const raw of splitCompound(payload)) this.onMessage(raw, encrypted);
+  }
+
+  private onMessage(raw: Buffer, encrypted: boolean): void {
+    const header = readHeader(raw);
+    if (header.messageId === UNSOLICITED_MESSAGE_ID) return; // oplock/lease break: we never ask for oplocks
+    const p = this.pending.get(header.messageId);
+    if (!p) return; // late reply to something already failed/cancelled; nothing waits for it
+
+    if (!p.granted) {
+      p.granted = true;
+      this.outstandingRequests -= BigInt(p.creditRequest);
+    }
+    this.credits += header.credits;
+
+    const isInterim = header.status === Status.PENDING && (header.flags & Flags.ASYNC_COMMAND) !== 0;
+    if (isInterim) {
+      // The operation went async: its credits come now, the real answer later (never signed).
+      p.asyncId = header.asyncId;
+      this.armTimer(header.messageId, p);
+      this.pumpCredits();
+      return;
+    }
+
+    const s = this.session;
+    if (!encrypted && s && s.signingKey && header.sessionId === s.sessionId && header.command !== Command.NEGOTIATE) {
+      if (header.flags & Flags.SIGNED) {
+        if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw)) {
+          throw new SmbProtocolError(`SMB: the signature of a ${COMMAND_NAMES[header.command]} response from ${this.where} is wrong: the message was altered or the keys disagree`);
+        }
+      } else if (
+        s.signingRequired &&
+        header.command !== Command.SESSION_SETUP &&
+        header.status !== Status.USER_SESSION_DELETED
+      ) {
+        throw new SmbProtocolError(`SMB: ${this.where} sent an unsigned ${COMMAND_NAMES[header.command]} response on a session that requires signing`);
+      }
+    }
+
+    if (p.timer) clearTimeout(p.timer);
+    this.pending.delete(header.messageId);
+    this.pumpCredits();
+    p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, encrypted });
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Starts a private Samba smbd for tests, the ELM simulator and the demo: its own loopback
+ * address and port, its own temp dirs (state, lock, pid, private, share), its own passdb with
+ * one user. Stop it with stop(); kill() simulates a crash (SIGKILL of its process group).
+ */
+import { ChildProcess, execFile, spawn } from "child_process";
+import { randomBytes, randomInt } from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+
+export interface SmbdOptions {
+  /** Server signing policy (default "auto": negotiated, not required). */
+  signing?: "mandatory" | "auto";
+  /** Encryption policy for the share (default "off"). */
+  encrypt?: "required" | "off";
+  /** server min protocol, e.g. "SMB3_11" (default "SMB2_02"). */
+  minProtocol?: string;
+  /** server max protocol (default "SMB3"). */
+  maxProtocol?: string;
+  /** SMB user (default "layers"). It maps onto the Unix account running the tests. */
+  user?: string;
+  /** Its password (default: random). */
+  password?: string;
+  /** Loopback address to bind (default: a random 127.x.y.z). */
+  address?: string;
+  /** Port (default: a free port above 1024). */
+  port?: number;
+  /** Share name (default "layers"). */
+  share?: string;
+  /** Extra lines for the [global] section. */
+  extraGlobal?: string[];
+  /** Milliseconds to wait for the port (default 20000). */
+  startTimeoutMs?: number;
+}
+
+export interface SmbdInstance {
+  host: string;
+  port: number;
+  share: string;
+  user: string;
+  password: string;
+  domain: string;
+  /** `\\host:port\share` */
+  unc: string;
+  /** Local path of the share root. */
+  dir: string;
+  /** smbd's process id. */
+  pid: number;
+  /** Stops smbd (SIGTERM, then SIGKILL) and removes its temp dir. */
+  stop(): Promise<void>;
+  /** Kills smbd and its children at once (SIGKILL), as a crash would. The temp dir stays until stop(). */
+  kill(): void;
+}
+
+function run(cmd: string, args: string[], input?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { timeout: 30_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(cmd)} failed: ${stderr || err.message}`));
+      else resolve();
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+function findSmbd(): string {
+  for (const p of ["/usr/sbin/smbd", "/usr/local/sbin/smbd", "/usr/bin/smbd"]) if (fs.existsSync(p)) return p;
+  throw new Error("smbd not found: install Samba (Debian: apt-get install -y samba smbclient)");
+}
+
+function findSmbpasswd(): string {
+  for (const p of ["/usr/bin/smbpasswd", "/usr/local/bin/smbpasswd", "/usr/sbin/smbpasswd"]) if (fs.existsSync(p)) return p;
+  throw new Error("smbpasswd not found: install Samba (Debian: apt-get install -y samba)");
+}
+
+function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, address, () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(host: string, port: number, timeoutMs: number, child: ChildProcess, logFile: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return reject(new Error(`smbd exited during start (code ${child.exitCode}, signal ${child.signalCode}): ${logFile()}`));
+      }
+      const s = net.connect({ host, port });
+      s.once("connect", () => {
+        s.destroy();
+        resolve();
+      });
+      s.once("error", () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`smbd did not listen on ${host}:${port} within ${timeoutMs} ms: ${logFile()}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
+  const smbd = findSmbd();
+  const smbpasswd = findSmbpasswd();
+  const user = opts.user ?? "layers";
+  const password = opts.password ?? `Pw-${randomBytes(9).toString("base64url")}`;
+  const share = opts.share ?? "layers";
+  const host = opts.address ?? `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+  const port = opts.port ?? (await freePort(host));
+  const unixUser = os.userInfo().username;
+
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "smbd-"));
+  const dirs = ["state", "state/ncalrpc", "lock", "pid", "cache", "private", "log", "bind", "share"];
+  for (const d of dirs) fs.mkdirSync(path.join(root, d), { recursive: true });
+  const shareDir = path.join(root, "share");
+  fs.chmodSync(shareDir, 0o777);
+  const conf = path.join(root, "smb.conf");
+  const usermap = path.join(root, "usermap");
+  // The SMB user maps onto the account running the tests, so no system account is created.
+  fs.writeFileSync(usermap, user === unixUser ? "" : `${unixUser} = ${user}\n`);
+  const lines = [
+    "[global]",
+    "  server role = standalone server",
+    "  workgroup = WORKGROUP",
+    `  smb ports = ${port}`,
+    `  interfaces = ${host}/8`,
+    "  bind interfaces only = yes",
+    `  state directory = ${root}/state`,
+    `  lock directory = ${root}/lock`,
+    `  pid directory = ${root}/pid`,
+    `  cache directory = ${root}/cache`,
+    `  private dir = ${root}/private`,
+    `  ncalrpc dir = ${root}/state/ncalrpc`,
+    `  binddns dir = ${root}/bind`,
+    `  log file = ${root}/log/log.%m`,
+    `  passdb backend = tdbsam:${root}/private/passdb.tdb`,
+    `  username map = ${usermap}`,
+    "  disable spoolss = yes",
+    "  load printers = no",
+    "  printcap name = /dev/null",
+    "  disable netbios = yes",
+    "  rpc start on demand helpers = no",
+    `  server min protocol = ${opts.minProtocol ?? "SMB2_02"}`,
+    `  server max protocol = ${opts.maxProtocol ?? "SMB3"}`,
+    "  ntlm auth = ntlmv2-only",
+    "  map to guest = never",
+    `  server signing = ${opts.signing === "mandatory" ? "mandatory" : "auto"}`,
+    ...(opts.extraGlobal ?? []).map((l) => `  ${l}`),
+    `[${share}]`,
+    `  path = ${shareDir}`,
+    "  read only = no",
+    `  force user = ${unixUser}`,
+    ...(opts.encrypt === "required" ? ["  smb encrypt = required"] : []),
+    "",
+  ];
+  fs.writeFileSync(conf, lines.join("\n"));
+
+  const cleanupDir = (): void => fs.rmSync(root, { recursive: true, force: true });
+  try {
+    await run(smbpasswd, ["-c", conf, "-s", "-a", unixUser], `${password}\n${password}\n`);
+  } catch (e) {
+    cleanupDir();
+    throw e;
+  }
+
+  // Own process group (detached): smbd signals its whole group on exit, which would hit us.
+  const child = spawn(smbd, ["-F", "--no-process-group", "-s", conf, "--debug-stdout", "-d", "0"], {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    if (stderr.length < 4000) stderr += d.toString();
+  });
+  child.unref();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  const pid = child.pid as number;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const killGroup = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+
+  try {
+    await waitForPort(host, port, opts.startTimeoutMs ?? 20_000, child, () => stderr.trim() || "no output");
+  } catch (e) {
+    killGroup("SIGKILL");
+    cleanupDir();
+    throw e;
+  }
+
+  let stopped = false;
+  return {
+    host, port, share, user, password,
+    domain: "WORKGROUP",
+    unc: `\\\\${host}:${port}\\${share}`,
+    dir: shareDir,
+    pid,
+    kill: () => killGroup("SIGKILL"),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup("SIGTERM");
+        const t = setTimeout(() => killGroup("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      // Children of smbd (per-connection smbd processes) share its group.
+      killGroup("SIGKILL");
+      cleanupDir();
+    },
+  };
+}
