@@ -1,0 +1,9 @@
+/** vim25 SOAP client for vCenter: session, property collector, inventory, tasks, VMs, OVF export. */
+export * from "./types";
+export * from "./decode";
+export * from "./faults";
+export * from "./session";
+export * from "./properties";
+export * from "./inventory";
+export * from "./tasks";
+export * from "./wire";
