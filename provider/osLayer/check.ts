@@ -14,12 +14,13 @@ export function checkOsLayer(news: Record<string, unknown>): { inputs: OsLayerIn
   const inputs: OsLayerInputs = {
     name: r.string("name", { required: true, max: 64, pattern: NAME_PATTERN })!,
     description: r.string("description", { max: 1024 }),
-    icon: r.string("icon"),
+    icon: r.string("icon", { pattern: [/^\d+$/, "must be an ELM icon id (digits, e.g. \"196608\"); `applayering` lists none by name"] }),
     connector: r.string("connector", { required: true })!,
     fileShare: r.string("fileShare"),
     ovfPath: r.string("ovfPath", {
       pattern: [/\.ovf$/i, 'must be the path of a .ovf file on the share, e.g. "exports/win2022/win2022.ovf"'],
     }),
+    vmMoref: r.string("vmMoref", { pattern: [/^vm-\d+$|^\d+$/, 'must be a VM managed object id such as "vm-42" (an OsMachine\'s moref)'] }),
     vmName: r.string("vmName"),
     version: r.string("version", { required: true, max: 64, pattern: NAME_PATTERN })!,
     versionDescription: r.string("versionDescription", { max: 1024 }),
@@ -30,9 +31,12 @@ export function checkOsLayer(news: Record<string, unknown>): { inputs: OsLayerIn
     versionTimeout: r.number("versionTimeout", { default: 240, min: 1, unit: "minutes" })!,
     deleteTimeout: r.number("deleteTimeout", { default: 30, min: 1, unit: "minutes" })!,
   };
-  const sources = [r.has("ovfPath"), r.has("vmName")].filter(Boolean).length;
-  if (sources === 0) r.fail("ovfPath", "the layer needs a source: set ovfPath (an OvfExport's ovfSharePath) or vmName");
-  if (sources === 2) r.fail("vmName", "set only one source: ovfPath or vmName, not both");
+  const fromVm = r.has("vmMoref") || r.has("vmName");
+  if (!r.has("ovfPath") && !fromVm) r.fail("ovfPath", "the layer needs a source: set ovfPath (an OvfExport's ovfSharePath) or machine (an OsMachine)");
+  if (r.has("ovfPath") && fromVm) r.fail("vmMoref", "set only one source: ovfPath or the VM (vmMoref and vmName), not both");
+  if (fromVm && !r.has("ovfPath") && !(r.has("vmMoref") && r.has("vmName"))) {
+    r.fail(r.has("vmMoref") ? "vmName" : "vmMoref", "importing from a VM needs both vmMoref and vmName (pass an OsMachine as machine)");
+  }
   if (inputs.ovfPath && !r.unknown("ovfPath") && /^(\\\\|\/\/|[a-z]:)/i.test(inputs.ovfPath)) {
     r.fail("ovfPath", "must be relative to the file share's root (e.g. \"exports/win2022/win2022.ovf\"), not a UNC or drive path");
   }

@@ -2,12 +2,13 @@ import { changedKeys } from "../inputs";
 import type { OsLayerInputs, OsLayerOutputs } from "./types";
 
 /** The source of the first version and the share it lives on: a different one is a different layer. */
-export const REPLACE_KEYS = ["ovfPath", "vmName", "fileShare"] as const;
+export const REPLACE_KEYS = ["ovfPath", "vmMoref", "fileShare"] as const;
 /** Applied in place: EditLayer, a new version, or settings of later operations. */
 export const UPDATE_KEYS = [
   "name",
   "description",
   "icon",
+  "vmName",
   "connector",
   "version",
   "versionDescription",

@@ -4,7 +4,7 @@ export interface OsLayerInputs {
   /** Layer name in the ELM (unique). */
   name: string;
   description?: string;
-  /** Icon id (a number as text) or the name of an icon known to the ELM. */
+  /** ELM icon id (digits); the ELM's default icon when absent. */
   icon?: string;
   /** Platform connector configuration, by name. */
   connector: string;
@@ -12,7 +12,9 @@ export interface OsLayerInputs {
   fileShare?: string;
   /** Path of the `.ovf` on the file share, relative to the share's root (the OVF form of ImportOs). */
   ovfPath?: string;
-  /** Name of the vSphere VM to import directly (the PlatformData form of ImportOs). */
+  /** Managed object id of the vSphere VM to import directly (the PlatformData form of ImportOs). */
+  vmMoref?: string;
+  /** That VM's name. */
   vmName?: string;
   /** Version of the layer this program wants; a new value adds a layer version. */
   version: string;
@@ -39,6 +41,11 @@ export interface OsLayerVersion {
   sizeMb?: number;
 }
 
+/**
+ * Outputs. `version` is the newest version that is finished (Deployable): while a new version is
+ * still in progress it keeps the previous value, so the next diff sees a change and `pulumi up`
+ * resumes that version instead of reporting nothing to do.
+ */
 export interface OsLayerOutputs extends OsLayerInputs {
   layerId: string;
   revisionId: string;
@@ -46,4 +53,6 @@ export interface OsLayerOutputs extends OsLayerInputs {
   versions: OsLayerVersion[];
   /** The packaging machine while a version is waiting for its in-guest work; "" otherwise. */
   packagingMachine: string;
+  /** The version in progress (created, not yet Deployable); "" otherwise. */
+  pendingVersion: string;
 }

@@ -26,7 +26,10 @@ describe("OsLayer check()", () => {
     [{ createTimeout: -5 }, "createTimeout", /at least 1 minutes/],
     [{ connector: undefined }, "connector", /required/],
     [{ ovfPath: undefined }, "ovfPath", /needs a source/],
-    [{ vmName: "win2022" }, "vmName", /only one source/],
+    [{ vmMoref: "vm-42", vmName: "win2022" }, "vmMoref", /only one source/],
+    [{ ovfPath: undefined, vmMoref: "vm-42" }, "vmName", /needs both/],
+    [{ ovfPath: undefined, vmMoref: "42x", vmName: "w" }, "vmMoref", /managed object id/],
+    [{ icon: "Windows" }, "icon", /icon id/],
     [{ ovfPath: "\\\\fs\\layers\\x.ovf" }, "ovfPath", /relative to the file share/],
     [{ ovfPath: "exports/x.vmdk" }, "ovfPath", /\.ovf file/],
     [{ adoptExisting: "maybe" }, "adoptExisting", /true or false/],
@@ -52,7 +55,7 @@ describe("OsLayer diff()", () => {
     expect(diff({})).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
   it("updates in place for name, descriptions, icon and a new version", () => {
-    for (const patch of [{ name: "Other" }, { description: "d" }, { icon: "Windows" }, { version: "2.0" }, { versionDescription: "v" }]) {
+    for (const patch of [{ name: "Other" }, { description: "d" }, { icon: "196609" }, { version: "2.0" }, { versionDescription: "v" }]) {
       expect(diff(patch)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     }
   });

@@ -1,0 +1,137 @@
+/**
+ * The OsLayer reconciler: what the dynamic-provider host calls (through the trampoline in
+ * sdk/trampoline.ts) for an OsLayer resource.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { OsLayerDetails, revisionByVersion, newestDeployableRevision } from "./elm";
+import { PartialFailure, withProvider } from "./errors";
+import { reporter } from "./progress";
+import { checkOsLayer } from "./osLayer/check";
+import { diffOsLayer } from "./osLayer/diff";
+import { withElm } from "./osLayer/elm";
+import { VersionPending, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./osLayer/lifecycle";
+import { compact, outputsOf } from "./osLayer/state";
+import type { OsLayerInputs, OsLayerOutputs } from "./osLayer/types";
+
+type Props = Record<string, unknown>;
+
+function inputsOf(raw: Props): OsLayerInputs {
+  return checkOsLayer(raw).inputs;
+}
+
+export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  const { inputs, failures } = checkOsLayer(news);
+  return { inputs, failures };
+}
+
+export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  return diffOsLayer(olds as Partial<OsLayerOutputs>, news as unknown as OsLayerInputs);
+}
+
+export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
+  const inputs = inputsOf(raw);
+  const report = reporter("OsLayer", inputs.name);
+  return withElm(async (elm) => {
+    let layerId: number;
+    const existing = await elm.findOsLayerByName(inputs.name);
+    if (existing) {
+      // A re-run after an interrupted create finds its own layer (our mark in the audit history).
+      if (!inputs.adoptExisting && !(await importedByUs(elm, existing.id))) {
+        throw new Error(
+          `OsLayer.name: a layer named "${inputs.name}" already exists in the ELM (id ${existing.id}): ` +
+            `set adoptExisting: true to manage it with this stack, or choose another name`,
+        );
+      }
+      report(`adopting existing layer ${existing.id}`);
+      layerId = existing.id;
+    } else {
+      const r = await importLayer(elm, inputs);
+      layerId = r.layerId;
+      report(`importing (layer ${layerId}, ELM task ${r.ticketId})`);
+    }
+    let details = await elm.osLayerDetails(layerId);
+    try {
+      const first = details.revisions.length === 1 ? details.revisions[0] : undefined;
+      if (first && first.versionName === inputs.version && first.state !== "Deployable") {
+        await waitImported(elm, layerId, inputs, report);
+      } else {
+        await ensureVersion(elm, details, inputs, report);
+      }
+      await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
+      details = await elm.osLayerDetails(layerId);
+      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
+      return { id: String(layerId), outs: compact(outs) };
+    } catch (err) {
+      throw await partial(elm.osLayerDetails(layerId).catch(() => details), raw, inputs, err);
+    }
+  });
+}
+
+export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+  const olds = props as unknown as OsLayerOutputs;
+  const inputs = inputsOf(props);
+  return withElm(async (elm) => {
+    const details = await elm.tryOsLayerDetails(Number(id));
+    if (!details) return {};
+    const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;
+    const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine: olds.packagingMachine ?? "" } : undefined;
+    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending);
+    return { id, props: compact(outs) };
+  });
+}
+
+export async function update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  const old = olds as unknown as OsLayerOutputs;
+  const inputs = inputsOf(news);
+  const report = reporter("OsLayer", inputs.name);
+  return withElm(async (elm) => {
+    let details = await elm.tryOsLayerDetails(Number(id));
+    if (!details) {
+      throw new Error(
+        `OsLayer ${inputs.name}: layer ${id} no longer exists in the ELM: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`,
+      );
+    }
+    try {
+      if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
+      details = await elm.osLayerDetails(details.summary.id);
+      if (old.version !== inputs.version || old.pendingVersion) await ensureVersion(elm, details, inputs, report);
+      details = await elm.osLayerDetails(details.summary.id);
+      return { outs: compact(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
+    } catch (err) {
+      const fallback = details;
+      throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version);
+    }
+  });
+}
+
+async function deleteImpl(id: string, props: Props): Promise<void> {
+  const inputs = inputsOf(props);
+  const report = reporter("OsLayer", inputs.name);
+  await withElm(async (elm) => {
+    const details = await elm.tryOsLayerDetails(Number(id));
+    if (!details) return; // already gone: nothing to do
+    await deleteLayer(elm, details, inputs, report);
+  });
+}
+export { deleteImpl as delete };
+
+/** The newest Deployable revision among those up to the version this resource last finished. */
+function finishedRevision(details: OsLayerDetails, version: string | undefined) {
+  const named = version ? revisionByVersion(details, version) : undefined;
+  return named && named.state === "Deployable" ? named : newestDeployableRevision(details);
+}
+
+/**
+ * After the layer exists, any failure is a partial one: the engine records the layer, and the
+ * next `pulumi up` resumes. Outputs keep the last finished version so that the next diff shows
+ * the change again.
+ */
+async function partial(detailsP: Promise<OsLayerDetails>, raw: Props, inputs: OsLayerInputs, err: unknown, lastVersion = ""): Promise<Error> {
+  const details = await detailsP;
+  const message = err instanceof Error ? err.message : String(err);
+  const pendingRev = revisionByVersion(details, inputs.version);
+  const finished = lastVersion ? revisionByVersion(details, lastVersion) : undefined;
+  const machine = err instanceof VersionPending ? err.machine : "";
+  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined);
+  return new PartialFailure(String(details.summary.id), withProvider(raw, compact(outs)), message);
+}

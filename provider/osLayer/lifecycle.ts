@@ -1,0 +1,239 @@
+/**
+ * The OsLayer's operations against the ELM: import, versions, edits, deletion. Every step first
+ * looks at what the ELM already has, so an interrupted run re-run adopts its own work (a layer of
+ * that name imported by us, a version in progress, an in-flight task) instead of repeating it.
+ */
+import {
+  ElmClient,
+  ElmError,
+  OsLayerDetails,
+  OsLayerRevision,
+  WorkTicket,
+  WorkTicketWaitError,
+  editLayerArgsFrom,
+  newestDeployableRevision,
+  revisionByVersion,
+} from "../elm";
+import type { Report } from "../progress";
+import { packagingMachineFrom } from "./state";
+import type { OsLayerInputs } from "./types";
+
+/** Marks our requests in the ELM's audit history, so a re-run can tell our layer from a stranger's. */
+export const MARK = "[pulumi-applayering]";
+
+export function auditComment(inputs: OsLayerInputs, op: string): string {
+  return `${inputs.comment ? `${inputs.comment} ` : ""}${MARK} ${op} ${inputs.name} ${inputs.version}`.trim();
+}
+
+const minutes = (n: number) => Date.now() + n * 60_000;
+
+function ticketReporter(report: Report): (t: WorkTicket) => void {
+  return (t) => {
+    const item = t.workItems.find((w) => w.status) ?? t.workItems[0];
+    report(`ELM task ${t.id} ${t.state}${item?.status ? `: ${item.status}` : t.status ? `: ${t.status}` : ""}`);
+  };
+}
+
+/** Was this layer imported by this library (our mark in its audit history)? */
+export async function importedByUs(elm: ElmClient, layerId: number): Promise<boolean> {
+  const entries = await elm.auditLog("OsLayer", layerId).catch(() => []);
+  return entries.some((e) => e.comment.includes(MARK));
+}
+
+/** ImportOs, from the OVF on the share or from the VM; resolves lookups first (no side effect on a bad name). */
+export async function importLayer(elm: ElmClient, inputs: OsLayerInputs): Promise<{ layerId: number; ticketId: number }> {
+  const share = await elm.findFileShare(inputs.fileShare);
+  const connector = await elm.findConnectorConfig(inputs.connector);
+  const common = {
+    layerName: inputs.name,
+    layerDescription: inputs.description,
+    iconId: inputs.icon === undefined ? undefined : Number(inputs.icon),
+    versionName: inputs.version,
+    versionDescription: inputs.versionDescription,
+    layerSizeMiB: inputs.maxLayerSizeGb * 1024,
+    fileShareId: share.id,
+    comment: auditComment(inputs, "import"),
+  };
+  const r = inputs.ovfPath
+    ? await elm.importOs({ ...common, diskFilename: inputs.ovfPath, connectorConfigId: connector.id })
+    : await elm.importOs({ ...common, connectorConfigId: connector.id, vm: { moref: inputs.vmMoref!, name: inputs.vmName! } });
+  return { layerId: r.layer.id, ticketId: r.workTicketId };
+}
+
+/** Waits for the first version to become Deployable. */
+export async function waitImported(elm: ElmClient, layerId: number, inputs: OsLayerInputs, report: Report): Promise<OsLayerRevision> {
+  const details = await elm.osLayerDetails(layerId);
+  const rev = revisionByVersion(details, inputs.version) ?? details.revisions[0];
+  if (!rev) throw new Error(`OsLayer ${inputs.name}: the ELM shows no version of layer ${layerId}; look at its Tasks page`);
+  return elm.waitForRevisionState(layerId, rev.id, ["Deployable"], {
+    deadline: minutes(inputs.createTimeout),
+    onChange: (r) => report(`version ${r.versionName} ${r.state}`),
+  });
+}
+
+export interface VersionProgress {
+  revision: OsLayerRevision;
+  /** The packaging machine, when the ELM has built it. */
+  machine: string;
+}
+
+/**
+ * Makes `inputs.version` exist and be Deployable: finds the revision of that name (resuming it
+ * when in progress) or creates exactly one, based on the newest Deployable revision. Waits for its
+ * packaging machine, then for it to be shut down for finalize, finalizing on classic ELMs.
+ * Throws VersionPending (with the machine's name) when the deadline passes first.
+ */
+export async function ensureVersion(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, report: Report): Promise<OsLayerRevision> {
+  const layerId = details.summary.id;
+  const deadline = minutes(inputs.versionTimeout);
+  let rev = revisionByVersion(details, inputs.version);
+  if (rev?.state === "Deployable") return rev;
+  if (rev?.state === "Broken") {
+    throw new Error(
+      `OsLayer ${inputs.name}: version ${inputs.version} is Broken in the ELM; delete that version in the ELM (or choose another version name) and run again`,
+    );
+  }
+  let ticketId: number | undefined;
+  if (!rev) {
+    const base = newestDeployableRevision(details);
+    if (!base) throw new Error(`OsLayer ${inputs.name}: no Deployable version to base ${inputs.version} on; finish or delete the versions in progress`);
+    const connector = await elm.findConnectorConfig(inputs.connector);
+    const share = await elm.findFileShare(inputs.fileShare);
+    const format = connector.selectedDiskFormat ?? connector.validDiskFormats[0];
+    if (!format) throw new Error(`OsLayer ${inputs.name}: connector ${connector.name} offers no packaging disk format; check it in the ELM`);
+    report(`adding version ${inputs.version} based on ${base.versionName}`);
+    const created = await elm.createOsLayerRevision({
+      layerId,
+      versionName: inputs.version,
+      versionDescription: inputs.versionDescription,
+      layerSizeMiB: Math.max(base.sizeMiB, inputs.maxLayerSizeGb * 1024),
+      fileShareId: share.id,
+      packagingDiskFilename: `${inputs.name} ${inputs.version}`,
+      packagingDiskFormat: format,
+      connectorConfigId: connector.id,
+      baseRevisionId: base.id,
+      comment: auditComment(inputs, "add version"),
+    });
+    ticketId = created.workTicketId;
+    rev = (await elm.osLayerDetails(layerId)).revisions.find((r) => r.id === created.revisionId);
+    if (!rev) throw new Error(`OsLayer ${inputs.name}: the ELM accepted version ${inputs.version} but does not list it; look at its Tasks page`);
+  } else {
+    report(`resuming version ${inputs.version} (${rev.state})`);
+    ticketId = (await elm.findActiveTicketsForLayer(inputs.name))[0]?.id;
+  }
+  const machine = ticketId === undefined ? "" : await waitForPackagingMachine(elm, ticketId, deadline, inputs, rev, report);
+  return finishVersion(elm, layerId, rev, machine, deadline, inputs, report);
+}
+
+async function waitForPackagingMachine(
+  elm: ElmClient,
+  ticketId: number,
+  deadline: number,
+  inputs: OsLayerInputs,
+  rev: OsLayerRevision,
+  report: Report,
+): Promise<string> {
+  try {
+    const t = await elm.waitForWorkTicket(ticketId, { deadline, until: ["ActionRequired"], onChange: ticketReporter(report) });
+    const machine = packagingMachineFrom(t.workItems.map((w) => w.status).join(" ") + " " + t.status);
+    if (t.state === "ActionRequired") {
+      report(`packaging machine ${machine || "(unnamed)"} is ready: install the updates in it, then run Shutdown For Finalize`);
+    }
+    return machine;
+  } catch (err) {
+    if (err instanceof WorkTicketWaitError && err.reason === "deadline") throw new VersionPending(inputs, rev, "");
+    throw err;
+  }
+}
+
+async function finishVersion(
+  elm: ElmClient,
+  layerId: number,
+  rev: OsLayerRevision,
+  machine: string,
+  deadline: number,
+  inputs: OsLayerInputs,
+  report: Report,
+): Promise<OsLayerRevision> {
+  const onChange = (r: OsLayerRevision) => report(`version ${r.versionName} ${r.state}`);
+  try {
+    let r = await elm.waitForRevisionState(layerId, rev.id, ["Finalizable", "Deployable"], { deadline, onChange });
+    if (r.state === "Finalizable") {
+      report(`finalizing version ${r.versionName}`);
+      const share = await elm.findFileShare(inputs.fileShare);
+      await elm.finalize(layerId, { layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, "finalize") });
+      r = await elm.waitForRevisionState(layerId, rev.id, ["Deployable"], { deadline, onChange });
+    }
+    return r;
+  } catch (err) {
+    if (err instanceof WorkTicketWaitError && err.reason === "deadline") throw new VersionPending(inputs, rev, machine);
+    throw err;
+  }
+}
+
+/** The deadline passed while a version waits for its packaging machine or its finalize. */
+export class VersionPending extends Error {
+  constructor(
+    readonly inputs: OsLayerInputs,
+    readonly revision: OsLayerRevision,
+    readonly machine: string,
+  ) {
+    super(
+      `OsLayer ${inputs.name}: version ${inputs.version} is not finished after ${inputs.versionTimeout} minutes` +
+        (machine
+          ? `: install the updates in packaging machine ${machine}, then run Shutdown For Finalize in it; `
+          : `: the ELM is still preparing its packaging machine; `) +
+        `the next \`pulumi up\` resumes this same version (raise versionTimeout to wait longer)`,
+    );
+    this.name = "VersionPending";
+  }
+}
+
+/** EditLayer with the full property set, when name, description, icon or the version's description differ. */
+export async function editIfChanged(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs): Promise<boolean> {
+  const revisions = details.revisions.map((r) => ({
+    id: r.id,
+    name: r.versionName,
+    description: r.versionName === inputs.version && inputs.versionDescription !== undefined ? inputs.versionDescription : r.description,
+  }));
+  const wanted = editLayerArgsFrom(details, {
+    name: inputs.name,
+    description: inputs.description ?? "",
+    iconId: inputs.icon === undefined ? undefined : Number(inputs.icon),
+    revisions,
+  });
+  const current = editLayerArgsFrom(details);
+  if (JSON.stringify({ ...wanted, comment: undefined }) === JSON.stringify({ ...current, comment: undefined })) return false;
+  await elm.editLayer({ ...wanted, comment: auditComment(inputs, "edit") });
+  return true;
+}
+
+/** Deletes every version (the ELM then removes the layer); refuses, naming them, when images use it. */
+export async function deleteLayer(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, report: Report): Promise<void> {
+  const images = [...details.imagesUsing, ...details.revisions.flatMap((r) => r.imagesUsing)];
+  const names = [...new Set(images.map((i) => i.name))];
+  if (names.length > 0) {
+    throw new Error(
+      `OsLayer ${inputs.name}: image templates use this layer (${names.join(", ")}); remove it from them in the ELM first, then run again`,
+    );
+  }
+  const inFlight = await elm.findActiveTicketsForLayer(details.summary.name);
+  if (inFlight.length > 0) {
+    report(`canceling ${inFlight.length} ELM task(s) in progress on the layer`);
+    await elm.cancelWorkTickets(inFlight.map((t) => t.id));
+    for (const t of inFlight) await elm.waitForWorkTicket(t.id, { timeoutMs: 5 * 60_000 }).catch(() => undefined);
+  }
+  const share = await elm.findFileShare(inputs.fileShare);
+  const fresh = await elm.osLayerDetails(details.summary.id);
+  const r = await elm.deleteOsLayerRevisions({
+    layerId: fresh.summary.id,
+    revisionIds: fresh.revisions.map((x) => x.id),
+    fileShareId: share.id,
+    comment: auditComment(inputs, "delete"),
+  });
+  await elm.waitForWorkTicket(r.workTicketId, { deadline: minutes(inputs.deleteTimeout), onChange: ticketReporter(report) });
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ElmError && /NotFound|DoesNotExist/i.test(err.id);
+}
