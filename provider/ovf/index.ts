@@ -7,3 +7,5 @@ export { bytesPerUnit } from "./units";
 export * from "./fileNames";
 export * from "./validate";
 export * from "./manifest";
+export * from "./text";
+export * from "./manifestProblems";

@@ -17,7 +17,11 @@ export type OvfProblemCode =
   | "DISK_TOO_LARGE"
   | "FILE_NOT_BESIDE"
   | "FILE_MISSING"
-  | "FILE_SIZE_MISMATCH";
+  | "FILE_SIZE_MISMATCH"
+  | "MANIFEST_MALFORMED"
+  | "MANIFEST_MISMATCH"
+  | "MANIFEST_FILE_MISSING"
+  | "MANIFEST_INCOMPLETE";
 
 export interface OvfProblem {
   code: OvfProblemCode;

@@ -1,0 +1,41 @@
+/**
+ * Where the OVF folder is: a local (or mounted) path, or a share. `ovf inspect` reads through
+ * this interface only, so the share needs nothing but an implementation of it.
+ */
+import { createReadStream, promises as fs } from "fs";
+import * as nodePath from "path";
+import { Readable } from "stream";
+
+export interface FileAccess {
+  /** How to show a path to the user (never with credentials). */
+  display(path: string): string;
+  /** The path of `name` in the folder that holds `path`. */
+  sibling(path: string, name: string): string;
+  /** Size in bytes, or undefined when there is no such file. Other failures throw. */
+  size(path: string): Promise<number | undefined>;
+  /** The whole file; only for small files (the descriptor, the manifest). */
+  readBytes(path: string): Promise<Buffer>;
+  /** A stream of the file's bytes (not-found surfaces as an error with code ENOENT or an SMB status). */
+  openRead(path: string): Promise<Readable>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+export const localAccess: FileAccess = {
+  display: (p) => p,
+  sibling: (p, name) => nodePath.join(nodePath.dirname(p), name),
+  async size(p) {
+    try {
+      const st = await fs.stat(p);
+      return st.isFile() ? st.size : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+      throw err;
+    }
+  },
+  readBytes: (p) => fs.readFile(p),
+  async openRead(p) {
+    return createReadStream(p);
+  },
+  async close() {},
+};

@@ -1,0 +1,174 @@
+/**
+ * `applayering ovf inspect <path>`: is this OVF fit to become an App Layering OS layer?
+ * Exit 0 fit, 1 not fit (the problems are listed), 2 cannot be read or parsed.
+ */
+import {
+  DEFAULT_MAX_LAYER_SIZE_GB,
+  decodeDescriptor,
+  isPlainFileName,
+  ManifestEntry,
+  ManifestFormatError,
+  manifestProblems,
+  OvfDescriptor,
+  OvfFormatError,
+  OvfProblem,
+  parseDescriptor,
+  parseManifest,
+  validateForOsLayer,
+  verifyManifest,
+} from "../provider/ovf";
+import { parseArgs } from "./args";
+import { FileAccess, localAccess } from "./fileAccess";
+import { CliError, CliIo } from "./io";
+import { formatInspectReport } from "./ovfReport";
+import { openShareAccess } from "./shareAccess";
+import { isUncPath } from "./shareLocation";
+
+export const OVF_INSPECT_USAGE = `usage: applayering ovf inspect <path.ovf> [--json] [--max-layer-size <GB>] [--no-manifest]
+
+  <path.ovf>            the descriptor: a local path or \\\\host\\share\\folder\\name.ovf
+                        (share credentials: APPLAYERING_SHARE_USER, APPLAYERING_SHARE_PASSWORD,
+                        APPLAYERING_SHARE_DOMAIN)
+  --json                print the report as JSON
+  --max-layer-size GB   the Max Layer Size the OS layer will get (default ${DEFAULT_MAX_LAYER_SIZE_GB})
+  --no-manifest         do not hash the files against the .mf beside the descriptor
+
+Exit status: 0 fit for an OS layer, 1 not fit (problems listed), 2 cannot be read or parsed.
+`;
+
+/** Descriptors are a few KB; anything this large is not one. */
+const MAX_DESCRIPTOR_BYTES = 16 * 1024 * 1024;
+
+export interface ManifestReport {
+  name: string;
+  /** False when --no-manifest skipped the hashing, or the manifest could not be read. */
+  verified: boolean;
+  entries: number;
+  algorithms: string[];
+}
+
+export interface FileReport {
+  id: string;
+  href: string;
+  /** Size declared in the descriptor. */
+  size?: number;
+  /** Size found beside the descriptor; absent when the file is missing. */
+  presentSize?: number;
+}
+
+export interface InspectReport {
+  path: string;
+  fit: boolean;
+  problems: OvfProblem[];
+  descriptor: OvfDescriptor;
+  files: FileReport[];
+  /** null when there is no `.mf` beside the descriptor. */
+  manifest: ManifestReport | null;
+  maxLayerSizeGb: number;
+}
+
+export async function ovfInspect(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs(args, { flags: ["--json", "--no-manifest", "--help", "-h"], options: ["--max-layer-size"] }, OVF_INSPECT_USAGE);
+  if (parsed.flags.has("--help") || parsed.flags.has("-h")) {
+    io.stdout(OVF_INSPECT_USAGE);
+    return 0;
+  }
+  if (parsed.positional.length !== 1) {
+    throw new CliError(`expected one path to an .ovf, got ${parsed.positional.length}\n${OVF_INSPECT_USAGE}`);
+  }
+  const maxLayerSizeGb = readMaxLayerSize(parsed.options.get("--max-layer-size"));
+  const path = parsed.positional[0];
+  const access = isUncPath(path) ? await openShareAccess(path, io.env) : localAccess;
+  try {
+    const report = await inspect(access, path, { maxLayerSizeGb, verifyManifest: !parsed.flags.has("--no-manifest") });
+    io.stdout(parsed.flags.has("--json") ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report));
+    return report.fit ? 0 : 1;
+  } finally {
+    await access.close();
+  }
+}
+
+function readMaxLayerSize(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_MAX_LAYER_SIZE_GB;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(n > 0)) {
+    throw new CliError(`--max-layer-size must be a positive number of GB, got "${raw}"`);
+  }
+  return n;
+}
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+export async function inspect(
+  access: FileAccess,
+  path: string,
+  opts: { maxLayerSizeGb: number; verifyManifest: boolean },
+): Promise<InspectReport> {
+  const shown = access.display(path);
+  const size = await access.size(path);
+  if (size === undefined) throw new CliError(`${shown}: no such file; give the path of the .ovf descriptor`);
+  if (size > MAX_DESCRIPTOR_BYTES) throw new CliError(`${shown}: ${size} bytes is far too large for an OVF descriptor; give the path of the .ovf, not a disk`);
+
+  let descriptor: OvfDescriptor;
+  try {
+    descriptor = await parseDescriptor(decodeDescriptor(await access.readBytes(path)));
+  } catch (err) {
+    if (err instanceof OvfFormatError) throw new CliError(`${shown}: ${err.message}`);
+    throw err;
+  }
+
+  const files: FileReport[] = [];
+  const present = new Map<string, number>();
+  for (const f of descriptor.files) {
+    const report: FileReport = { id: f.id, href: f.href };
+    if (f.size !== undefined) report.size = f.size;
+    if (isPlainFileName(f.href)) {
+      const found = await access.size(access.sibling(path, f.href));
+      if (found !== undefined) {
+        present.set(f.href, found);
+        report.presentSize = found;
+      }
+    }
+    files.push(report);
+  }
+  const problems = validateForOsLayer(descriptor, { maxLayerSizeGb: opts.maxLayerSizeGb, presentFiles: present });
+
+  const manifest = await checkManifest(access, path, descriptor, opts.verifyManifest, problems);
+  return { path: shown, fit: problems.length === 0, problems, descriptor, files, manifest, maxLayerSizeGb: opts.maxLayerSizeGb };
+}
+
+async function checkManifest(
+  access: FileAccess,
+  path: string,
+  descriptor: OvfDescriptor,
+  verify: boolean,
+  problems: OvfProblem[],
+): Promise<ManifestReport | null> {
+  const descriptorName = baseName(path);
+  const name = descriptorName.replace(/\.ovf$/i, "") + ".mf";
+  const mfPath = access.sibling(path, name);
+  const mfSize = await access.size(mfPath);
+  if (mfSize === undefined) return null;
+  if (mfSize > MAX_DESCRIPTOR_BYTES) {
+    problems.push({ code: "MANIFEST_MALFORMED", where: name, message: `${name} is ${mfSize} bytes, too large for a manifest; remove it or export again` });
+    return { name, verified: false, entries: 0, algorithms: [] };
+  }
+  const text = (await access.readBytes(mfPath)).toString("utf8");
+  let entries: ManifestEntry[];
+  try {
+    entries = parseManifest(text);
+  } catch (err) {
+    if (!(err instanceof ManifestFormatError)) throw err;
+    problems.push({ code: "MANIFEST_MALFORMED", where: name, message: `${err.message}; remove the .mf or export again` });
+    return { name, verified: false, entries: 0, algorithms: [] };
+  }
+  const report: ManifestReport = { name, verified: false, entries: entries.length, algorithms: [...new Set(entries.map((e) => e.algorithm))] };
+  if (!verify) return report;
+  const result = await verifyManifest(text, (file) => access.openRead(access.sibling(path, file)));
+  const mustCover = [descriptorName, ...descriptor.files.map((f) => f.href).filter(isPlainFileName)];
+  problems.push(...manifestProblems(name, entries, result, mustCover));
+  report.verified = true;
+  return report;
+}
