@@ -3,6 +3,9 @@ module.exports = {
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   testEnvironment: "node",
+  globalSetup: "<rootDir>/tests/setup/linkPackage.js",
+  // Examples import the package by name, as users' programs do: map it to the sources here.
+  moduleNameMapper: { "^pulumi-applayering$": "<rootDir>/sdk/index.ts" },
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 120000,
   // Integration tests start real servers (vcsim, smbd, the ELM simulator): two workers fit 2 cores.

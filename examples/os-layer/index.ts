@@ -1,0 +1,45 @@
+/**
+ * The whole chain: the OS machine in vSphere, its OVF export on the ELM's file share, and the
+ * App Layering OS layer built from it. Bump `version` (pulumi config set version 1.1) to add a
+ * layer version; the ELM then builds a packaging machine for it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { OsLayer, OsMachine, OvfExport } from "pulumi-applayering";
+
+const config = new pulumi.Config();
+
+const machine = new OsMachine("win2022-os", {
+  datacenter: config.get("datacenter") ?? "DC0",
+  datastore: config.get("datastore") ?? "LocalDS_0",
+  network: config.get("network") ?? "VM Network",
+  guestId: "windows2019srvNext_64Guest",
+  cpus: 2,
+  memoryMb: 8192,
+  diskGb: 60,
+  // The procedure snapshots the VM before the OS Machine Tools run, and exports it shut down.
+  snapshotName: "before-os-machine-tools",
+  powerState: "poweredOff",
+});
+
+const ovf = new OvfExport("win2022", {
+  machine,
+  shareFolder: config.require("shareFolder"),
+});
+
+const layer = new OsLayer("win2022", {
+  name: "Windows Server 2022",
+  description: "Base OS layer, built by Pulumi",
+  connector: config.require("connector"),
+  ovfPath: ovf.ovfSharePath,
+  version: config.get("version") ?? "1.0",
+  versionDescription: config.get("versionDescription"),
+  maxLayerSizeGb: 100,
+  comment: "pulumi-applayering example",
+});
+
+export const vm = machine.inventoryPath;
+export const osLayerReady = machine.osLayerReady;
+export const ovfFile = ovf.ovfUncPath;
+export const layerId = layer.layerId;
+export const versions = layer.versions;
+export const packagingMachine = layer.packagingMachine;
