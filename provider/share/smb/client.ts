@@ -329,6 +329,11 @@ export class SmbClient {
     if (res.header.status !== Status.SUCCESS) throw new SmbStatusError(res.header.status, "ECHO", this.unc);
   }
 
+  /** Request counters of the connection (for tests and diagnostics). */
+  get stats(): Readonly<SmbConnection["stats"]> {
+    return this.conn.stats;
+  }
+
   get connectionLost(): boolean {
     return this.conn.closed;
   }

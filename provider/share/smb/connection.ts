@@ -94,6 +94,8 @@ export class SmbConnection {
   /** Whether the server granted LARGE_MTU (multi-credit requests). */
   largeMtu = false;
   session?: SessionSecurity;
+  /** Counters for tests and diagnostics. */
+  readonly stats = { requests: 0, interimResponses: 0, maxInFlight: 0, encryptedResponses: 0, signedResponsesVerified: 0 };
 
   private socket?: net.Socket;
   private readonly reader = new FrameReader();
@@ -239,6 +241,8 @@ export class SmbConnection {
     return new Promise<SmbResponse>((resolve, reject) => {
       const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, encrypted: encrypt, signed: sign };
       this.pending.set(messageId, p);
+      this.stats.requests++;
+      if (this.pending.size > this.stats.maxInFlight) this.stats.maxInFlight = this.pending.size;
       this.armTimer(messageId, p);
       // Two writes: the socket gathers them; copying a 1 MiB payload once more would cost.
       this.socket?.cork();
@@ -301,6 +305,7 @@ export class SmbConnection {
       }
       payload = decryptMessage(s.cipher, s.decryptionKey, frame);
       encrypted = true;
+      this.stats.encryptedResponses++;
     } else if (magic !== PROTOCOL_ID) {
       throw new SmbProtocolError(`SMB: ${this.where} sent a message that is not SMB2 (compressed or SMB1?)`);
     }
@@ -323,6 +328,7 @@ export class SmbConnection {
     if (isInterim) {
       // The operation went async: its credits come now, the real answer later (never signed).
       p.asyncId = header.asyncId;
+      this.stats.interimResponses++;
       this.armTimer(header.messageId, p);
       this.pumpCredits();
       return;
@@ -334,6 +340,7 @@ export class SmbConnection {
         if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw)) {
           throw new SmbProtocolError(`SMB: the signature of a ${COMMAND_NAMES[header.command]} response from ${this.where} is wrong: the message was altered or the keys disagree`);
         }
+        this.stats.signedResponsesVerified++;
       } else if (
         s.signingRequired &&
         header.command !== Command.SESSION_SETUP &&

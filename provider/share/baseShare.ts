@@ -1,0 +1,60 @@
+/** What every backend shares: whole-file helpers, recursive remove, folder-replacing rename. */
+import { Readable, Writable } from "stream";
+import { randomBytes } from "crypto";
+import { basename, dirname, joinPath } from "./paths";
+import { writeAllHashed } from "./hashing";
+import type { Share, ShareEntry, ShareReadOptions, ShareStat, ShareWriteOptions, WrittenFile } from "./types";
+
+export abstract class BaseShare implements Share {
+  abstract readonly location: string;
+  abstract mkdirp(path: string): Promise<void>;
+  abstract stat(path: string): Promise<ShareStat | undefined>;
+  abstract list(path: string): Promise<ShareEntry[]>;
+  abstract createWriteStream(path: string, opts?: ShareWriteOptions): Writable;
+  abstract createReadStream(path: string, opts?: ShareReadOptions): Readable;
+  abstract close(): Promise<void>;
+  /** Deletes one file or one empty folder. */
+  protected abstract deleteOne(path: string, isDirectory: boolean): Promise<void>;
+  /** Native rename; replace only ever targets files here. */
+  protected abstract renameOne(from: string, to: string, replace: boolean): Promise<void>;
+
+  async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    const st = await this.stat(path);
+    if (!st) return;
+    if (st.isDirectory && opts.recursive) {
+      for (const e of await this.list(path)) await this.remove(joinPath(path, e.name), opts);
+    }
+    await this.deleteOne(path, st.isDirectory);
+  }
+
+  async rename(from: string, to: string, opts: { replace?: boolean } = {}): Promise<void> {
+    if (opts.replace) {
+      const target = await this.stat(to);
+      if (target?.isDirectory) {
+        // A folder cannot be replaced in one step: move it aside, move ours in, then drop the old one.
+        const aside = joinPath(dirname(to), `.${basename(to)}.old-${randomBytes(4).toString("hex")}`);
+        await this.renameOne(to, aside, false);
+        try {
+          await this.renameOne(from, to, false);
+        } catch (e) {
+          await this.renameOne(aside, to, false).catch(() => undefined);
+          throw e;
+        }
+        await this.remove(aside, { recursive: true });
+        return;
+      }
+    }
+    await this.renameOne(from, to, !!opts.replace);
+  }
+
+  async writeFile(path: string, data: Buffer | string | Readable, opts?: ShareWriteOptions): Promise<WrittenFile> {
+    const r = await writeAllHashed(this.createWriteStream(path, opts), data);
+    return { path: joinPath(path), ...r };
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of this.createReadStream(path)) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+}
