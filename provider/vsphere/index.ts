@@ -7,3 +7,6 @@ export * from "./properties";
 export * from "./inventory";
 export * from "./tasks";
 export * from "./wire";
+export * from "./spec";
+export * from "./vmread";
+export * from "./vm";
