@@ -11,8 +11,14 @@ export interface FileAccess {
   display(path: string): string;
   /** The path of `name` in the folder that holds `path`. */
   sibling(path: string, name: string): string;
-  /** Size in bytes, or undefined when there is no such file. Other failures throw. */
+  /** The path of `name` inside the folder `dir`. */
+  child(dir: string, name: string): string;
+  /** Size of a file in bytes, or undefined when there is no such file. Other failures throw. */
   size(path: string): Promise<number | undefined>;
+  /** True when `path` is a folder. */
+  isDirectory(path: string): Promise<boolean>;
+  /** Names of the entries of a folder. */
+  list(dir: string): Promise<string[]>;
   /** The whole file; only for small files (the descriptor, the manifest). */
   readBytes(path: string): Promise<Buffer>;
   /** A stream of the file's bytes (not-found surfaces as an error with code ENOENT or an SMB status). */
@@ -24,6 +30,7 @@ export interface FileAccess {
 export const localAccess: FileAccess = {
   display: (p) => p,
   sibling: (p, name) => nodePath.join(nodePath.dirname(p), name),
+  child: (dir, name) => nodePath.join(dir, name),
   async size(p) {
     try {
       const st = await fs.stat(p);
@@ -33,6 +40,14 @@ export const localAccess: FileAccess = {
       throw err;
     }
   },
+  async isDirectory(p) {
+    try {
+      return (await fs.stat(p)).isDirectory();
+    } catch {
+      return false;
+    }
+  },
+  list: (dir) => fs.readdir(dir),
   readBytes: (p) => fs.readFile(p),
   async openRead(p) {
     return createReadStream(p);

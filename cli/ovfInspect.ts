@@ -26,7 +26,8 @@ import { isUncPath } from "./shareLocation";
 
 export const OVF_INSPECT_USAGE = `usage: applayering ovf inspect <path.ovf> [--json] [--max-layer-size <GB>] [--no-manifest]
 
-  <path.ovf>            the descriptor: a local path or \\\\host\\share\\folder\\name.ovf
+  <path.ovf>            the descriptor, or the export folder holding exactly one .ovf:
+                        a local path or \\\\host\\share\\folder\\name.ovf
                         (share credentials: APPLAYERING_SHARE_USER, APPLAYERING_SHARE_PASSWORD,
                         APPLAYERING_SHARE_DOMAIN)
   --json                print the report as JSON
@@ -101,11 +102,25 @@ function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
+/** The descriptor itself, or the one `.ovf` in a folder. */
+async function findDescriptor(access: FileAccess, path: string): Promise<string> {
+  if (!(await access.isDirectory(path))) return path;
+  const ovfs = (await access.list(path)).filter((n) => /\.ovf$/i.test(n)).sort();
+  if (ovfs.length === 1) return access.child(path, ovfs[0]);
+  const shown = access.display(path);
+  throw new CliError(
+    ovfs.length === 0
+      ? `${shown} is a folder without an .ovf descriptor; give the path of the exported .ovf`
+      : `${shown} holds several descriptors (${ovfs.join(", ")}); give the path of one of them`,
+  );
+}
+
 export async function inspect(
   access: FileAccess,
-  path: string,
+  given: string,
   opts: { maxLayerSizeGb: number; verifyManifest: boolean },
 ): Promise<InspectReport> {
+  const path = await findDescriptor(access, given);
   const shown = access.display(path);
   const size = await access.size(path);
   if (size === undefined) throw new CliError(`${shown}: no such file; give the path of the .ovf descriptor`);
