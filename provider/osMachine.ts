@@ -1,0 +1,119 @@
+/**
+ * The OsMachine reconciler: what the dynamic-provider host calls (through the trampoline) for an
+ * OsMachine resource.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, mustFind, powerOff, readVm } from "./vsphere";
+import { PartialFailure, withProvider } from "./errors";
+import { reporter } from "./progress";
+import { checkOsMachine } from "./osMachine/check";
+import { diffOsMachine } from "./osMachine/diff";
+import { converge, createdByUs, findByInventoryPath, makeVm, placement } from "./osMachine/converge";
+import { outputsOf } from "./osMachine/state";
+import type { OsMachineInputs, OsMachineOutputs } from "./osMachine/types";
+import { withVim } from "./osMachine/vim";
+
+type Props = Record<string, unknown>;
+
+const vmRef = (id: string): MoRef => ({ type: "VirtualMachine", value: id });
+const deadlineOf = (inputs: OsMachineInputs) => Date.now() + inputs.operationTimeout * 60_000;
+
+export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  return checkOsMachine(news);
+}
+
+export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  return diffOsMachine(olds as Partial<OsMachineOutputs>, news as unknown as OsMachineInputs);
+}
+
+async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean): Promise<OsMachineOutputs> {
+  return outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed);
+}
+
+export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
+  const inputs = checkOsMachine(raw).inputs;
+  const report = reporter("OsMachine", inputs.name);
+  const deadline = deadlineOf(inputs);
+  return withVim(async (vim) => {
+    let vm: MoRef;
+    let managed = true;
+    if (inputs.adoptInventoryPath) {
+      vm = await mustFind(vim, inputs.adoptInventoryPath, "VM to adopt (OsMachine.adoptInventoryPath)");
+      managed = false;
+      report(`adopting ${inputs.adoptInventoryPath} (${vm.value}); it will be released, never destroyed`);
+    } else {
+      const p = await placement(vim, inputs);
+      const existing = await findByInventoryPath(vim, p.vmPath);
+      if (existing) {
+        // A re-run after an interrupted create finds its own VM (our mark in its notes).
+        if (!(await createdByUs(vim, existing))) {
+          throw new Error(
+            `OsMachine.name: a VM named "${inputs.name}" already exists at ${p.vmPath}: ` +
+              `set adoptInventoryPath: "${p.vmPath}" to manage it with this stack, or choose another name`,
+          );
+        }
+        report(`found ${p.vmPath} (${existing.value}) from an earlier run; continuing with it`);
+        vm = existing;
+      } else {
+        report(inputs.template ? `cloning ${inputs.template}` : "creating the VM");
+        vm = await makeVm(vim, inputs, p, deadline);
+      }
+    }
+    try {
+      await converge(vim, vm, inputs, deadline, report);
+      return { id: vm.value, outs: await outputs(vim, inputs, vm, managed) };
+    } catch (err) {
+      const outs = await outputs(vim, inputs, vm, managed).catch(() => ({ ...inputs, moref: vm.value, managed }));
+      throw new PartialFailure(vm.value, withProvider(raw, outs), err instanceof Error ? err.message : String(err));
+    }
+  });
+}
+
+export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+  const inputs = checkOsMachine(props).inputs;
+  return withVim(async (vim) => {
+    try {
+      return { id, props: await outputs(vim, inputs, vmRef(id), props.managed !== false) };
+    } catch (err) {
+      if (err instanceof ManagedObjectNotFoundError) return {};
+      throw err;
+    }
+  });
+}
+
+export async function update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  const inputs = checkOsMachine(news).inputs;
+  const managed = olds.managed !== false;
+  const report = reporter("OsMachine", inputs.name);
+  return withVim(async (vim) => {
+    const vm = vmRef(id);
+    try {
+      await converge(vim, vm, inputs, deadlineOf(inputs), report);
+    } catch (err) {
+      if (err instanceof ManagedObjectNotFoundError) {
+        throw new Error(`OsMachine ${inputs.name}: VM ${id} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`);
+      }
+      const outs = await outputs(vim, inputs, vm, managed).catch(() => olds);
+      throw new PartialFailure(id, withProvider(news, outs), err instanceof Error ? err.message : String(err));
+    }
+    return { outs: await outputs(vim, inputs, vm, managed) };
+  });
+}
+
+async function deleteImpl(id: string, props: Props): Promise<void> {
+  if (props.managed === false) return; // adopted: released, never destroyed
+  const inputs = checkOsMachine(props).inputs;
+  const report = reporter("OsMachine", inputs.name);
+  await withVim(async (vim) => {
+    const vm = vmRef(id);
+    try {
+      await powerOff(vim, vm);
+      report("destroying the VM");
+      await destroyVm(vim, vm, { deadline: deadlineOf(inputs) });
+    } catch (err) {
+      if (err instanceof ManagedObjectNotFoundError) return; // already gone
+      throw err;
+    }
+  });
+}
+export { deleteImpl as delete };

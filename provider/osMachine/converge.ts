@@ -1,0 +1,132 @@
+/**
+ * Bringing a VM to what the program declares, step by step and idempotently: each step reads
+ * first and acts only on a difference, so a re-run after an interruption picks up where it was.
+ */
+import {
+  DatacenterFolders,
+  MoRef,
+  VimClient,
+  cloneVm,
+  createSnapshot,
+  createVm,
+  datacenterFolders,
+  deviceChange,
+  diskDevice,
+  ensureVmxnet3,
+  findByInventoryPath,
+  joinPath,
+  listObjects,
+  mustFind,
+  powerOn,
+  readVm,
+  reconfigureVm,
+  retrieveProperties,
+  shutdownGuest,
+} from "../vsphere";
+import type { Report } from "../progress";
+import { MARK } from "./state";
+import type { OsMachineInputs } from "./types";
+
+export interface Placement {
+  folders: DatacenterFolders;
+  folder: MoRef;
+  /** `DC/vm/folder/name`: where the VM lives. */
+  vmPath: string;
+}
+
+export async function placement(vim: VimClient, inputs: OsMachineInputs): Promise<Placement> {
+  const folders = await datacenterFolders(vim, inputs.datacenter);
+  const folderPath = joinPath(inputs.datacenter, "vm", ...(inputs.folder ? inputs.folder.split("/").filter(Boolean) : []));
+  const folder = inputs.folder ? await mustFind(vim, folderPath, "VM folder (OsMachine.folder)") : folders.vmFolder;
+  return { folders, folder, vmPath: joinPath(folderPath, inputs.name) };
+}
+
+async function annotation(vim: VimClient, vm: MoRef): Promise<string> {
+  const oc = await retrieveProperties(vim, vm, ["config.annotation"]);
+  return String(oc.props["config.annotation"] ?? "");
+}
+
+/** Was this VM created by this library (our mark in its notes)? */
+export async function createdByUs(vim: VimClient, vm: MoRef): Promise<boolean> {
+  return (await annotation(vim, vm)).includes(MARK);
+}
+
+async function defaultPool(vim: VimClient, p: Placement): Promise<MoRef> {
+  const computes = await listObjects(vim, "ComputeResource", ["resourcePool"], p.folders.hostFolder);
+  const pool = computes.map((c) => c.props.resourcePool).find((x): x is MoRef => !!x && typeof x === "object" && "value" in x);
+  if (!pool) throw new Error(`OsMachine.resourcePool: datacenter ${p.folders.datacenter.value} has no cluster or host; set resourcePool to an inventory path`);
+  return pool;
+}
+
+/** Creates the VM, or clones it from the template; returns its moref. */
+export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placement, deadline: number): Promise<MoRef> {
+  const pool = inputs.resourcePool ? await mustFind(vim, inputs.resourcePool, "resource pool (OsMachine.resourcePool)") : await defaultPool(vim, p);
+  const datastore = await mustFind(vim, joinPath(inputs.datacenter, "datastore", inputs.datastore!), "datastore (OsMachine.datastore)");
+  if (inputs.template) {
+    const template = await mustFind(vim, inputs.template, "template (OsMachine.template)");
+    const vm = await cloneVm(vim, template, { name: inputs.name, folder: p.folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb }, { deadline });
+    await reconfigureVm(vim, vm, { annotation: MARK }, { deadline });
+    return vm;
+  }
+  const network = await mustFind(vim, joinPath(inputs.datacenter, "network", inputs.network!), "network (OsMachine.network)");
+  return createVm(
+    vim,
+    {
+      name: inputs.name,
+      folder: p.folder,
+      resourcePool: pool,
+      datastore,
+      network,
+      guestId: inputs.guestId,
+      numCPUs: inputs.cpus,
+      memoryMB: inputs.memoryMb,
+      diskGB: inputs.diskGb,
+      firmware: inputs.firmware,
+      annotation: MARK,
+    },
+    { deadline },
+  );
+}
+
+/** Makes the VM match the inputs: NICs VMXNet3, CPU, memory, disk size, snapshot, power state. */
+export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: Report): Promise<void> {
+  let info = await readVm(vim, vm);
+  const disk = info.disks[0];
+  const wantKB = inputs.diskGb * 1024 * 1024;
+  const needsConfig =
+    info.numCPUs !== inputs.cpus ||
+    info.memoryMB !== inputs.memoryMb ||
+    info.nics.some((n) => n.type !== "VirtualVmxnet3") ||
+    (disk !== undefined && disk.capacityKB < wantKB);
+  if (needsConfig && info.powerState === "poweredOn") {
+    report("shutting the guest down to change its hardware");
+    await shutdownGuest(vim, vm, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+    info = await readVm(vim, vm);
+  }
+  const replaced = await ensureVmxnet3(vim, vm, { deadline });
+  if (replaced > 0) report(`replaced ${replaced} network adapter(s) by VMXNet3`);
+  info = await readVm(vim, vm);
+  if (info.numCPUs !== inputs.cpus || info.memoryMB !== inputs.memoryMb) {
+    report(`setting ${inputs.cpus} CPUs and ${inputs.memoryMb} MB`);
+    await reconfigureVm(vim, vm, { changeVersion: info.changeVersion, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb }, { deadline });
+  }
+  if (disk !== undefined && disk.capacityKB < wantKB) {
+    report(`growing the disk to ${inputs.diskGb} GB`);
+    const edited = diskDevice({ key: disk.key, controllerKey: disk.controllerKey ?? 0, unitNumber: disk.unitNumber ?? 0, capacityKB: wantKB, fileName: disk.fileName });
+    await reconfigureVm(vim, vm, { deviceChange: [deviceChange("edit", edited)] }, { deadline });
+  }
+  info = await readVm(vim, vm);
+  if (inputs.snapshotName && !info.snapshots.some((s) => s.name === inputs.snapshotName)) {
+    report(`taking snapshot "${inputs.snapshotName}"`);
+    await createSnapshot(vim, vm, inputs.snapshotName, "Taken by pulumi-applayering", { deadline });
+  }
+  if (inputs.powerState === "poweredOn" && info.powerState !== "poweredOn") {
+    report("powering on");
+    await powerOn(vim, vm, { deadline });
+  } else if (inputs.powerState === "poweredOff" && info.powerState !== "poweredOff") {
+    report("shutting the guest down");
+    await shutdownGuest(vim, vm, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+  }
+}
+
+export { findByInventoryPath };
