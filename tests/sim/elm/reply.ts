@@ -39,8 +39,9 @@ export function layerSummary(name: string, l: SimLayer): RawXml {
   ]));
 }
 
-function images(list: { id: number; name: string }[]): RawXml {
-  return el("ImagesUsing", list.map((i) => el("ImageEntitySummary", fields([["Id", i.id], ["Name", i.name], ["Type", "Image"]]))));
+/** `ImageEntitySummary` items (the content of an `ImagesUsing` list). */
+function images(list: { id: number; name: string }[]): RawXml[] {
+  return list.map((i) => el("ImageEntitySummary", fields([["Id", i.id], ["Name", i.name], ["Type", "Image"]])));
 }
 
 export function revisionDetail(r: SimRevision): RawXml {
@@ -82,7 +83,7 @@ export function layerDetails(l: SimLayer): RawXml[] {
       ["Revisions", [...l.revisions].sort((a, b) => a.revision - b.revision).map(revisionDetail)],
       ["UniPoolsUsing", ""],
     ]),
-    images(l.revisions.flatMap((r) => r.imagesUsing)),
+    el("ImagesUsing", images(l.revisions.flatMap((r) => r.imagesUsing))),
     fields([
       ["ScriptPath", l.scriptPath],
       ["OperatingSystem", l.operatingSystem],
