@@ -5,7 +5,7 @@
  */
 import { Command, COMMANDS } from "./commands";
 import { CliError, CliIo, processIo } from "./io";
-import { redact } from "./shareLocation";
+import { redact } from "./shareCredentials";
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => `${c.group} ${c.name}`.length));

@@ -22,12 +22,12 @@ import { FileAccess, localAccess } from "./fileAccess";
 import { CliError, CliIo } from "./io";
 import { formatInspectReport } from "./ovfReport";
 import { openShareAccess } from "./shareAccess";
-import { isUncPath } from "./shareLocation";
+import { isUnc } from "../provider/share";
 
 export const OVF_INSPECT_USAGE = `usage: applayering ovf inspect <path.ovf> [--json] [--max-layer-size <GB>] [--no-manifest]
 
   <path.ovf>            the descriptor, or the export folder holding exactly one .ovf:
-                        a local path or \\\\host\\share\\folder\\name.ovf
+                        a local path or \\\\host[:port]\\share\\folder\\name.ovf
                         (share credentials: APPLAYERING_SHARE_USER, APPLAYERING_SHARE_PASSWORD,
                         APPLAYERING_SHARE_DOMAIN)
   --json                print the report as JSON
@@ -78,8 +78,8 @@ export async function ovfInspect(args: readonly string[], io: CliIo): Promise<nu
     throw new CliError(`expected one path to an .ovf, got ${parsed.positional.length}\n${OVF_INSPECT_USAGE}`);
   }
   const maxLayerSizeGb = readMaxLayerSize(parsed.options.get("--max-layer-size"));
-  const path = parsed.positional[0];
-  const access = isUncPath(path) ? await openShareAccess(path, io.env) : localAccess;
+  const given = parsed.positional[0];
+  const { access, path } = isUnc(given) ? await openShareAccess(given, io.env) : { access: localAccess, path: given };
   try {
     const report = await inspect(access, path, { maxLayerSizeGb, verifyManifest: !parsed.flags.has("--no-manifest") });
     io.stdout(parsed.flags.has("--json") ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report));

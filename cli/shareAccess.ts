@@ -1,18 +1,62 @@
 /**
- * FileAccess for `\\host\share\...` paths.
- *
- * PENDING: the share client (provider/share/) is being written in parallel; until its read API is
- * available this refuses share paths with a clear message. Wiring it means returning a FileAccess
- * whose size/readBytes/openRead go through that client with `shareCredentialsFromEnv(env)`.
+ * FileAccess over the product's Share API, for `\\host[:port]\share\folder\name.ovf` paths.
+ * The share is opened at the folder holding the given path; paths below are share-relative.
  */
+import { formatUnc, openShare, parseUnc, Share } from "../provider/share";
 import { FileAccess } from "./fileAccess";
 import { CliError } from "./io";
-import { parseUnc, shareCredentialsFromEnv } from "./shareLocation";
+import { shareCredentialsFromEnv } from "./shareCredentials";
 
-export async function openShareAccess(unc: string, env: Readonly<Record<string, string | undefined>>): Promise<FileAccess> {
-  const loc = parseUnc(unc);
-  shareCredentialsFromEnv(env);
-  throw new CliError(
-    `reading \\\\${loc.host}${loc.port ? `:${loc.port}` : ""}\\${loc.share} directly is not available in this version yet; mount the share and pass the local path of the .ovf`,
-  );
+type UncLocation = ReturnType<typeof parseUnc>;
+
+function parts(p: string): string[] {
+  return p.split(/[\\/]+/).filter((s) => s !== "" && s !== ".");
+}
+
+/** A FileAccess on an open share whose base folder is `base`; paths are relative to it. */
+export function shareFileAccess(share: Share, base: UncLocation): FileAccess {
+  const join = (...ps: string[]) => ps.flatMap(parts).join("/");
+  const dir = (p: string) => parts(p).slice(0, -1).join("/");
+  return {
+    display: (p) => formatUnc({ ...base, path: join(base.path, p) }),
+    sibling: (p, name) => join(dir(p), name),
+    child: (d, name) => join(d, name),
+    async size(p) {
+      const st = await share.stat(p);
+      return st && !st.isDirectory ? st.size : undefined;
+    },
+    async isDirectory(p) {
+      return (await share.stat(p))?.isDirectory ?? false;
+    },
+    async list(d) {
+      return (await share.list(d)).map((e) => e.name);
+    },
+    readBytes: (p) => share.readFile(p),
+    async openRead(p) {
+      return share.createReadStream(p);
+    },
+    close: () => share.close(),
+  };
+}
+
+/**
+ * Opens the share for a UNC path with the credentials from the environment. Returns the access
+ * and the given path relative to it.
+ */
+export async function openShareAccess(
+  unc: string,
+  env: Readonly<Record<string, string | undefined>>,
+  open: typeof openShare = openShare,
+): Promise<{ access: FileAccess; path: string }> {
+  let loc: UncLocation;
+  try {
+    loc = parseUnc(unc);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  const creds = shareCredentialsFromEnv(env);
+  const p = parts(loc.path);
+  const base: UncLocation = { ...loc, path: p.slice(0, -1).join("/") };
+  const share = await open(formatUnc(base), creds);
+  return { access: shareFileAccess(share, base), path: p[p.length - 1] ?? "" };
 }
