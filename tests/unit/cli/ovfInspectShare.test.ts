@@ -71,4 +71,5 @@ test("a missing file and a wrong password: exit 2, one line, no password", () =>
   expect(denied.stderr).toMatch(/^applayering: /);
   expect(denied.stderr.trim().split("\n")).toHaveLength(1);
   expect(denied.stdout + denied.stderr).not.toContain(wrong);
+  expect(denied.stderr).toMatch(/logon|password|auth/i);
 });
