@@ -4,3 +4,4 @@ export * from "./errors";
 export * from "./cookies";
 export * from "./tls";
 export * from "./transport";
+export * from "./download";

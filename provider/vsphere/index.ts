@@ -10,3 +10,5 @@ export * from "./wire";
 export * from "./spec";
 export * from "./vmread";
 export * from "./vm";
+export * from "./lease";
+export * from "./export";

@@ -1,0 +1,225 @@
+/**
+ * OVF export of a VM: ExportVm, wait for the lease, stream each disk into a caller-supplied
+ * Writable (backpressure, hashes on the fly, never buffered), renew the lease with Progress
+ * well inside its timeout, cross-check GetManifest, CreateDescriptor, Complete. Any failure
+ * aborts the lease.
+ */
+import { createHash } from "node:crypto";
+import type * as http from "node:http";
+import { Transform, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createAgent, el, streamGet } from "../soap";
+import { decodeMoRef, decodeObject, many } from "./decode";
+import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
+import { retrieveProperties } from "./properties";
+import type { VimClient } from "./session";
+import type { MoRef } from "./types";
+import { moref } from "./wire";
+
+export interface ExportDisk {
+  /** File name inside the OVF package, e.g. `web01-disk-0.vmdk`. */
+  name: string;
+  /** Lease device id (OvfFile.deviceId). */
+  deviceId: string;
+  /** Bytes the server announced, when it did (real exports usually don't). */
+  size?: number;
+  /** Disk capacity share of the lease, in KiB (total over disks). */
+  capacityKB: number;
+}
+
+export interface ExportProgress {
+  percent: number;
+  bytes: number;
+  /** Estimate: announced file sizes, else disk capacity. */
+  totalBytes: number;
+  file: string;
+}
+
+export interface ExportVmOptions {
+  /** Base name of the package files and VirtualSystem id (default: the VM's name). */
+  name?: string;
+  /** Where each disk's bytes go; the export waits for the stream's `finish`. */
+  openDiskSink(disk: ExportDisk): Writable | Promise<Writable>;
+  onProgress?(p: ExportProgress): void;
+  /** Give up after this many milliseconds (default 4 hours). */
+  timeoutMs?: number;
+  /** Or at this absolute time (ms since epoch); the earlier wins. */
+  deadline?: number;
+  signal?: AbortSignal;
+  /** Annotation written into the descriptor. */
+  description?: string;
+  /** OvfManager export options, e.g. ["mac", "uuid"]. */
+  exportOptions?: string[];
+  /** Milliseconds between Progress calls (default: a quarter of the lease timeout, at most 60 s). */
+  progressIntervalMs?: number;
+}
+
+export interface ExportedFile {
+  name: string;
+  deviceId: string;
+  size: number;
+  sha256: string;
+  sha1: string;
+}
+
+export interface ExportVmResult {
+  /** The OVF descriptor from CreateDescriptor, referencing `files` by name and size. */
+  descriptor: string;
+  files: ExportedFile[];
+  /** The server's manifest (GetManifest), when it offers one; already cross-checked. */
+  manifest?: ManifestEntry[];
+  lease: MoRef;
+  leaseTimeoutSeconds: number;
+}
+
+/** A failure after the lease was created; the lease has been aborted (or had expired). */
+export class ExportError extends Error {
+  constructor(message: string, readonly lease: MoRef, override readonly cause: unknown) {
+    super(message);
+    this.name = "ExportError";
+  }
+}
+
+/** Counts and hashes bytes passing through. */
+class HashingCounter extends Transform {
+  readonly sha256 = createHash("sha256");
+  readonly sha1 = createHash("sha1");
+  bytes = 0;
+  constructor(private readonly onBytes: (n: number) => void) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.sha256.update(chunk);
+    this.sha1.update(chunk);
+    this.bytes += chunk.length;
+    this.onBytes(chunk.length);
+    cb(null, chunk);
+  }
+}
+
+/** Replaces a `*` host (ESXi/vcsim) with the SDK's host:port, keeping scheme and path. */
+export function resolveNfcUrl(url: string, sdkHost: string): string {
+  return url.replace(/^(https?:\/\/)\*(:\d+)?(?=\/)/, (_m, scheme: string) => `${scheme}${sdkHost}`);
+}
+
+function diskUrls(info: LeaseInfo): LeaseDeviceUrl[] {
+  return info.deviceUrls.filter((d) => d.disk || /\.vmdk$/i.test(d.targetId ?? d.url));
+}
+
+/** Exports a powered-off VM's disks and descriptor. See ExportVmOptions. */
+export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): Promise<ExportVmResult> {
+  const started = Date.now();
+  const deadline = Math.min(started + (opts.timeoutMs ?? 4 * 3600_000), opts.deadline ?? Infinity);
+  const name = opts.name ?? String((await retrieveProperties(c, vm, ["name"])).props.name ?? vm.value);
+
+  const payload = await c.invoke("ExportVm", vm);
+  const rv = payload.children.find((x) => x.name === "returnval");
+  if (!rv) throw new Error(`ExportVm on ${vm.value} returned no lease`);
+  const lease = decodeMoRef(rv);
+
+  const abortCtl = new AbortController();
+  const onOuterAbort = () => abortCtl.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const deadlineTimer = setTimeout(
+    () => abortCtl.abort(new Error(`exporting ${name} did not finish within ${Math.round((deadline - started) / 1000)} s; retry with a longer timeout`)),
+    Math.max(0, deadline - Date.now()),
+  );
+  let keepAlive: NodeJS.Timeout | undefined;
+  let keepAliveError: unknown;
+  let percent = 0;
+  const agents: http.Agent[] = [];
+  let step = "waiting for the export lease";
+  try {
+    const info = await waitForLease(c, lease, Math.max(0, deadline - Date.now()), abortCtl.signal);
+    const timeoutMs = info.leaseTimeoutSeconds * 1000;
+    const interval = opts.progressIntervalMs ?? Math.max(250, Math.min(timeoutMs / 4, 60_000));
+    keepAlive = setInterval(() => {
+      leaseProgress(c, lease, percent).catch((e: unknown) => {
+        keepAliveError = e;
+        abortCtl.abort(e);
+      });
+    }, interval);
+
+    const disks = diskUrls(info);
+    const announced = disks.reduce((s, d) => s + (d.fileSize ?? 0), 0);
+    const totalBytes = disks.every((d) => d.fileSize !== undefined) && announced > 0 ? announced : info.totalDiskCapacityKB * 1024;
+    let done = 0;
+    const files: ExportedFile[] = [];
+    for (const [i, d] of disks.entries()) {
+      const fileName = `${name}-${d.targetId ?? `disk-${i}.vmdk`}`;
+      step = `downloading ${fileName}`;
+      const url = resolveNfcUrl(d.url, c.host);
+      const agent = createAgent(url, d.sslThumbprint ? { thumbprint: d.sslThumbprint } : c.tls);
+      agents.push(agent);
+      const cookie = c.cookieHeader();
+      const res = await streamGet(url, { agent, headers: cookie ? { Cookie: cookie } : {}, signal: abortCtl.signal, secrets: c.secrets() });
+      const sink = await opts.openDiskSink({ name: fileName, deviceId: d.key, size: d.fileSize, capacityKB: info.totalDiskCapacityKB });
+      const counter = new HashingCounter((n) => {
+        done += n;
+        percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0;
+        opts.onProgress?.({ percent, bytes: done, totalBytes, file: fileName });
+      });
+      await pipeline(res, counter, sink, { signal: abortCtl.signal });
+      files.push({ name: fileName, deviceId: d.key, size: counter.bytes, sha256: counter.sha256.digest("hex"), sha1: counter.sha1.digest("hex") });
+    }
+    if (keepAliveError) throw keepAliveError;
+
+    step = "checking the server's manifest";
+    const manifest = await leaseManifest(c, lease);
+    for (const m of manifest ?? []) {
+      const f = files.find((x) => x.deviceId === m.key);
+      if (!f) continue;
+      const bad =
+        (m.sha1 && m.sha1 !== f.sha1) ||
+        (m.checksumType === "sha256" && m.checksum && m.checksum !== f.sha256) ||
+        (m.size > 0 && m.size !== f.size);
+      if (bad) throw new Error(`${f.name}: the bytes received (${f.size} bytes, sha1 ${f.sha1}) differ from the server's manifest (${m.size} bytes, sha1 ${m.sha1}); retry the export`);
+    }
+
+    step = "creating the OVF descriptor";
+    const descriptor = await createDescriptor(c, vm, { name, description: opts.description, exportOptions: opts.exportOptions, files });
+    step = "completing the export lease";
+    await leaseProgress(c, lease, 100);
+    await leaseComplete(c, lease);
+    return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds };
+  } catch (e) {
+    const cause = keepAliveError ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
+    await leaseAbort(c, lease, `client failed while ${step}`);
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new ExportError(`exporting VM ${name} (${vm.value}) failed while ${step}: ${why}; the export lease was aborted`, lease, cause);
+  } finally {
+    clearTimeout(deadlineTimer);
+    if (keepAlive) clearInterval(keepAlive);
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+    for (const a of agents) a.destroy();
+  }
+}
+
+/** OvfManager.CreateDescriptor for the exported files; faults listed in `error[]` are thrown. */
+export async function createDescriptor(
+  c: VimClient,
+  vm: MoRef,
+  p: { name: string; description?: string; exportOptions?: string[]; files: Array<{ name: string; deviceId: string; size: number }> },
+): Promise<string> {
+  const ovfManager = c.serviceContent.ovfManager;
+  if (!ovfManager) throw new Error(`${c.host} has no OvfManager; OVF export needs vCenter or ESXi`);
+  const cdp = el("cdp", [
+    p.files.map((f) => el("ovfFiles", [el("deviceId", f.deviceId), el("path", f.name), el("size", f.size)])),
+    el("name", p.name),
+    p.description !== undefined ? el("description", p.description) : undefined,
+    el("includeImageFiles", false),
+    (p.exportOptions ?? []).map((x) => el("exportOption", x)),
+  ]);
+  const payload = await c.invoke("CreateDescriptor", ovfManager, [moref("obj", vm), cdp]);
+  const rv = payload.children.find((x) => x.name === "returnval");
+  const result = rv ? decodeObject(rv) : {};
+  const errors = many(result.error);
+  if (errors.length > 0) {
+    const first = errors[0] as { localizedMessage?: string; fault?: { $type?: string } };
+    throw new Error(`CreateDescriptor for ${vm.value} reported ${errors.length} error(s): ${first.localizedMessage || first.fault?.$type || "unknown"}`);
+  }
+  if (typeof result.ovfDescriptor !== "string" || !result.ovfDescriptor.includes("Envelope")) {
+    throw new Error(`CreateDescriptor for ${vm.value} returned no OVF descriptor`);
+  }
+  return result.ovfDescriptor;
+}

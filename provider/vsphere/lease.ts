@@ -1,0 +1,121 @@
+/** HttpNfcLease: wait until ready, keep alive with Progress, manifest, Complete / Abort. */
+import { el } from "../soap";
+import { decodeObject, many } from "./decode";
+import { fromLocalizedFault, MethodNotFoundError } from "./faults";
+import { retrieveProperties, type PropertyCollectorHost } from "./properties";
+import { localizedFault } from "./spec";
+import type { MoRef, VimObject, VimValue } from "./types";
+
+export interface LeaseDeviceUrl {
+  /** Device id, e.g. `/vm-42/VirtualLsiLogicSASController0:0` (OvfFile.deviceId). */
+  key: string;
+  url: string;
+  sslThumbprint?: string;
+  disk: boolean;
+  targetId?: string;
+  datastoreKey?: string;
+  fileSize?: number;
+}
+
+export interface LeaseInfo {
+  lease: MoRef;
+  entity?: MoRef;
+  deviceUrls: LeaseDeviceUrl[];
+  totalDiskCapacityKB: number;
+  /** Seconds without Progress after which vSphere expires the lease. */
+  leaseTimeoutSeconds: number;
+}
+
+export interface ManifestEntry {
+  key: string;
+  sha1: string;
+  checksum?: string;
+  checksumType?: string;
+  size: number;
+  disk: boolean;
+}
+
+/** Thrown when a lease is still initializing at the deadline. */
+export class LeaseTimeoutError extends Error {
+  constructor(lease: MoRef, timeoutMs: number) {
+    super(`export lease ${lease.value} was not ready within ${Math.round(timeoutMs / 1000)} s; check the VM's tasks in vCenter and retry with a longer timeout`);
+    this.name = "LeaseTimeoutError";
+  }
+}
+
+const o = (v: VimValue | undefined): VimObject => (v && typeof v === "object" && !Array.isArray(v) ? (v as VimObject) : {});
+
+export function decodeLeaseInfo(lease: MoRef, v: VimValue | undefined): LeaseInfo {
+  const info = o(v);
+  return {
+    lease,
+    entity: o(info.entity).value !== undefined ? (info.entity as MoRef) : undefined,
+    deviceUrls: many(info.deviceUrl).map((d) => {
+      const x = o(d);
+      return {
+        key: String(x.key ?? ""),
+        url: String(x.url ?? ""),
+        sslThumbprint: typeof x.sslThumbprint === "string" && x.sslThumbprint ? x.sslThumbprint : undefined,
+        disk: x.disk === true,
+        targetId: typeof x.targetId === "string" ? x.targetId : undefined,
+        datastoreKey: typeof x.datastoreKey === "string" ? x.datastoreKey : undefined,
+        fileSize: typeof x.fileSize === "number" ? x.fileSize : undefined,
+      };
+    }),
+    totalDiskCapacityKB: Number(info.totalDiskCapacityInKB ?? 0),
+    leaseTimeoutSeconds: Number(info.leaseTimeout ?? 300),
+  };
+}
+
+/** Polls the lease until it leaves `initializing`; `error` throws the lease's fault. */
+export async function waitForLease(c: PropertyCollectorHost, lease: MoRef, timeoutMs = 10 * 60_000, signal?: AbortSignal): Promise<LeaseInfo> {
+  const start = Date.now();
+  let delay = 50;
+  for (;;) {
+    signal?.throwIfAborted();
+    const oc = await retrieveProperties(c, lease, ["state", "info", "error"]);
+    const state = oc.props.state;
+    if (state === "ready") return decodeLeaseInfo(lease, oc.props.info);
+    if (state === "error") throw fromLocalizedFault(oc.props.error, `export lease ${lease.value}`);
+    if (state === "done") throw new Error(`export lease ${lease.value} is already complete; start a new export`);
+    if (Date.now() - start > timeoutMs) throw new LeaseTimeoutError(lease, timeoutMs);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 1000);
+  }
+}
+
+/** Reports transfer progress (0..100); every call renews the lease. */
+export async function leaseProgress(c: PropertyCollectorHost, lease: MoRef, percent: number): Promise<void> {
+  await c.invoke("HttpNfcLeaseProgress", lease, el("percent", Math.max(0, Math.min(100, Math.floor(percent)))));
+}
+
+/** The server's hashes of what was transferred; undefined when the server has no GetManifest. */
+export async function leaseManifest(c: PropertyCollectorHost, lease: MoRef): Promise<ManifestEntry[] | undefined> {
+  let payload;
+  try {
+    payload = await c.invoke("HttpNfcLeaseGetManifest", lease);
+  } catch (e) {
+    if (e instanceof MethodNotFoundError) return undefined;
+    throw e;
+  }
+  return payload.children
+    .filter((x) => x.name === "returnval")
+    .map((x) => decodeObject(x))
+    .map((e) => ({
+      key: String(e.key ?? ""),
+      sha1: String(e.sha1 ?? "").toLowerCase(),
+      checksum: typeof e.checksum === "string" ? e.checksum.toLowerCase() : undefined,
+      checksumType: typeof e.checksumType === "string" ? e.checksumType : undefined,
+      size: Number(e.size ?? 0),
+      disk: e.disk === true || e.disk === "true",
+    }));
+}
+
+export async function leaseComplete(c: PropertyCollectorHost, lease: MoRef): Promise<void> {
+  await c.invoke("HttpNfcLeaseComplete", lease);
+}
+
+/** Aborts the lease with a reason; never throws (the lease may already be gone or expired). */
+export async function leaseAbort(c: PropertyCollectorHost, lease: MoRef, reason: string): Promise<void> {
+  await c.invoke("HttpNfcLeaseAbort", lease, localizedFault("fault", reason)).catch(() => undefined);
+}

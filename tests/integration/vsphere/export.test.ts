@@ -1,0 +1,145 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Writable } from "stream";
+import { createAgent, streamGet } from "../../../provider/soap";
+import {
+  ExportError,
+  InvalidPowerStateError,
+  TimedoutError,
+  VimClient,
+  exportVm,
+  findByInventoryPath,
+  leaseAbort,
+  powerOff,
+  powerOn,
+  readVm,
+  resolveNfcUrl,
+  retrieveProperties,
+  waitForLease,
+  type MoRef,
+} from "../../../provider/vsphere";
+import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { connect } from "./helpers";
+
+let sim: Vcsim;
+let c: VimClient;
+let vm: MoRef;
+let diskFile: string;
+let tmp: string;
+const payload = Buffer.alloc(3 * 1024 * 1024 + 17);
+
+beforeAll(async () => {
+  sim = await startVcsim({ leaseTimeoutSeconds: 1, leaseInitMs: 150 });
+  c = await connect(sim);
+  vm = (await findByInventoryPath(c, "DC0/vm/DC0_H0_VM0"))!;
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7919) & 0xff;
+  diskFile = sim.localPath((await readVm(c, vm)).disks[0].fileName!);
+  fs.writeFileSync(diskFile, payload);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vsphere-export-"));
+});
+afterAll(async () => {
+  await c?.logout();
+  await sim?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+const leaseState = async (lease: MoRef) => (await retrieveProperties(c, lease, ["state", "error"])).props;
+
+/** A sink that writes slowly (ms per chunk) or fails after `failAfter` bytes. */
+function slowSink(delayMs: number, failAfter = Infinity): Writable {
+  let n = 0;
+  return new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > failAfter) return cb(new Error("disk full on the share"));
+      setTimeout(cb, delayMs);
+    },
+  });
+}
+
+describe("OVF export", () => {
+  it("refuses a powered-on VM with InvalidPowerState", async () => {
+    await powerOn(c, vm);
+    await expect(exportVm(c, vm, { openDiskSink: () => fs.createWriteStream(path.join(tmp, "x")) })).rejects.toBeInstanceOf(InvalidPowerStateError);
+    await powerOff(c, vm);
+  });
+
+  it("streams the disk, cross-checks GetManifest, and returns the descriptor", async () => {
+    const progress: number[] = [];
+    const result = await exportVm(c, vm, {
+      name: "os layer source",
+      description: "exported by the integration test",
+      openDiskSink: (d) => fs.createWriteStream(path.join(tmp, d.name)),
+      onProgress: (p) => progress.push(p.percent),
+    });
+    expect(result.files).toHaveLength(1);
+    const f = result.files[0];
+    expect(f.name).toBe("os layer source-disk-0.vmdk");
+    expect(f.size).toBe(payload.length);
+    expect(f.sha256).toBe(sha256(payload));
+    expect(sha256(fs.readFileSync(path.join(tmp, f.name)))).toBe(f.sha256);
+    expect(result.manifest?.[0]).toMatchObject({ key: f.deviceId, sha1: f.sha1, checksumType: "sha256", checksum: f.sha256, size: payload.length });
+    expect(result.descriptor).toContain(`ovf:href="os layer source-disk-0.vmdk"`);
+    expect(result.descriptor).toContain(`ovf:size="${payload.length}"`);
+    expect(result.descriptor).toContain("vmw:osType=");
+    expect(result.descriptor).toContain("exported by the integration test");
+    expect(progress.length).toBeGreaterThan(0);
+    expect((await leaseState(result.lease)).state).toBe("done");
+  });
+
+  it("keeps the lease alive during a transfer longer than the lease timeout", async () => {
+    const result = await exportVm(c, vm, { openDiskSink: () => slowSink(8) });
+    expect(result.leaseTimeoutSeconds).toBe(1);
+    expect(result.files[0].size).toBe(payload.length);
+  });
+
+  it("fails with Timedout when the keep-alive is withheld, and the lease ends in error", async () => {
+    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(8), progressIntervalMs: 3_600_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as ExportError).cause).toBeInstanceOf(TimedoutError);
+    const st = await leaseState((err as ExportError).lease);
+    expect(st.state).toBe("error");
+  });
+
+  it("aborts the lease when the sink breaks", async () => {
+    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(0, 64 * 1024) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as Error).message).toMatch(/disk full on the share.*aborted/);
+    const st = await leaseState((err as ExportError).lease);
+    expect(st.state).toBe("error");
+    expect((st.error as { fault?: { $type?: string } }).fault?.$type).toBe("SystemError");
+  });
+
+  it("serves NFC downloads with Range and revokes them after Abort", async () => {
+    const rv = (await c.invoke("ExportVm", vm)).children.find((x) => x.name === "returnval")!;
+    const lease = { type: "HttpNfcLease", value: rv.text.trim() };
+    const info = await waitForLease(c, lease);
+    const d = info.deviceUrls[0];
+    expect(d.url).toMatch(/^https:\/\/\*\/nfc\//);
+    const url = resolveNfcUrl(d.url, c.host);
+    const agent = createAgent(url, { thumbprint: d.sslThumbprint });
+    try {
+      const res = await streamGet(url, { agent, headers: { Range: "bytes=100-199" } });
+      const chunks: Buffer[] = [];
+      for await (const ch of res) chunks.push(ch as Buffer);
+      expect(res.statusCode).toBe(206);
+      expect(Buffer.concat(chunks)).toEqual(payload.subarray(100, 200));
+      await leaseAbort(c, lease, "test done");
+      await expect(streamGet(url, { agent })).rejects.toThrow(/HTTP 404/);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("exports a large sparse disk with flat memory", async () => {
+    await sim.sizeDisk((await readVm(c, vm)).disks[0].fileName!, 64 * 1024 * 1024);
+    const before = process.memoryUsage().rss;
+    const result = await exportVm(c, vm, { openDiskSink: () => new Writable({ write: (_c, _e, cb) => cb() }) });
+    expect(result.files[0].size).toBe(64 * 1024 * 1024);
+    expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024);
+  });
+});
