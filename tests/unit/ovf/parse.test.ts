@@ -1,4 +1,4 @@
-import { OvfFormatError, parseDescriptor } from "../../../provider/ovf";
+import { decodeDescriptor, OvfFormatError, parseDescriptor } from "../../../provider/ovf";
 import { fixture } from "./fixtures";
 
 describe("parseDescriptor: genuine ovftool output (ganeti corrupted_resources.ovf)", () => {
@@ -181,5 +181,48 @@ describe("parseDescriptor: fails cleanly", () => {
   it("without a VirtualSystem", async () => {
     const xml = '<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"><References/></Envelope>';
     expect((await failure(xml)).message).toMatch(/exactly one VirtualSystem, found 0/);
+  });
+});
+
+describe("parseDescriptor: more shapes", () => {
+  const envelope = (body: string) =>
+    `<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">${body}</Envelope>`;
+
+  it("refuses a VirtualSystemCollection (several VMs) with the fix", async () => {
+    const xml = envelope('<VirtualSystemCollection ovf:id="vapp"><VirtualSystem ovf:id="a"/><VirtualSystem ovf:id="b"/></VirtualSystemCollection>');
+    await expect(parseDescriptor(xml)).rejects.toThrow(/several virtual machines.*exactly one VM/);
+  });
+
+  it("reads firmware from vmw:ExtraConfig too, and refuses an unknown firmware", async () => {
+    const hw = (cfg: string) => envelope(`<VirtualSystem ovf:id="a"><VirtualHardwareSection>${cfg}</VirtualHardwareSection></VirtualSystem>`);
+    expect((await parseDescriptor(hw('<vmw:ExtraConfig vmw:key="firmware" vmw:value="efi"/>'))).virtualSystem.firmware).toBe("efi");
+    expect((await parseDescriptor(hw('<vmw:Config vmw:key="firmware" vmw:value="bios"/>'))).virtualSystem.firmware).toBe("bios");
+    await expect(parseDescriptor(hw('<vmw:Config vmw:key="firmware" vmw:value="coreboot"/>'))).rejects.toThrow(/unknown firmware "coreboot"/);
+  });
+
+  it("reads OVF 2 EthernetPortItem / StorageItem children (epasd, sasd)", async () => {
+    const xml = envelope(`<VirtualSystem ovf:id="a"><VirtualHardwareSection>
+      <EthernetPortItem xmlns:epasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_EthernetPortAllocationSettingData">
+        <epasd:Connection>VM Network</epasd:Connection><epasd:InstanceID>9</epasd:InstanceID>
+        <epasd:ResourceSubType>VmxNet3</epasd:ResourceSubType><epasd:ResourceType>10</epasd:ResourceType>
+      </EthernetPortItem></VirtualHardwareSection></VirtualSystem>`);
+    expect((await parseDescriptor(xml)).virtualSystem.nics).toEqual([{ type: "VmxNet3", network: "VM Network", instanceId: "9" }]);
+  });
+
+  it("refuses a bad ovf:size on a file, naming it", async () => {
+    const xml = envelope('<References><File ovf:id="f1" ovf:href="a.vmdk" ovf:size="12kB"/></References><VirtualSystem ovf:id="a"/>');
+    await expect(parseDescriptor(xml)).rejects.toThrow('References/File[f1]@ovf:size: "12kB" is not a whole number of bytes');
+  });
+});
+
+describe("decodeDescriptor", () => {
+  const text = '<?xml version="1.0"?><Envelope/>';
+  it("decodes UTF-8 with and without BOM and UTF-16 LE/BE with BOM", () => {
+    const be = Buffer.from(text, "utf16le");
+    be.swap16();
+    expect(decodeDescriptor(Buffer.from(text))).toBe(text);
+    expect(decodeDescriptor(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))).toBe(text);
+    expect(decodeDescriptor(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]))).toBe(text);
+    expect(decodeDescriptor(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toBe(text);
   });
 });
