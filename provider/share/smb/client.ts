@@ -9,7 +9,7 @@ import {
 import { SmbConnection, SmbResponse } from "./connection";
 import { SmbConnectionError, SmbStatusError } from "./errors";
 import * as m from "./messages";
-import { ALL_DIALECTS, negotiate, NegotiateResult } from "./negotiate";
+import { ALL_DIALECTS, dialectName, negotiate, NegotiateResult } from "./negotiate";
 import { sessionSetup, SessionInfo } from "./session";
 import { SmbReadStream, SmbReadStreamOptions, SmbWriteStream, SmbWriteStreamOptions } from "./streams";
 
@@ -139,7 +139,11 @@ export class SmbClient {
       sign: this.dialect === Dialect.SMB311 ? true : undefined,
     });
     if (res.header.status !== Status.SUCCESS) {
-      throw new SmbStatusError(res.header.status, `TREE_CONNECT to share "${this.options.share}"`, this.unc);
+      // Samba refuses a share that requires encryption to a session that cannot encrypt.
+      const hint = res.header.status === Status.ACCESS_DENIED && !s?.encryptionKey
+        ? ` (if the share requires encryption: this session negotiated SMB ${dialectName(this.dialect)} without a cipher; SMB 3.x is needed)`
+        : "";
+      throw new SmbStatusError(res.header.status, `TREE_CONNECT to share "${this.options.share}"${hint}`, this.unc);
     }
     const tc = m.parseTreeConnect(res.body);
     this.treeId = res.header.treeId;
@@ -157,7 +161,7 @@ export class SmbClient {
       command, body, data, treeId: this.treeId, payloadSize,
       encrypt: this.treeEncrypted ? true : undefined,
     });
-    if (!ok.includes(res.header.status)) throw new SmbStatusError(res.header.status, what, this.where(""));
+    if (!ok.includes(res.header.status)) throw new SmbStatusError(res.header.status, what, "");
     return res;
   }
 
@@ -185,7 +189,7 @@ export class SmbClient {
         shareAccess: ShareAccess.ALL, disposition: disp, options,
       }),
     });
-    if (res.header.status !== Status.SUCCESS) throw new SmbStatusError(res.header.status, `open (CREATE)`, this.where(p));
+    if (res.header.status !== Status.SUCCESS) throw new SmbStatusError(res.header.status, `open (CREATE) of ${this.where(p)}`, "");
     const c = m.parseCreate(res.body);
     return { fileId: c.fileId, path: p, size: c.endOfFile, isDirectory: (c.fileAttributes & FileAttributes.DIRECTORY) !== 0 };
   }
@@ -321,6 +325,38 @@ export class SmbClient {
 
   createWriteStream(path: string, opts: SmbWriteStreamOptions = {}): SmbWriteStream {
     return new SmbWriteStream(this, path, opts);
+  }
+
+  /**
+   * Waits for a change in a folder (CHANGE_NOTIFY). The server answers at once with an interim
+   * STATUS_PENDING and completes when something changes; abort the signal to CANCEL it.
+   * Resolves true on a change, false if cancelled.
+   */
+  async waitForChange(h: SmbHandle, signal?: AbortSignal): Promise<boolean> {
+    const body = Buffer.alloc(32);
+    body.writeUInt16LE(32, 0);
+    body.writeUInt32LE(4096, 4);
+    h.fileId.copy(body, 8);
+    body.writeUInt32LE(0x17, 24); // file name, dir name, attributes, last write
+    let id: bigint | undefined;
+    const onAbort = (): void => {
+      if (id !== undefined) this.conn.cancel(id);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const res = await this.conn.request({
+        command: Command.CHANGE_NOTIFY, body, treeId: this.treeId, payloadSize: 4096,
+        encrypt: this.treeEncrypted ? true : undefined,
+        onMessageId: (mid) => (id = mid),
+      });
+      if (res.header.status === Status.CANCELLED) return false;
+      if (res.header.status !== Status.SUCCESS && res.header.status !== 0x0000010c) {
+        throw new SmbStatusError(res.header.status, `CHANGE_NOTIFY on ${this.where(h.path)}`, "");
+      }
+      return true;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
   }
 
   /** Sends ECHO: a cheap liveness probe. */

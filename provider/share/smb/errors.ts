@@ -15,7 +15,7 @@ export class SmbStatusError extends Error {
     readonly where: string,
   ) {
     const info = statusInfo(status);
-    super(`SMB ${operation} on ${where} failed: ${info.name} (${info.hint})`);
+    super(`SMB ${operation}${where ? ` on ${where}` : ""} failed: ${info.name} (${info.hint})`);
     this.name = "SmbStatusError";
     this.code = info.code;
     this.statusName = info.name;

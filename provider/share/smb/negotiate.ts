@@ -120,6 +120,10 @@ export function parseNegotiateResponse(body: Buffer, raw: Buffer): NegotiateResu
   return r;
 }
 
+export function dialectName(d: number): string {
+  return { 0x0202: "2.0.2", 0x0210: "2.1", 0x0300: "3.0", 0x0302: "3.0.2", 0x0311: "3.1.1" }[d] ?? `0x${d.toString(16)}`;
+}
+
 export function sha512(...parts: Buffer[]): Buffer {
   const h = createHash("sha512");
   for (const p of parts) h.update(p);
@@ -136,7 +140,10 @@ export async function negotiate(
     body: buildNegotiate(opts.dialects, opts.requireSigning, opts.clientGuid, conn.host),
     onBuilt: (m) => (reqRaw = Buffer.from(m)),
   });
-  if (res.header.status !== Status.SUCCESS) throw new SmbStatusError(res.header.status, "NEGOTIATE", conn.where);
+  if (res.header.status !== Status.SUCCESS) {
+    const offered = opts.dialects.map(dialectName).join(", ");
+    throw new SmbStatusError(res.header.status, `NEGOTIATE (offered SMB ${offered}; the server accepts none of them: allow a newer dialect)`, conn.where);
+  }
   const r = parseNegotiateResponse(res.body, res.raw);
   if (!opts.dialects.includes(r.dialect)) {
     throw new SmbProtocolError(`SMB: ${conn.where} chose dialect 0x${r.dialect.toString(16)}, which we did not offer`);

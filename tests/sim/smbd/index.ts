@@ -31,6 +31,13 @@ export interface SmbdOptions {
   share?: string;
   /** Extra lines for the [global] section. */
   extraGlobal?: string[];
+  /** More shares, each with its own folder under the instance's temp dir (e.g. options ["read only = yes"]). */
+  extraShares?: Array<{ name: string; options?: string[] }>;
+  /**
+   * Largest file smbd may write, in KiB (RLIMIT_FSIZE): a write beyond it fails as if the disk
+   * were full (STATUS_DISK_FULL), without needing a small file system.
+   */
+  maxFileSizeKiB?: number;
   /** Milliseconds to wait for the port (default 20000). */
   startTimeoutMs?: number;
 }
@@ -46,6 +53,8 @@ export interface SmbdInstance {
   unc: string;
   /** Local path of the share root. */
   dir: string;
+  /** Local paths of the extra shares, by name. */
+  extraDirs: Record<string, string>;
   /** smbd's process id. */
   pid: number;
   /** Stops smbd (SIGTERM, then SIGKILL) and removes its temp dir. */
@@ -159,8 +168,15 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
     "  read only = no",
     `  force user = ${unixUser}`,
     ...(opts.encrypt === "required" ? ["  smb encrypt = required"] : []),
-    "",
   ];
+  const extraDirs: Record<string, string> = {};
+  for (const x of opts.extraShares ?? []) {
+    const d = path.join(root, `share-${x.name}`);
+    fs.mkdirSync(d, { mode: 0o777 });
+    extraDirs[x.name] = d;
+    lines.push(`[${x.name}]`, `  path = ${d}`, `  force user = ${unixUser}`, ...(x.options ?? []).map((l) => `  ${l}`));
+  }
+  lines.push("");
   fs.writeFileSync(conf, lines.join("\n"));
 
   const cleanupDir = (): void => fs.rmSync(root, { recursive: true, force: true });
@@ -172,10 +188,15 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
   }
 
   // Own process group (detached): smbd signals its whole group on exit, which would hit us.
-  const child = spawn(smbd, ["-F", "--no-process-group", "-s", conf, "--debug-stdout", "-d", "0"], {
-    detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const smbdArgs = ["-F", "--no-process-group", "-s", conf, "--debug-stdout", "-d", "0"];
+  // With a file-size limit, SIGXFSZ must be ignored (an ignored signal survives exec) so the
+  // write fails with EFBIG, which Samba reports as STATUS_DISK_FULL, instead of killing smbd.
+  const child = opts.maxFileSizeKiB
+    ? spawn("/bin/bash", ["-c", `trap '' XFSZ; ulimit -f ${Math.ceil(opts.maxFileSizeKiB)}; exec "$0" "$@"`, smbd, ...smbdArgs], {
+        detached: true,
+        stdio: ["ignore", "ignore", "pipe"],
+      })
+    : spawn(smbd, smbdArgs, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
@@ -206,6 +227,7 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
     domain: "WORKGROUP",
     unc: `\\\\${host}:${port}\\${share}`,
     dir: shareDir,
+    extraDirs,
     pid,
     kill: () => killGroup("SIGKILL"),
     stop: async () => {
