@@ -48,6 +48,7 @@ export class OperationError extends Error {
 
 interface Decision {
   op: StepOp;
+  unknownKeys: string[];
   inputs: PropertyMap;
   diffKeys: string[];
   replaceKeys: string[];
@@ -135,7 +136,9 @@ export class Engine {
           return;
         }
         const d = await this.decide(ref, decl, props.props, prior);
-        plan.steps.push(report(urn, decl.name, d.op, d.diffKeys, d.replaceKeys, d.op === "replace" ? d.deleteBeforeReplace : undefined));
+        const step = report(urn, decl.name, d.op, d.diffKeys, d.replaceKeys, d.op === "replace" ? d.deleteBeforeReplace : undefined);
+        if (d.unknownKeys.length > 0) step.unknownKeys = d.unknownKeys;
+        plan.steps.push(step);
         const base = {
           urn,
           type: decl.type,
@@ -221,7 +224,10 @@ export class Engine {
     const ignore = decl.options.ignoreChanges ?? [];
     const news = prior ? applyIgnoreChanges(props, prior.inputs, ignore) : props;
     const checked = await this.check(ref, prior ? prior.inputs : {}, news, prior?.outputs);
-    if (!prior) return { op: "create", inputs: checked, diffKeys: [], replaceKeys: [], deleteBeforeReplace: false };
+    const unknownKeys = Object.keys(checked).filter((k) => containsUnknowns(checked[k])).sort();
+    const decision = (op: StepOp, inputs: PropertyMap, diffKeys: string[], replaceKeys: string[], deleteBeforeReplace = false): Decision =>
+      ({ op, unknownKeys, inputs, diffKeys, replaceKeys, deleteBeforeReplace });
+    if (!prior) return decision("create", checked, [], []);
 
     const diff = await this.host.diff(ref, prior.id, stripSecretsMap(prior.outputs), stripSecretsMap(checked), stripSecretsMap(prior.inputs), ignore);
     const diffKeys = changedKeys(prior.inputs, checked);
@@ -229,21 +235,15 @@ export class Engine {
     let changes = diff.changes === "unknown" ? (diffKeys.length > 0 ? "some" : "none") : diff.changes;
     // A resource recorded with init errors (a partial failure) is updated until it succeeds.
     if (changes === "none" && prior.initErrors && prior.initErrors.length > 0) changes = "some";
-    if (changes === "none") return { op: "same", inputs: checked, diffKeys: [], replaceKeys: [], deleteBeforeReplace: false };
-    if (diff.replaces.length === 0) return { op: "update", inputs: checked, diffKeys, replaceKeys: [], deleteBeforeReplace: false };
+    if (changes === "none") return decision("same", checked, [], []);
+    if (diff.replaces.length === 0) return decision("update", checked, diffKeys, []);
 
     if (prior.protect && decl.options.protect) {
       throw new Error(`${ref.urn} is protected and its diff requires a replacement (${diff.replaces.join(", ")}); unprotect it first`);
     }
     // A replacement is a new object: Check again without olds, as the engine does (new auto-names).
     const rechecked = await this.check(ref, {}, news, undefined);
-    return {
-      op: "replace",
-      inputs: rechecked,
-      diffKeys,
-      replaceKeys: [...diff.replaces].sort(),
-      deleteBeforeReplace: diff.deleteBeforeReplace || Boolean(decl.options.deleteBeforeReplace),
-    };
+    return decision("replace", rechecked, diffKeys, [...diff.replaces].sort(), diff.deleteBeforeReplace || Boolean(decl.options.deleteBeforeReplace));
   }
 
   private async check(ref: ResourceRef, olds: PropertyMap, news: PropertyMap, oldOutputs: PropertyMap | undefined): Promise<PropertyMap> {

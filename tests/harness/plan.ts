@@ -13,6 +13,8 @@ export interface StepReport {
   replaceKeys: string[];
   /** For a replace: the old object is deleted before the new one is created. */
   deleteBeforeReplace?: boolean;
+  /** Preview only: input keys whose value was (or contained) unknown when Check and Diff ran. */
+  unknownKeys?: string[];
 }
 
 export type OperationKind = "preview" | "up" | "refresh" | "destroy";
@@ -38,22 +40,53 @@ export function isNoop(plan: Plan): boolean {
   return plan.steps.every((s) => s.op === "same");
 }
 
-function comparable(s: StepReport, withDiffKeys: boolean): string {
-  const parts = [s.urn, s.op, `replace=${s.replaceKeys.join(",")}`];
-  if (s.op === "replace") parts.push(`dbr=${Boolean(s.deleteBeforeReplace)}`);
-  if (withDiffKeys) parts.push(`diff=${s.diffKeys.join(",")}`);
+const rank: Partial<Record<StepOp, number>> = { same: 0, update: 1, replace: 2 };
+
+function describe(s: StepReport | undefined): string {
+  if (!s) return "(none)";
+  const parts = [s.urn, s.op, `replace=[${s.replaceKeys.join(",")}]`, `diff=[${s.diffKeys.join(",")}]`];
+  if (s.op === "replace") parts.push(`deleteBeforeReplace=${Boolean(s.deleteBeforeReplace)}`);
+  if (s.unknownKeys?.length) parts.push(`unknown=[${s.unknownKeys.join(",")}]`);
   return parts.join(" ");
 }
 
+const subset = (a: string[], b: string[]): boolean => a.every((x) => b.includes(x));
+const same = (a: string[], b: string[]): boolean => a.length === b.length && subset(a, b);
+
+/** Why `u` is not what `p` predicted, or undefined if it is. */
+function mismatch(p: StepReport, u: StepReport, exact: boolean, compareDiffKeys: boolean): string | undefined {
+  if (p.urn !== u.urn) return "different resource";
+  const sawUnknowns = !exact && (p.unknownKeys?.length ?? 0) > 0;
+  if (p.op !== u.op) {
+    // An unknown input can only make the preview more pessimistic: what it predicted as an update
+    // (replace) may turn out unchanged (an update) once the value is known. Never the reverse.
+    const pr = rank[p.op];
+    const ur = rank[u.op];
+    if (!sawUnknowns || pr === undefined || ur === undefined || ur > pr) return `op ${p.op} predicted, ${u.op} done`;
+  }
+  if (p.op === "replace" && u.op === "replace" && Boolean(p.deleteBeforeReplace) !== Boolean(u.deleteBeforeReplace)) return "deleteBeforeReplace differs";
+  if (u.op === p.op && !(sawUnknowns ? subset(u.replaceKeys, p.replaceKeys) : same(u.replaceKeys, p.replaceKeys))) return "replace keys differ";
+  if (compareDiffKeys && u.op === p.op && !(sawUnknowns ? subset(u.diffKeys, p.diffKeys) : same(u.diffKeys, p.diffKeys))) return "changed keys differ";
+  return undefined;
+}
+
 /**
- * Preview must predict up: the same steps in the same order with the same ops and replace keys
- * (and, unless told otherwise, the same changed keys: a preview that saw unknowns may legitimately
- * count more keys as changed).
+ * Preview must predict the operation: the same steps in the same order, with the same ops, replace
+ * keys and changed keys. Where the preview saw unknown inputs (a dependent of a resource that is
+ * changing) it may over-predict, as Pulumi's own previews do: an update that turns out a no-op, a
+ * replace that turns out an update, more changed keys; `{ exact: true }` forbids even that. A step
+ * the preview did not foresee, or predicted as less than what happened, always fails.
  */
-export function assertPreviewMatchesUp(preview: Plan, up: Plan, opts: { compareDiffKeys?: boolean } = {}): void {
-  const withDiffKeys = opts.compareDiffKeys ?? true;
-  const p = preview.steps.map((s) => comparable(s, withDiffKeys));
-  const u = up.steps.map((s) => comparable(s, withDiffKeys));
-  if (p.length === u.length && p.every((x, i) => x === u[i])) return;
-  throw new Error(`preview does not match ${up.operation}:\n  preview:\n    ${p.join("\n    ") || "(no steps)"}\n  ${up.operation}:\n    ${u.join("\n    ") || "(no steps)"}`);
+export function assertPreviewMatchesUp(preview: Plan, up: Plan, opts: { exact?: boolean; compareDiffKeys?: boolean } = {}): void {
+  const exact = opts.exact ?? false;
+  const compareDiffKeys = opts.compareDiffKeys ?? true;
+  const problems: string[] = [];
+  const n = Math.max(preview.steps.length, up.steps.length);
+  for (let i = 0; i < n; i++) {
+    const p = preview.steps[i];
+    const u = up.steps[i];
+    const why = !p || !u ? "missing step" : mismatch(p, u, exact, compareDiffKeys);
+    if (why) problems.push(`  step ${i + 1}: ${why}\n    preview: ${describe(p)}\n    ${up.operation}: ${describe(u)}`);
+  }
+  if (problems.length > 0) throw new Error(`preview does not match ${up.operation}:\n${problems.join("\n")}`);
 }

@@ -20,6 +20,8 @@ export interface JournalEntry {
   version: string;
   id?: string;
   name?: string;
+  /** check, diff: the input keys that arrived as the unknown sentinel. */
+  unknowns?: string[];
   /** configure: sha256 of the `fake:password` config value it received. */
   passwordSha256?: string;
 }

@@ -18,7 +18,19 @@ export class FakeProvider implements pulumi.dynamic.ResourceProvider {
   // TS `private`, not `#private`: the latter serializes but crashes in the host (reference §2d).
   private file = "";
 
-  constructor(private readonly version: string, private readonly withUpdate = true) {}
+  constructor(
+    private readonly version: string,
+    private readonly options: {
+      /** false: no update() method (the host then keeps only `__provider` as outputs). */
+      withUpdate?: boolean;
+      /**
+       * Inputs fed by outputs that never change on update: an unknown there (preview, upstream
+       * changing) means "unchanged". Without this a dependent shows as updating in every preview in
+       * which its upstream changes, though up then finds nothing to do (Pulumi behaves the same).
+       */
+      stableWhenUnknown?: string[];
+    } = {},
+  ) {}
 
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
     this.file = String(req.config.require("fake:backendFile"));
@@ -28,7 +40,8 @@ export class FakeProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    withStore(this.file, (s) => s.journal.push({ op: "check", version: this.version, name: String(news.name ?? "") }));
+    const unknowns = Object.keys(news).filter((k) => news[k] === UNKNOWN);
+    withStore(this.file, (s) => s.journal.push({ op: "check", version: this.version, name: String(news.name ?? ""), unknowns }));
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (news.size !== UNKNOWN && (typeof news.size !== "number" || news.size <= 0)) {
       failures.push({ property: "size", reason: "size must be a positive number of GB, e.g. size: 10" });
@@ -39,9 +52,11 @@ export class FakeProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-    withStore(this.file, (s) => s.journal.push({ op: "diff", version: this.version, id }));
+    const unknowns = Object.keys(news).filter((k) => news[k] === UNKNOWN);
+    withStore(this.file, (s) => s.journal.push({ op: "diff", version: this.version, id, unknowns }));
     const keys = ["size", "color", "zone", "password", "exclusive", "name"];
-    const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    const stable = this.options.stableWhenUnknown ?? [];
+    const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]) && !(news[k] === UNKNOWN && stable.includes(k)));
     const replaces = changed.filter((k) => k === "zone" || k === "name");
     return {
       changes: changed.length > 0,
@@ -92,7 +107,7 @@ export class FakeProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-    if (!this.withUpdate) return {};
+    if (this.options.withUpdate === false) return {};
     const obj = withStore(this.file, (s) => {
       const o = s.objects[id];
       if (!o) throw new Error(`update: object ${id} does not exist`);
