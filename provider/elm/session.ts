@@ -52,7 +52,7 @@ export class ElmSession {
       url: this.url,
       tls: { ca: opts.tls?.ca, insecure: opts.tls?.insecure },
       timeoutMs: opts.timeoutMs,
-      secrets: () => [this.password, this.token],
+      secrets: () => this.secrets(),
     });
   }
 
@@ -123,6 +123,20 @@ export class ElmSession {
     }
   }
 
+  /**
+   * The password and token in every form a server may echo them: raw, XML-escaped in full
+   * (redact adds that), and escaped as element text only (`&` and `<`, optionally `>`).
+   */
+  private secrets(): string[] {
+    const out: string[] = [];
+    for (const s of [this.password, this.token]) {
+      if (!s) continue;
+      const amp = s.replace(/&/g, "&amp;");
+      out.push(s, amp.replace(/</g, "&lt;"), amp.replace(/</g, "&lt;").replace(/>/g, "&gt;"));
+    }
+    return out;
+  }
+
   /** Closes idle keep-alive connections without logging out. */
   close(): void {
     this.transport.close();
@@ -149,14 +163,14 @@ export class ElmSession {
     }
     const error = resultError(result);
     if (error) {
-      const clean = (s: string) => redact(s, [this.password, this.token]);
+      const clean = (s: string) => redact(s, this.secrets());
       throw new ElmError(op, this.url, { ...error, message: clean(error.message), title: clean(error.title), details: clean(error.details) });
     }
     return result;
   }
 
   private transportError(op: string, err: unknown): Error {
-    const clean = (s: string) => redact(s, [this.password, this.token]);
+    const clean = (s: string) => redact(s, this.secrets());
     if (err instanceof SoapFaultError) {
       return new ElmTransportError(op, this.url, clean(`ELM ${op} at ${this.url}: SOAP fault ${err.faultCode}: ${err.faultString}`), err.httpStatus, err.faultCode);
     }
