@@ -100,3 +100,25 @@ export function decodeObjectContent(el: XmlElement): ObjectContent {
   });
   return { obj, props, missing };
 }
+
+/*
+ * Field readers. Fields inside data objects carry no xsi:type on the wire, so numbers and
+ * booleans arrive as text there; these accept both forms.
+ */
+export function asObject(v: VimValue | undefined): VimObject {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as VimObject) : {};
+}
+export function asString(v: VimValue | undefined): string | undefined {
+  return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+}
+export function asNumber(v: VimValue | undefined): number | undefined {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v))) return Number(v);
+  return undefined;
+}
+export function asBool(v: VimValue | undefined): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0") return false;
+  return undefined;
+}

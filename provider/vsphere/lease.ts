@@ -1,10 +1,10 @@
 /** HttpNfcLease: wait until ready, keep alive with Progress, manifest, Complete / Abort. */
 import { el } from "../soap";
-import { decodeObject, many } from "./decode";
+import { asBool, asNumber, asObject, asString, decodeObject, many } from "./decode";
 import { fromLocalizedFault, MethodNotFoundError } from "./faults";
 import { retrieveProperties, type PropertyCollectorHost } from "./properties";
 import { localizedFault } from "./spec";
-import type { MoRef, VimObject, VimValue } from "./types";
+import type { MoRef, VimValue } from "./types";
 
 export interface LeaseDeviceUrl {
   /** Device id, e.g. `/vm-42/VirtualLsiLogicSASController0:0` (OvfFile.deviceId). */
@@ -43,7 +43,7 @@ export class LeaseTimeoutError extends Error {
   }
 }
 
-const o = (v: VimValue | undefined): VimObject => (v && typeof v === "object" && !Array.isArray(v) ? (v as VimObject) : {});
+const o = asObject;
 
 export function decodeLeaseInfo(lease: MoRef, v: VimValue | undefined): LeaseInfo {
   const info = o(v);
@@ -55,15 +55,15 @@ export function decodeLeaseInfo(lease: MoRef, v: VimValue | undefined): LeaseInf
       return {
         key: String(x.key ?? ""),
         url: String(x.url ?? ""),
-        sslThumbprint: typeof x.sslThumbprint === "string" && x.sslThumbprint ? x.sslThumbprint : undefined,
-        disk: x.disk === true,
-        targetId: typeof x.targetId === "string" ? x.targetId : undefined,
-        datastoreKey: typeof x.datastoreKey === "string" ? x.datastoreKey : undefined,
-        fileSize: typeof x.fileSize === "number" ? x.fileSize : undefined,
+        sslThumbprint: asString(x.sslThumbprint) || undefined,
+        disk: asBool(x.disk) === true,
+        targetId: asString(x.targetId) || undefined,
+        datastoreKey: asString(x.datastoreKey) || undefined,
+        fileSize: asNumber(x.fileSize),
       };
     }),
-    totalDiskCapacityKB: Number(info.totalDiskCapacityInKB ?? 0),
-    leaseTimeoutSeconds: Number(info.leaseTimeout ?? 300),
+    totalDiskCapacityKB: asNumber(info.totalDiskCapacityInKB) ?? 0,
+    leaseTimeoutSeconds: asNumber(info.leaseTimeout) ?? 300,
   };
 }
 
@@ -107,7 +107,7 @@ export async function leaseManifest(c: PropertyCollectorHost, lease: MoRef): Pro
       checksum: typeof e.checksum === "string" ? e.checksum.toLowerCase() : undefined,
       checksumType: typeof e.checksumType === "string" ? e.checksumType : undefined,
       size: Number(e.size ?? 0),
-      disk: e.disk === true || e.disk === "true",
+      disk: asBool(e.disk) === true,
     }));
 }
 

@@ -1,5 +1,5 @@
 /** Waiting for vim Tasks: poll `info` until success or error, within a deadline. */
-import { decodeMoRef } from "./decode";
+import { asNumber, decodeMoRef } from "./decode";
 import { fromLocalizedFault } from "./faults";
 import { retrieveProperties, type PropertyCollectorHost } from "./properties";
 import type { MoRef, VimObject, VimValue } from "./types";
@@ -63,7 +63,8 @@ export async function waitForTask(c: PropertyCollectorHost, task: MoRef, opts: W
     const state = info.state;
     if (state === "success") return info.result;
     if (state === "error") throw fromLocalizedFault(info.error, operation);
-    if (typeof info.progress === "number") opts.onProgress?.(info.progress);
+    const progress = asNumber(info.progress);
+    if (progress !== undefined) opts.onProgress?.(progress);
     if (Date.now() >= deadline) throw new TaskTimeoutError(task, operation, deadline - start);
     await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), opts.signal);
     delay = Math.min(delay * 2, 1000);

@@ -1,5 +1,5 @@
 /** Reading a VM: everything the OsMachine and OvfExport resources need, as plain typed data. */
-import { many } from "./decode";
+import { asBool, asNumber, asObject, asString, many } from "./decode";
 import { retrieveProperties, type PropertyCollectorHost } from "./properties";
 import type { MoRef, VimObject, VimValue } from "./types";
 import { isMoRef } from "./types";
@@ -85,9 +85,9 @@ const VM_PATHS = [
   "config.files.vmPathName", "runtime.powerState", "snapshot", "parent", "resourcePool", "datastore",
 ];
 
-const obj = (v: VimValue | undefined): VimObject => (v && typeof v === "object" && !Array.isArray(v) ? (v as VimObject) : {});
-const str = (v: VimValue | undefined): string | undefined => (typeof v === "string" ? v : undefined);
-const num = (v: VimValue | undefined): number | undefined => (typeof v === "number" ? v : typeof v === "string" && v !== "" ? Number(v) : undefined);
+const obj = asObject;
+const str = asString;
+const num = asNumber;
 const ref = (v: VimValue | undefined): MoRef | undefined => (isMoRef(v) ? v : undefined);
 
 function decodeBacking(b: VimObject): NicBacking | undefined {
@@ -116,7 +116,7 @@ export function classifyDevices(devices: VimValue[]): Pick<VmInfo, "nics" | "scs
       nics.push({
         key, type, label, macAddress: str(d.macAddress), addressType: str(d.addressType), backing,
         networkName: backing?.kind === "network" ? backing.name : undefined,
-        connectable: d.connectable ? { startConnected: c.startConnected === true, allowGuestControl: c.allowGuestControl === true, connected: c.connected === true } : undefined,
+        connectable: d.connectable ? { startConnected: asBool(c.startConnected) === true, allowGuestControl: asBool(c.allowGuestControl) === true, connected: asBool(c.connected) === true } : undefined,
         unitNumber: num(d.unitNumber),
       });
     } else if (SCSI_TYPES.has(type)) {
@@ -148,7 +148,7 @@ export async function readVm(c: PropertyCollectorHost, vm: MoRef): Promise<VmInf
     ref: vm,
     name: str(p.name) ?? "",
     powerState: str(p["runtime.powerState"]) ?? "unknown",
-    template: p["config.template"] === true,
+    template: asBool(p["config.template"]) === true,
     guestId: str(p["config.guestId"]),
     guestFullName: str(p["config.guestFullName"]),
     numCPUs: num(p["config.hardware.numCPU"]),
