@@ -61,6 +61,20 @@ describe("ELM session", () => {
   });
 });
 
+describe("ELM session idle timeout", () => {
+  it("logs in again after the ELM timed the idle session out", async () => {
+    const rig = await startRig({ sessionIdleMs: 100 });
+    try {
+      await rig.client.icons();
+      await new Promise((r) => setTimeout(r, 250));
+      expect(await rig.client.icons()).toEqual([196608]);
+      expect(rig.client.session.loginCount).toBe(2);
+    } finally {
+      await rig.stop();
+    }
+  });
+});
+
 describe.each(["token", "cookie", "both", "either"] as const)("auth mode %s", (auth) => {
   let rig: Rig;
   beforeAll(async () => {
