@@ -1,0 +1,92 @@
+/**
+ * The OvfExport reconciler: what the dynamic-provider host calls (through the trampoline) for an
+ * OvfExport resource.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { MoRef, mustFind, readVm } from "./vsphere";
+import { reporter } from "./progress";
+import { checkOvfExport } from "./ovfExport/check";
+import { diffOvfExport } from "./ovfExport/diff";
+import { exportToShare } from "./ovfExport/export";
+import { ExportMarker, filesPresent, readMarker, sameFiles } from "./ovfExport/marker";
+import { sharePath, uncPath, withShare } from "./ovfExport/share";
+import type { OvfExportInputs, OvfExportOutputs } from "./ovfExport/types";
+import { withVim } from "./osMachine/vim";
+
+type Props = Record<string, unknown>;
+
+export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  return checkOvfExport(news);
+}
+
+export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  return diffOvfExport(olds as Partial<OvfExportOutputs>, news as unknown as OvfExportInputs);
+}
+
+function outputsOf(inputs: OvfExportInputs, m: ExportMarker): OvfExportOutputs {
+  const ovf = `${inputs.name}.ovf`;
+  return {
+    ...inputs,
+    ovfSharePath: sharePath(inputs.shareFolder, inputs.name, ovf),
+    ovfUncPath: uncPath(inputs.shareFolder, inputs.name, ovf),
+    files: m.files,
+    manifestPath: sharePath(inputs.shareFolder, inputs.name, `${inputs.name}.mf`),
+    diskCapacityBytes: m.diskCapacityBytes,
+  };
+}
+
+export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
+  const inputs = checkOvfExport(raw).inputs;
+  const report = reporter("OvfExport", inputs.name);
+  return withVim(async (vim) => {
+    const vm: MoRef = inputs.vmMoref
+      ? { type: "VirtualMachine", value: inputs.vmMoref }
+      : await mustFind(vim, inputs.vmInventoryPath!, "VM to export (OvfExport.vmInventoryPath)");
+    return withShare(inputs.shareFolder, async (share) => {
+      // A re-run finds the finished export of this same content and keeps it.
+      const info = await readVm(vim, vm);
+      const existing = await readMarker(share, inputs.name);
+      if (existing && existing.vmMoref === vm.value && existing.changeVersion === (info.changeVersion ?? "") && (await filesPresent(share, inputs.name, existing))) {
+        report(`found the finished export of this VM content in ${share.location}/${inputs.name}; keeping it`);
+        return { id: uncPath(inputs.shareFolder, inputs.name), outs: outputsOf(inputs, existing) };
+      }
+      const marker = await exportToShare(vim, share, vm, inputs, report);
+      return { id: uncPath(inputs.shareFolder, inputs.name), outs: outputsOf(inputs, marker) };
+    });
+  });
+}
+
+export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+  const inputs = checkOvfExport(props).inputs;
+  return withShare(inputs.shareFolder, async (share) => {
+    const m = await readMarker(share, inputs.name);
+    if (!m || !(await filesPresent(share, inputs.name, m))) return {}; // gone (or broken): the next up exports again
+    return { id, props: outputsOf(inputs, m) };
+  });
+}
+
+export async function update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  // Only retainFiles and exportTimeout update in place; both are settings of later operations.
+  const inputs = checkOvfExport(news).inputs;
+  const old = olds as unknown as OvfExportOutputs;
+  return { outs: { ...old, ...inputs } };
+}
+
+async function deleteImpl(_id: string, props: Props): Promise<void> {
+  const inputs = checkOvfExport(props).inputs;
+  const report = reporter("OvfExport", inputs.name);
+  if (inputs.retainFiles) {
+    report("retainFiles is set: leaving the files on the share");
+    return;
+  }
+  await withShare(inputs.shareFolder, async (share) => {
+    const m = await readMarker(share, inputs.name);
+    if (!m) return; // already gone
+    if (!sameFiles(m.files, (props as unknown as OvfExportOutputs).files)) {
+      report("the folder now holds a newer export (a replacement published over it); leaving it");
+      return;
+    }
+    await share.remove(inputs.name, { recursive: true });
+  });
+}
+export { deleteImpl as delete };
