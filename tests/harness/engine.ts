@@ -57,11 +57,13 @@ interface Decision {
 
 export class Engine {
   readonly host: DynamicProviderHost;
+  readonly stateFile: string;
   private readonly file: StateFile;
   private readonly config: StackConfig;
 
   constructor(opts: EngineOptions) {
     this.host = opts.host;
+    this.stateFile = opts.stateFile;
     this.file = new StateFile(opts.stateFile, opts.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE ?? "harness");
     this.config = opts.config ?? opts.host.config;
   }
