@@ -4,7 +4,7 @@ import { ElmError, WorkTicketWaitError } from "./errors";
 import { readLayerSummary } from "./read";
 import { queryOsLayerDetails, noTicket, revisionInfo } from "./layers";
 import type { ElmSession } from "./session";
-import type { DiskFormat, ElmId, LayerInstallDisk, LayerSummary, OsLayerDetails, OsLayerRevision, RevisionState } from "./types";
+import type { ConnectorConfig, DiskFormat, ElmId, LayerInstallDisk, LayerSummary, OsLayerDetails, OsLayerRevision, RevisionState } from "./types";
 import { bool, longList, nil, num, reason, str } from "./wire";
 import { sleep } from "./sleep";
 
@@ -35,6 +35,41 @@ export interface CreateOsLayerRevisionArgs {
   baseRevisionId: ElmId;
   platformLayerRevisionId?: ElmId;
   comment?: string;
+}
+
+/**
+ * CreateOsLayerRevision arguments for a new version based on the newest Deployable revision, with
+ * the usual defaults: the base's size, the connector's first valid disk format, and
+ * `<layer> <version>` as packaging disk name. Throws when the layer has no Deployable version.
+ */
+export function newVersionArgs(
+  details: OsLayerDetails,
+  connector: ConnectorConfig,
+  fileShareId: ElmId,
+  versionName: string,
+  opts: { versionDescription?: string; layerSizeMiB?: number; packagingDiskFilename?: string; comment?: string } = {},
+): CreateOsLayerRevisionArgs {
+  const base = newestDeployableRevision(details);
+  if (!base) {
+    throw new Error(
+      `OS layer '${details.summary.name}' has no Deployable version to base version '${versionName}' on ` +
+        `(versions: ${details.revisions.map((r) => `${r.versionName}=${r.state}`).join(", ") || "none"}); finish or delete the pending ones first`,
+    );
+  }
+  const format = connector.validDiskFormats[0];
+  if (!format) throw new Error(`platform connector '${connector.name}' lists no valid disk format; check its configuration in the ELM`);
+  return {
+    layerId: details.summary.id,
+    versionName,
+    versionDescription: opts.versionDescription,
+    layerSizeMiB: opts.layerSizeMiB ?? base.sizeMiB,
+    fileShareId,
+    packagingDiskFilename: opts.packagingDiskFilename ?? `${details.summary.name} ${versionName}`,
+    packagingDiskFormat: format,
+    connectorConfigId: connector.id,
+    baseRevisionId: base.id,
+    comment: opts.comment,
+  };
 }
 
 export interface CreateRevisionResult {

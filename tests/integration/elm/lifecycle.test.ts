@@ -4,6 +4,7 @@ import {
   ElmError,
   editLayerArgsFrom,
   newestDeployableRevision,
+  newVersionArgs,
   revisionByVersion,
   WorkTicket,
 } from "../../../provider/elm";
@@ -140,11 +141,9 @@ describe("OS layer lifecycle, finalize on shutdown (offload ELMs)", () => {
   it("completes the version when the packaging machine shuts down, with no finalize call", async () => {
     const { client, sim } = rig;
     const { layerId, share, connector } = await importLayer(rig, "Win11 OS");
-    const base = newestDeployableRevision(await client.osLayerDetails(layerId))!;
-    const created = await client.createOsLayerRevision({
-      layerId, versionName: "2024.06", layerSizeMiB: base.sizeMiB, fileShareId: share.id, packagingDiskFilename: "Win11 OS 2024.06",
-      packagingDiskFormat: "VmdkSparseDiskFormat", connectorConfigId: connector.id, baseRevisionId: base.id,
-    });
+    const args = newVersionArgs(await client.osLayerDetails(layerId), connector, share.id, "2024.06", { comment: "tf:op" });
+    expect(args).toMatchObject({ packagingDiskFilename: "Win11 OS 2024.06", packagingDiskFormat: "VmdkSparseDiskFormat", layerSizeMiB: 61440 });
+    const created = await client.createOsLayerRevision(args);
     await client.waitForWorkTicket(created.workTicketId, { ...FAST, until: ["ActionRequired"] });
     sim.shutdownPackagingMachine(created.revisionId);
     const states: string[] = [];
