@@ -102,6 +102,12 @@ export function resolveNfcUrl(url: string, sdkHost: string): string {
   return url.replace(/^(https?:\/\/)\*(:\d+)?(?=\/)/, (_m, scheme: string) => `${scheme}${sdkHost}`);
 }
 
+/** A VM name made safe as a file name on SMB shares and local disks. */
+export function packageBaseName(name: string): string {
+  const safe = name.replace(/%2f/gi, "/").replace(/%5c/gi, "\\").replace(/%25/g, "%").replace(/[\\/:*?"<>|\x00-\x1f]/g, "_").trim();
+  return safe.length > 0 ? safe : "vm";
+}
+
 function diskUrls(info: LeaseInfo): LeaseDeviceUrl[] {
   return info.deviceUrls.filter((d) => d.disk || /\.vmdk$/i.test(d.targetId ?? d.url));
 }
@@ -110,7 +116,7 @@ function diskUrls(info: LeaseInfo): LeaseDeviceUrl[] {
 export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): Promise<ExportVmResult> {
   const started = Date.now();
   const deadline = Math.min(started + (opts.timeoutMs ?? 4 * 3600_000), opts.deadline ?? Infinity);
-  const name = opts.name ?? String((await retrieveProperties(c, vm, ["name"])).props.name ?? vm.value);
+  const name = packageBaseName(opts.name ?? String((await retrieveProperties(c, vm, ["name"])).props.name ?? vm.value));
 
   const payload = await c.invoke("ExportVm", vm);
   const rv = payload.children.find((x) => x.name === "returnval");

@@ -21,9 +21,13 @@ export interface WaitOptions {
 /** Thrown when a task is still running at the deadline. */
 export class TaskTimeoutError extends Error {
   constructor(readonly task: MoRef, operation: string, timeoutMs: number) {
-    super(`${operation}: task ${task.value} did not finish within ${Math.round(timeoutMs / 1000)} s; it may still be running in vCenter (check Recent Tasks), then retry with a longer timeout`);
+    super(`${operation}: task ${task.value} did not finish within ${seconds(timeoutMs)} s; it may still be running in vCenter (check Recent Tasks), then retry with a longer timeout`);
     this.name = "TaskTimeoutError";
   }
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(ms < 10_000 ? 1 : 0);
 }
 
 /** The Task moref a `*_Task` method returned. */

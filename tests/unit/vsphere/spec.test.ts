@@ -99,3 +99,13 @@ describe("helpers", () => {
     expect(normalizeSdkUrl("https://127.0.0.1:8989/sdk")).toBe("https://127.0.0.1:8989/sdk");
   });
 });
+
+describe("package file names", () => {
+  it("makes VM names safe for SMB shares (vSphere escapes / as %2f in names)", () => {
+    const { packageBaseName } = jest.requireActual("../../../provider/vsphere") as typeof import("../../../provider/vsphere");
+    expect(packageBaseName("web01")).toBe("web01");
+    expect(packageBaseName("a%2fb: c*?")).toBe("a_b_ c__");
+    expect(packageBaseName("Ünïcode 100%")).toBe("Ünïcode 100%");
+    expect(packageBaseName("  ")).toBe("vm");
+  });
+});
