@@ -133,8 +133,9 @@ describe("OS layer lifecycle, classic finalize (manual)", () => {
 
 describe("OS layer lifecycle, finalize on shutdown (offload ELMs)", () => {
   let rig: Rig;
+  const machineEvents: string[] = [];
   beforeAll(async () => {
-    rig = await startRig({ finalizeMode: "onShutdown" });
+    rig = await startRig({ finalizeMode: "onShutdown", onPackagingMachine: (e, m) => machineEvents.push(`${e}:${m.name.split("-")[0]}`) });
   });
   afterAll(() => rig.stop());
 
@@ -153,5 +154,6 @@ describe("OS layer lifecycle, finalize on shutdown (offload ELMs)", () => {
     expect(rev?.state).toBe("Deployable");
     expect(sim.packagingMachines()).toEqual([]);
     expect(sim.requestCounts().FinalizeLayerRevision).toBeUndefined();
+    expect(machineEvents).toEqual(["created:Win11 OS 2024.06", "removed:Win11 OS 2024.06"]);
   });
 });

@@ -114,7 +114,7 @@ function finishRevision(w: ElmWorld, rev: SimRevision): void {
   rev.state = "Deployable";
   rev.diskFileSize = Math.round(rev.sizeMiB * 1024 * 1024 * 0.3);
   rev.dateLastEdited = w.now();
-  w.machines.delete(rev.id);
+  w.removeMachine(rev.id);
 }
 
 export interface CreateRevisionInput {
@@ -287,7 +287,7 @@ function undoTicket(w: ElmWorld, t: SimTicket, outcome: InjectedOutcome): void {
       w.removeRevision(layer, rev.id);
     } else {
       rev.state = "Broken";
-      w.machines.delete(rev.id);
+      w.removeMachine(rev.id);
     }
   }
 }

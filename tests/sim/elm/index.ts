@@ -55,6 +55,11 @@ export interface ElmSimOptions {
   cookieName?: string;
   /** Idle session timeout in ms (default 0: never). */
   sessionIdleMs?: number;
+  /**
+   * Called when the ELM creates a packaging machine (a version reached ActionRequired) or removes
+   * it (finalized, failed, canceled) — where a vSphere-backed connector would act.
+   */
+  onPackagingMachine?: (event: "created" | "removed", machine: PackagingMachine) => void;
 }
 
 export interface SeedLayerOptions {
@@ -210,6 +215,7 @@ export const DEFAULT_CONNECTOR: ConnectorSeed = {
 export async function startElmSim(opts: ElmSimOptions = {}): Promise<ElmSim> {
   const world = new ElmWorld(opts.clockSpeed ?? 1);
   world.finalizeMode = opts.finalizeMode ?? "manual";
+  world.onMachine = opts.onPackagingMachine;
   world.connectors = (opts.connectors ?? [DEFAULT_CONNECTOR]).map((c) => ({
     id: c.id ?? world.guid(),
     name: c.name,

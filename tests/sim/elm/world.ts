@@ -23,6 +23,8 @@ export class ElmWorld {
   hangInActionRequired = false;
   /** Outcome forced on the next ticket created (then cleared). */
   failNextTicket: InjectedOutcome | undefined;
+  /** Told when a packaging machine is created or removed (e.g. to mirror it in vcsim). */
+  onMachine: ((event: "created" | "removed", m: PackagingMachine) => void) | undefined;
   private nextId = 753664;
   private machineCount = 0;
 
@@ -138,12 +140,21 @@ export class ElmWorld {
       powerState: "poweredOn",
     };
     this.machines.set(rev.id, m);
+    this.onMachine?.("created", { ...m });
     return m;
+  }
+
+  /** The ELM deletes the packaging machine of a version once it is done with it. */
+  removeMachine(revId: number): void {
+    const m = this.machines.get(revId);
+    if (!m) return;
+    this.machines.delete(revId);
+    this.onMachine?.("removed", { ...m });
   }
 
   removeRevision(layer: SimLayer, revId: number): void {
     layer.revisions = layer.revisions.filter((r) => r.id !== revId);
-    this.machines.delete(revId);
+    this.removeMachine(revId);
     if (layer.revisions.length === 0) this.layers.delete(layer.id);
   }
 }
