@@ -42,7 +42,8 @@ export class ElmError extends Error {
   isSessionError(): boolean {
     return (
       /InvalidSession|SessionTimeout|SessionDisconnected|NotAuthenticated|NoHeader|^Session$/.test(this.id) ||
-      /InvalidSessionCategory/.test(this.category ?? "")
+      /InvalidSessionCategory/.test(this.category ?? "") ||
+      /session (is )?(invalid|expired|has expired|timed out)|not authenticated/i.test(`${this.title} ${this.info.message}`)
     );
   }
 
