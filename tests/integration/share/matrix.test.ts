@@ -56,3 +56,60 @@ for (const kind of ["plain", "signed", "encrypted"]) {
     });
   }
 }
+
+describe("3.1.1 algorithms Samba can be limited to", () => {
+  const cases: Array<{ name: string; global: string[]; expectCipher?: number; expectSigning?: number }> = [
+    { name: "AES-128-CCM, session-level encryption", global: ["server smb encrypt = required", "server smb3 encryption algorithms = AES-128-CCM"], expectCipher: 1 },
+    { name: "AES-256-GCM", global: ["server smb encrypt = required", "server smb3 encryption algorithms = AES-256-GCM"], expectCipher: 4 },
+    { name: "AES-256-CCM", global: ["server smb encrypt = required", "server smb3 encryption algorithms = AES-256-CCM"], expectCipher: 3 },
+    { name: "signing AES-128-CMAC", global: ["server signing = mandatory", "server smb3 signing algorithms = AES-128-CMAC"], expectSigning: 1 },
+    { name: "signing HMAC-SHA256", global: ["server signing = mandatory", "server smb3 signing algorithms = HMAC-SHA256"], expectSigning: 0 },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const s = await startSmbd({ extraGlobal: c.global });
+      try {
+        const client = await SmbClient.connect({ host: s.host, port: s.port, share: s.share, user: s.user, password: s.password });
+        try {
+          expect(client.dialect).toBe(Dialect.SMB311);
+          if (c.expectCipher) {
+            expect(client.negotiated.cipher).toBe(c.expectCipher);
+            expect(client.sessionInfo.encrypted).toBe(true);
+          } else {
+            expect(client.signed).toBe(true);
+            expect(client.negotiated.signingAlgorithm).toBe(c.expectSigning);
+          }
+          await roundTrip(client, "alg.bin", (2 << 20) + 5);
+          if (c.expectCipher) expect(client.stats.encryptedResponses).toBeGreaterThan(3);
+          else expect(client.stats.signedResponsesVerified).toBeGreaterThan(3);
+        } finally {
+          await client.disconnect();
+        }
+      } finally {
+        await s.stop();
+      }
+    });
+  }
+
+  test("client-required signing against a server that only allows it", async () => {
+    const s = servers.plain;
+    const client = await SmbClient.connect({ host: s.host, port: s.port, share: s.share, user: s.user, password: s.password, requireSigning: true });
+    try {
+      await roundTrip(client, "csign.bin", 1 << 20);
+      expect(client.stats.signedResponsesVerified).toBeGreaterThan(3);
+    } finally {
+      await client.disconnect();
+    }
+  });
+
+  test("client-required encryption against a server that does not ask for it", async () => {
+    const s = servers.plain;
+    const client = await SmbClient.connect({ host: s.host, port: s.port, share: s.share, user: s.user, password: s.password, requireEncryption: true });
+    try {
+      await roundTrip(client, "cenc.bin", 1 << 20);
+      expect(client.stats.encryptedResponses).toBeGreaterThan(3);
+    } finally {
+      await client.disconnect();
+    }
+  });
+});

@@ -221,6 +221,17 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
     throw e;
   }
 
+  // If the caller exits without stop() (a failed test, Ctrl-C of `npm run sim`), take smbd along.
+  const onExit = (): void => {
+    killGroup("SIGKILL");
+    try {
+      cleanupDir();
+    } catch {
+      // best effort at exit
+    }
+  };
+  process.once("exit", onExit);
+
   let stopped = false;
   return {
     host, port, share, user, password,
@@ -233,6 +244,7 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      process.removeListener("exit", onExit);
       if (child.exitCode === null && child.signalCode === null) {
         killGroup("SIGTERM");
         const t = setTimeout(() => killGroup("SIGKILL"), 5000);
