@@ -57,8 +57,15 @@ async function runTask(c: PropertyCollectorHost, method: string, self: MoRef, pa
   return waitForTask(c, taskRef(payload), { ...opts, operation: opts.operation ?? operation });
 }
 
+/** vSphere VM names: 1..80 characters; this client refuses `/` and `\` (vSphere would store them escaped). */
+export function checkVmName(name: string): void {
+  if (name.length === 0 || name.length > 80) throw new RangeError(`VM name "${name}" must be 1 to 80 characters long; choose a shorter name`);
+  if (/[/\\]/.test(name)) throw new RangeError(`VM name "${name}" contains "/" or "\\"; choose a name without them`);
+}
+
 /** Creates a VM with a SCSI controller, one thin disk and one VMXNet3 NIC; returns its moref. */
 export async function createVm(c: PropertyCollectorHost, spec: CreateVmSpec, opts: WaitOptions = {}): Promise<MoRef> {
+  checkVmName(spec.name);
   const ds = await retrieveProperties(c, spec.datastore, ["name"]);
   const dsName = String(ds.props.name ?? "");
   const backing = await nicBackingFor(c, spec.network);
@@ -96,6 +103,7 @@ export interface CloneVmSpec {
 
 /** Clones a VM or template; returns the new VM's moref. */
 export async function cloneVm(c: PropertyCollectorHost, source: MoRef, spec: CloneVmSpec, opts: WaitOptions = {}): Promise<MoRef> {
+  checkVmName(spec.name);
   const config = spec.numCPUs !== undefined || spec.memoryMB !== undefined ? configSpec("config", { numCPUs: spec.numCPUs, memoryMB: spec.memoryMB }) : undefined;
   const params = [
     moref("folder", spec.folder),

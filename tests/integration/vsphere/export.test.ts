@@ -20,8 +20,10 @@ import {
   waitForLease,
   type MoRef,
 } from "../../../provider/vsphere";
+import { parseDescriptor, validateForOsLayer } from "../../../provider/ovf";
+import { createVm } from "../../../provider/vsphere";
 import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
-import { connect } from "./helpers";
+import { connect, placement } from "./helpers";
 
 let sim: Vcsim;
 let c: VimClient;
@@ -31,7 +33,7 @@ let tmp: string;
 const payload = Buffer.alloc(3 * 1024 * 1024 + 17);
 
 beforeAll(async () => {
-  sim = await startVcsim({ leaseTimeoutSeconds: 1, leaseInitMs: 150 });
+  sim = await startVcsim({ leaseTimeoutSeconds: 1, leaseInitMs: 150, trace: !!process.env.VCSIM_TRACE });
   c = await connect(sim);
   vm = (await findByInventoryPath(c, "DC0/vm/DC0_H0_VM0"))!;
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 7919) & 0xff;
@@ -141,5 +143,22 @@ describe("OVF export", () => {
     const result = await exportVm(c, vm, { openDiskSink: () => new Writable({ write: (_c, _e, cb) => cb() }) });
     expect(result.files[0].size).toBe(64 * 1024 * 1024);
     expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it("describes a Windows OS machine so the project's OVF parser accepts it for an OS layer", async () => {
+    const where = await placement(c);
+    const os = await createVm(c, {
+      name: "win2022 os:machine", folder: where.folder, resourcePool: where.resourcePool, datastore: where.datastore, network: where.network,
+      guestId: "windows2019srv_64Guest", numCPUs: 2, numCoresPerSocket: 2, memoryMB: 8192, diskGB: 60, firmware: "bios",
+    });
+    const result = await exportVm(c, os, { openDiskSink: (d) => fs.createWriteStream(path.join(tmp, d.name)) });
+    expect(result.files.map((f) => f.name)).toEqual(["win2022 os_machine-disk-0.vmdk"]);
+    const desc = await parseDescriptor(result.descriptor);
+    expect(desc.virtualSystem).toMatchObject({ osType: "windows2019srv_64Guest", firmware: "bios", cpus: 2, memoryMb: 8192 });
+    expect(desc.virtualSystem.nics).toEqual([expect.objectContaining({ type: "VmxNet3", network: "VM Network" })]);
+    expect(desc.virtualSystem.controllers.filter((k) => k.kind === "scsi")).toEqual([expect.objectContaining({ subtype: "lsilogicsas" })]);
+    expect(desc.disks).toEqual([expect.objectContaining({ capacityBytes: 60 * 1024 ** 3, fileRef: desc.files[0].id })]);
+    expect(desc.files).toEqual([expect.objectContaining({ href: "win2022 os_machine-disk-0.vmdk", size: result.files[0].size })]);
+    expect(validateForOsLayer(desc, { presentFiles: new Map([[result.files[0].name, result.files[0].size]]) })).toEqual([]);
   });
 });

@@ -117,6 +117,11 @@ describe("VM lifecycle", () => {
     await expect(readVm(c, vm)).rejects.toBeInstanceOf(ManagedObjectNotFoundError);
   });
 
+  it("refuses VM names vSphere would mangle, before calling vCenter", async () => {
+    await expect(createVm(c, { ...base(), name: "a/b" })).rejects.toThrow(/without them/);
+    await expect(createVm(c, { ...base(), name: "x".repeat(81) })).rejects.toThrow(/1 to 80/);
+  });
+
   it("creates a VM on a distributed portgroup", async () => {
     const dv = await createVm(c, { ...base(), name: "dv machine", network: where.dvPortgroup });
     const info = await readVm(c, dv);
