@@ -105,6 +105,7 @@ export class SmbConnection {
   private readonly pending = new Map<bigint, Pending>();
   private readonly creditWaiters: CreditWaiter[] = [];
   private failure?: Error;
+  private creditProbes = 0;
   private readonly requestTimeoutMs: number;
   private readonly connectTimeoutMs: number;
 
@@ -194,8 +195,17 @@ export class SmbConnection {
       w.go();
     }
     if (this.creditWaiters.length > 0 && this.pending.size === 0) {
-      // Nothing in flight can bring more credits: waiting would hang forever.
+      // Nothing in flight can bring more credits. Ask with a cheap ECHO (it requests our target);
+      // give up only if the server keeps granting too little.
+      if (this.credits >= 1 && this.creditProbes < 3) {
+        this.creditProbes++;
+        this.credits -= 1;
+        this.dispatch({ command: Command.ECHO, body: Buffer.from([4, 0, 0, 0]) }, 1).catch(() => undefined);
+        return;
+      }
       this.fail(new SmbProtocolError(`SMB: the server at ${this.where} granted too few credits to continue (have ${this.credits}, need ${this.creditWaiters[0].need})`));
+    } else if (this.creditWaiters.length === 0) {
+      this.creditProbes = 0;
     }
   }
 
