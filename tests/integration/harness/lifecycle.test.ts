@@ -194,9 +194,15 @@ describe("harness lifecycle", () => {
     await engine.up(program(1));
     const p = await engine.preview([resource(things, "a", { size: UNKNOWN, zone: "a", name: "thing-a" }, opts), ...program(1).slice(1)]);
     expect(p.steps.map((s) => [s.name, s.op])).toEqual([["a", "update"], ["b", "update"]]);
-    // The provider's check() and diff() got the sentinel itself, for a's size and for b's (a.size).
+    // The provider's check() and diff() got the sentinel itself: for a's size, and for b's size
+    // (a.size) and color (a.path, an output of a resource that is changing).
     const calls = lab.store().journal.slice(-4);
-    expect(calls.map((j) => [j.op, j.unknowns])).toEqual([["check", ["size"]], ["diff", ["size"]], ["check", ["size"]], ["diff", ["size"]]]);
+    expect(calls.map((j) => [j.op, j.unknowns])).toEqual([
+      ["check", ["size"]],
+      ["diff", ["size"]],
+      ["check", ["color", "size"]],
+      ["diff", ["color", "size"]],
+    ]);
     await engine.destroy();
   });
 });
