@@ -50,6 +50,12 @@ describe("session", () => {
     ).rejects.toThrow(/thumbprint/);
   });
 
+  it("echoes the vCenter-style quoted session cookie exactly", async () => {
+    const c = await connect();
+    expect(c.cookieHeader()).toMatch(/^vmware_soap_session="[^"]+"$/);
+    expect((await listObjects(c, "Datacenter", ["name"])).map((o) => o.props.name).sort()).toEqual(["DC0", "DC1"]);
+  });
+
   it("connects insecurely only when asked", async () => {
     await connect({ tls: { insecure: true } });
   });

@@ -24,6 +24,11 @@ export interface VcsimOptions {
   leaseInitMs?: number;
   /** Expire sessions idle this long, in seconds (default: never). */
   sessionIdleTimeoutSeconds?: number;
+  /**
+   * Session cookie as vCenter sends it (`vmware_soap_session="…"`, quotes included) and refused
+   * when echoed without the quotes (default true; false gives plain vcsim cookies).
+   */
+  vcenterCookie?: boolean;
   /** Dump every SOAP request/response to this process's stderr (default false). */
   trace?: boolean;
   /** Launcher binary (default <repo>/.tools/bin/vcsim-launcher, or env VCSIM_LAUNCHER). */
@@ -101,6 +106,7 @@ function args(o: VcsimOptions): string[] {
   num("lease-init-ms", o.leaseInitMs);
   if (o.sessionIdleTimeoutSeconds !== undefined) a.push("-session-idle-timeout", `${o.sessionIdleTimeoutSeconds}s`);
   if (o.trace) a.push("-trace");
+  if (o.vcenterCookie ?? true) a.push("-vcenter-cookie");
   return a;
 }
 

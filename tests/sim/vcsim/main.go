@@ -45,6 +45,7 @@ type config struct {
 	LeaseInit    time.Duration
 	SessionIdle  time.Duration
 	Trace        bool
+	QuotedCookie bool
 }
 
 // datastoreInfo tells the caller where a datastore's files live on the local disk.
@@ -127,7 +128,11 @@ func start(cfg config) (*launcher, error) {
 	installOvfManager(m)
 	l.export = newExporter(m.Service.ServeMux, cfg.LeaseTimeout, cfg.LeaseInit, l.sha1)
 
-	l.front = &http.Server{Handler: l.export, ErrorLog: log.New(io.Discard, "", 0)}
+	var handler http.Handler = l.export
+	if cfg.QuotedCookie {
+		handler = vcenterCookies(handler)
+	}
+	l.front = &http.Server{Handler: handler, ErrorLog: log.New(io.Discard, "", 0)}
 	go func() { _ = l.front.Serve(tls.NewListener(ln, l.inner.TLS)) }()
 	return l, nil
 }
@@ -222,6 +227,7 @@ func main() {
 	leaseInit := flag.Int("lease-init-ms", 100, "milliseconds an export lease stays 'initializing'")
 	flag.DurationVar(&cfg.SessionIdle, "session-idle-timeout", 0, "expire idle sessions after this long (0: never)")
 	flag.BoolVar(&cfg.Trace, "trace", false, "dump every SOAP request and response to stderr")
+	flag.BoolVar(&cfg.QuotedCookie, "vcenter-cookie", false, "quote the session cookie as vCenter does and insist it comes back quoted")
 	watchStdin := flag.Bool("watch-stdin", false, "exit when stdin closes (the parent process died)")
 	flag.Parse()
 	cfg.LeaseTimeout = time.Duration(*leaseTimeout) * time.Second
