@@ -39,7 +39,10 @@ describe("OS layer lifecycle, classic finalize (manual)", () => {
     const seen: WorkTicket[] = [];
     const done = await client.waitForWorkTicket(imported.workTicketId, { ...FAST, onChange: (t) => seen.push(t) });
     expect(done.state).toBe("Complete");
-    expect(seen.map((t) => t.state)).toEqual(expect.arrayContaining(["Running", "Complete"]));
+    // How many intermediate states a poll catches depends on the machine's load; the last must be Complete.
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[seen.length - 1].state).toBe("Complete");
+    for (const t of seen) expect(["Pending", "Running", "Complete"]).toContain(t.state);
     const layerId = imported.layer.id;
     let details = await client.osLayerDetails(layerId);
     expect(details.description).toBe("Base OS");
