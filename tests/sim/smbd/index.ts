@@ -116,6 +116,12 @@ function waitForPort(host: string, port: number, timeoutMs: number, child: Child
   });
 }
 
+/** One process 'exit' listener for all running instances (not one each: Node warns past 10). */
+const atExit = new Set<() => void>();
+function runAtExit(): void {
+  for (const f of atExit) f();
+}
+
 export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
   const smbd = findSmbd();
   const smbpasswd = findSmbpasswd();
@@ -230,7 +236,8 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
       // best effort at exit
     }
   };
-  process.once("exit", onExit);
+  atExit.add(onExit);
+  if (atExit.size === 1) process.once("exit", runAtExit);
 
   let stopped = false;
   return {
@@ -244,7 +251,8 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      process.removeListener("exit", onExit);
+      atExit.delete(onExit);
+      if (atExit.size === 0) process.removeListener("exit", runAtExit);
       if (child.exitCode === null && child.signalCode === null) {
         killGroup("SIGTERM");
         const t = setTimeout(() => killGroup("SIGKILL"), 5000);
