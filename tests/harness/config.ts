@@ -9,6 +9,8 @@ import { isSecret, JsonValue, PropertyMap } from "./wire";
 /**
  * Keys are namespaced (`vsphere:password`, `applayering:elmAddress`); a key without a namespace
  * belongs to the project, as in `Pulumi.<stack>.yaml`. Mark secrets with `secret()` from program.ts.
+ * Give values as strings (`"true"`, `"443"`), as `pulumi config set` stores them: that is what a
+ * provider's configure() receives under the CLI.
  */
 export type StackConfig = { [key: string]: JsonValue };
 

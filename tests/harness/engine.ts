@@ -117,7 +117,7 @@ export class Engine {
     await this.wrap(plan, undefined, () => this.host.configure(this.config));
     for (const decl of program) {
       const urn = makeUrn(this.host.stack, this.host.project, decl.type, decl.name);
-      if (urnOf.has(decl.name)) throw new OperationError(`duplicate resource name "${decl.name}"`, this.finish(plan));
+      if (urnOf.has(decl.name)) throw new OperationError(`duplicate resource name "${decl.name}"`, await this.finish(plan));
       urnOf.set(decl.name, urn);
       declared.add(urn);
       const ref: ResourceRef = { urn, name: decl.name, type: decl.type };
@@ -376,7 +376,7 @@ export class Engine {
     for (const r of order) if (!r.pendingDelete) plan.steps.push(report(r.urn, nameOfUrn(r.urn), "delete", [], []));
     const isProtected = order.find((r) => r.protect);
     if (isProtected) {
-      throw new OperationError(`${isProtected.urn} is protected: remove \`protect\` (run up with it off) before destroying`, this.finish(plan), isProtected.urn);
+      throw new OperationError(`${isProtected.urn} is protected: remove \`protect\` (run up with it off) before destroying`, await this.finish(plan), isProtected.urn);
     }
     if (dryRun) return this.finish(plan);
     await this.wrap(plan, undefined, () => this.host.configure(this.config));
@@ -397,7 +397,12 @@ export class Engine {
     return { operation, dryRun, steps: [], log: [] };
   }
 
-  private finish(plan: Plan): Plan {
+  /**
+   * Attaches the host's output to the plan. The host writes to its pipes before answering, but the
+   * two streams are read independently here, so give the pipes a moment to be drained first.
+   */
+  private async finish(plan: Plan): Promise<Plan> {
+    await new Promise((resolve) => setTimeout(resolve, 20));
     plan.log.push(...this.host.takeLines());
     return plan;
   }
@@ -408,7 +413,7 @@ export class Engine {
     } catch (e) {
       if (e instanceof OperationError) throw e;
       const message = e instanceof Error ? e.message : String(e);
-      throw new OperationError(`${plan.operation} failed${urn ? ` at ${urn}` : ""}: ${message}`, this.finish(plan), urn, e);
+      throw new OperationError(`${plan.operation} failed${urn ? ` at ${urn}` : ""}: ${message}`, await this.finish(plan), urn, e);
     }
   }
 }
