@@ -286,11 +286,11 @@ export class SmbConnection {
     this.socket?.write(Buffer.concat([frame, payload]));
   }
 
-  private armTimer(id: bigint, p: Pending): void {
+  private armTimer(id: bigint, p: Pending, ms = this.requestTimeoutMs): void {
     if (p.timer) clearTimeout(p.timer);
     p.timer = setTimeout(() => {
-      this.fail(new SmbConnectionError(`SMB: no response from ${this.where} to ${COMMAND_NAMES[p.command] ?? p.command} (message ${id}) within ${this.requestTimeoutMs / 1000} s; the server may be hung or unreachable`, "ETIMEDOUT"));
-    }, this.requestTimeoutMs);
+      this.fail(new SmbConnectionError(`SMB: no response from ${this.where} to ${COMMAND_NAMES[p.command] ?? p.command} (message ${id}) within ${ms / 1000} s; the server may be hung or unreachable`, "ETIMEDOUT"));
+    }, ms);
     p.timer.unref?.();
   }
 
@@ -339,7 +339,8 @@ export class SmbConnection {
       // The operation went async: its credits come now, the real answer later (never signed).
       p.asyncId = header.asyncId;
       this.stats.interimResponses++;
-      this.armTimer(header.messageId, p);
+      // The server has taken the request on; slow storage may keep it busy well past the usual limit.
+      this.armTimer(header.messageId, p, this.requestTimeoutMs * 5);
       this.pumpCredits();
       return;
     }

@@ -51,6 +51,11 @@ export class SmbWriteStream extends Writable {
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failed) return callback(this.failed);
     let p = 0;
+    // Whole chunks straight from the producer go out without a copy into our buffer.
+    while (this.bufLen === 0 && chunk.length - p >= this.chunkSize) {
+      this.dispatchData(chunk.subarray(p, p + this.chunkSize));
+      p += this.chunkSize;
+    }
     while (p < chunk.length) {
       const n = Math.min(chunk.length - p, this.chunkSize - this.bufLen);
       chunk.copy(this.buf, this.bufLen, p, p + n);
@@ -84,10 +89,14 @@ export class SmbWriteStream extends Writable {
 
   private dispatch(): void {
     const data = this.bufLen === this.chunkSize ? this.buf : this.buf.subarray(0, this.bufLen);
-    const offset = this.offset;
-    this.offset += data.length;
     this.buf = Buffer.allocUnsafe(this.chunkSize);
     this.bufLen = 0;
+    this.dispatchData(data);
+  }
+
+  private dispatchData(data: Buffer): void {
+    const offset = this.offset;
+    this.offset += data.length;
     this.inFlight++;
     const h = this.handle as SmbHandle;
     this.client.write(h, offset, data).then(
