@@ -153,3 +153,12 @@ export function elmSettings(env: NodeJS.ProcessEnv = process.env): ElmSettings {
 export function shareCredentials(env: NodeJS.ProcessEnv = process.env): ShareCredentials {
   return { user: raw(KEYS.shareUser, env), password: raw(KEYS.sharePassword, env), domain: raw(KEYS.shareDomain, env) };
 }
+
+/**
+ * How often to poll the ELM while waiting, in ms. Default: the client's own backoff (1 s growing
+ * to 5 s). APPLAYERING_POLL_INTERVAL_MS shortens it for simulators whose clock runs fast.
+ */
+export function pollIntervalMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = Number(env.APPLAYERING_POLL_INTERVAL_MS);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}

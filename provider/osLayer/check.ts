@@ -27,9 +27,9 @@ export function checkOsLayer(news: Record<string, unknown>): { inputs: OsLayerIn
     maxLayerSizeGb: r.number("maxLayerSizeGb", { default: 100, min: 1, max: MAX_LAYER_SIZE_GB, integer: true, unit: "GB" })!,
     comment: r.string("comment", { max: 1024 }),
     adoptExisting: r.boolean("adoptExisting", false),
-    createTimeout: r.number("createTimeout", { default: 120, min: 1, unit: "minutes" })!,
-    versionTimeout: r.number("versionTimeout", { default: 240, min: 1, unit: "minutes" })!,
-    deleteTimeout: r.number("deleteTimeout", { default: 30, min: 1, unit: "minutes" })!,
+    createTimeout: r.number("createTimeout", { default: 120, min: 0.01, unit: "minutes" })!,
+    versionTimeout: r.number("versionTimeout", { default: 240, min: 0.01, unit: "minutes" })!,
+    deleteTimeout: r.number("deleteTimeout", { default: 30, min: 0.01, unit: "minutes" })!,
   };
   const fromVm = r.has("vmMoref") || r.has("vmName");
   if (!r.has("ovfPath") && !fromVm) r.fail("ovfPath", "the layer needs a source: set ovfPath (an OvfExport's ovfSharePath) or machine (an OsMachine)");

@@ -15,6 +15,7 @@ import {
   revisionByVersion,
 } from "../elm";
 import type { Report } from "../progress";
+import { pollIntervalMs } from "../config";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
 
@@ -26,6 +27,12 @@ export function auditComment(inputs: OsLayerInputs, op: string): string {
 }
 
 const minutes = (n: number) => Date.now() + n * 60_000;
+
+/** Poll settings: the clients' defaults, or the configured interval (simulators). */
+function polling(): { intervalMs?: number; pollIntervalMs?: number; maxPollIntervalMs?: number } {
+  const ms = pollIntervalMs();
+  return ms === undefined ? {} : { intervalMs: ms, pollIntervalMs: ms, maxPollIntervalMs: ms };
+}
 
 function ticketReporter(report: Report): (t: WorkTicket) => void {
   return (t) => {
@@ -66,6 +73,7 @@ export async function waitImported(elm: ElmClient, layerId: number, inputs: OsLa
   const rev = revisionByVersion(details, inputs.version) ?? details.revisions[0];
   if (!rev) throw new Error(`OsLayer ${inputs.name}: the ELM shows no version of layer ${layerId}; look at its Tasks page`);
   return elm.waitForRevisionState(layerId, rev.id, ["Deployable"], {
+    ...polling(),
     deadline: minutes(inputs.createTimeout),
     onChange: (r) => report(`version ${r.versionName} ${r.state}`),
   });
@@ -134,7 +142,7 @@ async function waitForPackagingMachine(
   report: Report,
 ): Promise<string> {
   try {
-    const t = await elm.waitForWorkTicket(ticketId, { deadline, until: ["ActionRequired"], onChange: ticketReporter(report) });
+    const t = await elm.waitForWorkTicket(ticketId, { ...polling(), deadline, until: ["ActionRequired"], onChange: ticketReporter(report) });
     const machine = packagingMachineFrom(t.workItems.map((w) => w.status).join(" ") + " " + t.status);
     if (t.state === "ActionRequired") {
       report(`packaging machine ${machine || "(unnamed)"} is ready: install the updates in it, then run Shutdown For Finalize`);
@@ -157,12 +165,12 @@ async function finishVersion(
 ): Promise<OsLayerRevision> {
   const onChange = (r: OsLayerRevision) => report(`version ${r.versionName} ${r.state}`);
   try {
-    let r = await elm.waitForRevisionState(layerId, rev.id, ["Finalizable", "Deployable"], { deadline, onChange });
+    let r = await elm.waitForRevisionState(layerId, rev.id, ["Finalizable", "Deployable"], { ...polling(), deadline, onChange });
     if (r.state === "Finalizable") {
       report(`finalizing version ${r.versionName}`);
       const share = await elm.findFileShare(inputs.fileShare);
       await elm.finalize(layerId, { layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, "finalize") });
-      r = await elm.waitForRevisionState(layerId, rev.id, ["Deployable"], { deadline, onChange });
+      r = await elm.waitForRevisionState(layerId, rev.id, ["Deployable"], { ...polling(), deadline, onChange });
     }
     return r;
   } catch (err) {
@@ -221,7 +229,7 @@ export async function deleteLayer(elm: ElmClient, details: OsLayerDetails, input
   if (inFlight.length > 0) {
     report(`canceling ${inFlight.length} ELM task(s) in progress on the layer`);
     await elm.cancelWorkTickets(inFlight.map((t) => t.id));
-    for (const t of inFlight) await elm.waitForWorkTicket(t.id, { timeoutMs: 5 * 60_000 }).catch(() => undefined);
+    for (const t of inFlight) await elm.waitForWorkTicket(t.id, { ...polling(), timeoutMs: 5 * 60_000 }).catch(() => undefined);
   }
   const share = await elm.findFileShare(inputs.fileShare);
   const fresh = await elm.osLayerDetails(details.summary.id);
@@ -231,7 +239,7 @@ export async function deleteLayer(elm: ElmClient, details: OsLayerDetails, input
     fileShareId: share.id,
     comment: auditComment(inputs, "delete"),
   });
-  await elm.waitForWorkTicket(r.workTicketId, { deadline: minutes(inputs.deleteTimeout), onChange: ticketReporter(report) });
+  await elm.waitForWorkTicket(r.workTicketId, { ...polling(), deadline: minutes(inputs.deleteTimeout), onChange: ticketReporter(report) });
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -39,7 +39,7 @@ export function checkOsMachine(news: Record<string, unknown>): { inputs: OsMachi
     adoptInventoryPath: r.string("adoptInventoryPath", { pattern: PATH }),
     powerState: r.string("powerState", { default: "poweredOff" }) as PowerState,
     snapshotName: r.string("snapshotName", { max: 80 }),
-    operationTimeout: r.number("operationTimeout", { default: 30, min: 1, unit: "minutes" })!,
+    operationTimeout: r.number("operationTimeout", { default: 30, min: 0.01, unit: "minutes" })!,
   };
   if (!r.unknown("guestId") && !(WINDOWS_GUEST_IDS as readonly string[]).includes(inputs.guestId)) {
     r.fail("guestId", `"${inputs.guestId}" is not a Windows guest id; OS layers are Windows: use one of ${WINDOWS_GUEST_IDS.join(", ")}`);

@@ -17,7 +17,7 @@ export function checkOvfExport(news: Record<string, unknown>): { inputs: OvfExpo
     shareFolder: r.string("shareFolder", { required: true, pattern: UNC })!,
     name: r.string("name", { required: true, max: 100, pattern: FOLDER_NAME })!,
     retainFiles: r.boolean("retainFiles", false),
-    exportTimeout: r.number("exportTimeout", { default: 120, min: 1, unit: "minutes" })!,
+    exportTimeout: r.number("exportTimeout", { default: 120, min: 0.01, unit: "minutes" })!,
   };
   if (!r.has("vmMoref") && !r.has("vmInventoryPath")) {
     r.fail("vmMoref", "name the VM to export: pass an OsMachine (its moref) or set vmInventoryPath");

@@ -23,7 +23,7 @@ describe("OsLayer check()", () => {
     [{ maxLayerSizeGb: 5000 }, "maxLayerSizeGb", /at most 2040 GB/],
     [{ maxLayerSizeGb: 1.5 }, "maxLayerSizeGb", /whole number/],
     [{ maxLayerSizeGb: "lots" }, "maxLayerSizeGb", /must be a number/],
-    [{ createTimeout: -5 }, "createTimeout", /at least 1 minutes/],
+    [{ createTimeout: -5 }, "createTimeout", /at least 0.01 minutes/],
     [{ connector: undefined }, "connector", /required/],
     [{ ovfPath: undefined }, "ovfPath", /needs a source/],
     [{ vmMoref: "vm-42", vmName: "win2022" }, "vmMoref", /only one source/],

@@ -15,7 +15,7 @@ describe("OvfExport check()", () => {
     [{ name: "../x" }, "name", /plain folder name/],
     [{ name: ".hidden" }, "name", /plain folder name/],
     [{ vmMoref: undefined }, "vmMoref", /name the VM/],
-    [{ exportTimeout: 0 }, "exportTimeout", /at least 1/],
+    [{ exportTimeout: 0 }, "exportTimeout", /at least 0.01/],
   ])("rejects %j in %s", (patch, property, reason) => {
     const f = checkOvfExport({ ...good, ...patch }).failures.find((x) => x.property === property);
     expect(f?.reason).toMatch(reason);
