@@ -56,7 +56,8 @@ export interface SmbHandle {
 }
 
 export interface OpenOptions {
-  access?: "read" | "write" | "readwrite";
+  /** "attributes": metadata only (stat, rename, delete), which never conflicts with others' opens of the data. */
+  access?: "attributes" | "read" | "write" | "readwrite";
   /** open: must exist; create: must not exist; overwrite: create or truncate; openOrCreate. */
   disposition?: "open" | "create" | "overwrite" | "openOrCreate";
   directory?: boolean;
@@ -174,8 +175,8 @@ export class SmbClient {
     const p = smbPath(path);
     const access = opts.access ?? "read";
     let desired = Access.READ_ATTRIBUTES | Access.SYNCHRONIZE;
-    if (access !== "write") desired |= Access.READ_DATA | Access.READ_EA | Access.READ_CONTROL;
-    if (access !== "read") desired |= Access.WRITE_DATA | Access.APPEND_DATA | Access.WRITE_ATTRIBUTES | Access.WRITE_EA;
+    if (access === "read" || access === "readwrite") desired |= Access.READ_DATA | Access.READ_EA | Access.READ_CONTROL;
+    if (access === "write" || access === "readwrite") desired |= Access.WRITE_DATA | Access.APPEND_DATA | Access.WRITE_ATTRIBUTES | Access.WRITE_EA;
     if (opts.deleteAccess) desired |= Access.DELETE;
     const disp = { open: Disposition.OPEN, create: Disposition.CREATE, overwrite: Disposition.OVERWRITE_IF, openOrCreate: Disposition.OPEN_IF }[opts.disposition ?? "open"];
     const options = opts.directory === true ? CreateOptions.DIRECTORY_FILE : opts.directory === false ? CreateOptions.NON_DIRECTORY_FILE : 0;
@@ -244,7 +245,7 @@ export class SmbClient {
   async stat(path: string): Promise<SmbStat | undefined> {
     let h: SmbHandle;
     try {
-      h = await this.open(path, { access: "read" });
+      h = await this.open(path, { access: "attributes" });
     } catch (e) {
       if (e instanceof SmbStatusError && e.code === "ENOENT") return undefined;
       throw e;
@@ -295,7 +296,7 @@ export class SmbClient {
 
   /** Renames (moves) within the share; replace overwrites an existing file (not a non-empty folder). */
   async rename(from: string, to: string, replace = false): Promise<void> {
-    await this.withHandle(from, { access: "read", deleteAccess: true }, (h) =>
+    await this.withHandle(from, { access: "attributes", deleteAccess: true }, (h) =>
       this.call(Command.SET_INFO, m.setInfoBody(h.fileId, InfoType.FILE, FileInfoClass.FileRenameInformation, m.renameInfo(smbPath(to), replace)),
         `rename of ${this.where(from)} to ${this.where(to)}`),
     );
@@ -303,7 +304,7 @@ export class SmbClient {
 
   /** Deletes a file or an empty folder (SET_INFO disposition, applied at close). */
   async delete(path: string): Promise<void> {
-    await this.withHandle(path, { access: "read", deleteAccess: true }, (h) =>
+    await this.withHandle(path, { access: "attributes", deleteAccess: true }, (h) =>
       this.setInfo(h, FileInfoClass.FileDispositionInformation, Buffer.from([1])),
     );
   }
