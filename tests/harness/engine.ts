@@ -159,12 +159,14 @@ export class Engine {
           return;
         }
         if (d.op === "replace" && prior) {
+          // decide() refused a protected resource that stays protected; one being unprotected in this
+          // same run may be replaced (as the engine allows), so its old half is deleted regardless.
           if (d.deleteBeforeReplace) {
-            if (prior.protect) throw new Error(`${urn} is protected; it cannot be deleted to be replaced`);
             await this.deleteOne(prior);
             handled.add(urn);
           } else {
-            const pending = { ...prior, pendingDelete: true };
+            const pending: ResourceState = { ...prior, pendingDelete: true };
+            delete pending.protect;
             replaced.set(prior, pending);
             pendingDeletes.push(pending);
             handled.add(urn);

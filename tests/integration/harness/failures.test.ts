@@ -78,9 +78,10 @@ describe("harness failures and options", () => {
     await expect(engine.up([resource(things, "p", { size: 1, zone: "b" }, { ...opts, protect: true })])).rejects.toThrow(/protected/);
     await expect(engine.destroy()).rejects.toThrow(/::p is protected/);
     await expect(engine.destroy({ preview: true })).rejects.toThrow(/protected/);
-    // Unprotect (an up with protect off), then destroy.
+    // Unprotecting and replacing in one up is allowed, as by the engine; then destroy.
     const retained = engine.resource("r")!.id;
-    await engine.up([resource(things, "p", { size: 1, zone: "a" }, opts), resource(things, "r", { size: 1 }, { ...opts, retainOnDelete: true })]);
+    const up = await engine.up([resource(things, "p", { size: 1, zone: "b" }, opts), resource(things, "r", { size: 1 }, { ...opts, retainOnDelete: true })]);
+    expect(up.steps.map((s) => s.op)).toEqual(["replace", "same"]);
     const destroy = await engine.destroy();
     expect(destroy.steps.map((s) => [s.name, s.op])).toEqual([["r", "delete"], ["p", "delete"]]);
     expect(engine.state().resources).toEqual([]);
