@@ -30,10 +30,11 @@ export function checkOsMachine(news: Record<string, unknown>): { inputs: OsMachi
     resourcePool: r.string("resourcePool", { pattern: PATH }),
     datastore: r.string("datastore"),
     network: r.string("network"),
-    guestId: r.string("guestId", { default: "windows2019srv_64Guest" })!,
-    cpus: r.number("cpus", { default: 2, min: 1, max: 128, integer: true })!,
-    memoryMb: r.number("memoryMb", { default: 4096, min: 1024, max: 6 * 1024 * 1024, integer: true, unit: "MB" })!,
-    diskGb: r.number("diskGb", { default: 60, min: 1, max: 2040, integer: true, unit: "GB" })!,
+    // An adopted VM keeps its own hardware unless the program says otherwise: no defaults then.
+    guestId: r.string("guestId", { default: adopt ? undefined : "windows2019srv_64Guest" }),
+    cpus: r.number("cpus", { default: adopt ? undefined : 2, min: 1, max: 128, integer: true }),
+    memoryMb: r.number("memoryMb", { default: adopt ? undefined : 4096, min: 1024, max: 6 * 1024 * 1024, integer: true, unit: "MB" }),
+    diskGb: r.number("diskGb", { default: adopt ? undefined : 60, min: 1, max: 2040, integer: true, unit: "GB" }),
     firmware: r.string("firmware", { default: "bios" }) as Firmware,
     template: r.string("template", { pattern: PATH }),
     adoptInventoryPath: r.string("adoptInventoryPath", { pattern: PATH }),
@@ -41,7 +42,7 @@ export function checkOsMachine(news: Record<string, unknown>): { inputs: OsMachi
     snapshotName: r.string("snapshotName", { max: 80 }),
     operationTimeout: r.number("operationTimeout", { default: 30, min: 0.01, unit: "minutes" })!,
   };
-  if (!r.unknown("guestId") && !(WINDOWS_GUEST_IDS as readonly string[]).includes(inputs.guestId)) {
+  if (inputs.guestId !== undefined && !r.unknown("guestId") && !(WINDOWS_GUEST_IDS as readonly string[]).includes(inputs.guestId)) {
     r.fail("guestId", `"${inputs.guestId}" is not a Windows guest id; OS layers are Windows: use one of ${WINDOWS_GUEST_IDS.join(", ")}`);
   }
   if (!r.unknown("firmware") && inputs.firmware !== "bios" && inputs.firmware !== "efi") {

@@ -77,10 +77,10 @@ export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placeme
       resourcePool: pool,
       datastore,
       network,
-      guestId: inputs.guestId,
-      numCPUs: inputs.cpus,
-      memoryMB: inputs.memoryMb,
-      diskGB: inputs.diskGb,
+      guestId: inputs.guestId!,
+      numCPUs: inputs.cpus!,
+      memoryMB: inputs.memoryMb!,
+      diskGB: inputs.diskGb!,
       firmware: inputs.firmware,
       annotation: MARK,
     },
@@ -92,12 +92,9 @@ export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placeme
 export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: Report): Promise<void> {
   let info = await readVm(vim, vm);
   const disk = info.disks[0];
-  const wantKB = inputs.diskGb * 1024 * 1024;
-  const needsConfig =
-    info.numCPUs !== inputs.cpus ||
-    info.memoryMB !== inputs.memoryMb ||
-    info.nics.some((n) => n.type !== "VirtualVmxnet3") ||
-    (disk !== undefined && disk.capacityKB < wantKB);
+  const wantKB = inputs.diskGb === undefined ? 0 : inputs.diskGb * 1024 * 1024;
+  const cpuOrMemory = () => (inputs.cpus !== undefined && info.numCPUs !== inputs.cpus) || (inputs.memoryMb !== undefined && info.memoryMB !== inputs.memoryMb);
+  const needsConfig = cpuOrMemory() || info.nics.some((n) => n.type !== "VirtualVmxnet3") || (disk !== undefined && disk.capacityKB < wantKB);
   if (needsConfig && info.powerState === "poweredOn") {
     report("shutting the guest down to change its hardware");
     await shutdownGuest(vim, vm, { timeoutMs: Math.max(1000, deadline - Date.now()) });
@@ -106,13 +103,21 @@ export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInput
   const replaced = await ensureVmxnet3(vim, vm, { deadline });
   if (replaced > 0) report(`replaced ${replaced} network adapter(s) by VMXNet3`);
   info = await readVm(vim, vm);
-  if (info.numCPUs !== inputs.cpus || info.memoryMB !== inputs.memoryMb) {
-    report(`setting ${inputs.cpus} CPUs and ${inputs.memoryMb} MB`);
+  if (cpuOrMemory()) {
+    report(`setting ${inputs.cpus ?? info.numCPUs} CPUs and ${inputs.memoryMb ?? info.memoryMB} MB`);
     await reconfigureVm(vim, vm, { changeVersion: info.changeVersion, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb }, { deadline });
   }
   if (disk !== undefined && disk.capacityKB < wantKB) {
     report(`growing the disk to ${inputs.diskGb} GB`);
-    const edited = diskDevice({ key: disk.key, controllerKey: disk.controllerKey ?? 0, unitNumber: disk.unitNumber ?? 0, capacityKB: wantKB, fileName: disk.fileName });
+    const edited = diskDevice({
+      key: disk.key,
+      controllerKey: disk.controllerKey ?? 0,
+      unitNumber: disk.unitNumber ?? 0,
+      capacityKB: wantKB,
+      fileName: disk.fileName,
+      datastore: info.datastores[0],
+      label: disk.label ?? "Hard disk 1",
+    });
     await reconfigureVm(vim, vm, { deviceChange: [deviceChange("edit", edited)] }, { deadline });
   }
   info = await readVm(vim, vm);

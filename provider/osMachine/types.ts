@@ -15,11 +15,12 @@ export interface OsMachineInputs {
   datastore?: string;
   /** Network (port group) name for the VMXNet3 NIC. */
   network?: string;
-  /** vSphere guest id, Windows Server family. */
-  guestId: string;
-  cpus: number;
-  memoryMb: number;
-  diskGb: number;
+  /** vSphere guest id, Windows Server family (an adopted VM keeps its own when unset). */
+  guestId?: string;
+  /** Unset on an adopted VM: its hardware is left as it is unless the program says otherwise. */
+  cpus?: number;
+  memoryMb?: number;
+  diskGb?: number;
   firmware: Firmware;
   /** Inventory path of a template to clone instead of creating a new VM. */
   template?: string;

@@ -1,4 +1,4 @@
-import { Share, joinPath, openShare, parseUnc } from "../share";
+import { Share, formatUnc, joinPath, openShare, parseUnc } from "../share";
 import { shareCredentials } from "../config";
 
 /** Runs `fn` with the share folder opened (our SMB client for UNC paths), and closes it. */
@@ -10,7 +10,19 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share) => Pr
         "`pulumi config set --secret applayering:sharePassword …` (or set APPLAYERING_SHARE_USER and APPLAYERING_SHARE_PASSWORD)",
     );
   }
-  const share = await openShare(shareFolder, { user: c.user, password: c.password, domain: c.domain });
+  const creds = { user: c.user, password: c.password, domain: c.domain };
+  const share = await openShare(shareFolder, creds).catch(async (err: { code?: string }) => {
+    if (err.code !== "ENOENT") throw err;
+    // The exports folder does not exist yet: make it, as an admin would before the first export.
+    const loc = parseUnc(shareFolder);
+    const root = await openShare(formatUnc({ ...loc, path: "" }), creds);
+    try {
+      await root.mkdirp(loc.path);
+    } finally {
+      await root.close().catch(() => undefined);
+    }
+    return openShare(shareFolder, creds);
+  });
   try {
     return await fn(share);
   } finally {

@@ -54,9 +54,11 @@ export function scsiDevice(o: { type: ScsiControllerType; key: number; busNumber
 }
 
 /** A thin-provisioned flat disk created with the VM (`fileName` empty lets vSphere name it). */
-export function diskDevice(o: { key: number; controllerKey: number; unitNumber: number; capacityKB: number; thin?: boolean; datastore?: MoRef; fileName?: string }): RawXml {
+export function diskDevice(o: { key: number; controllerKey: number; unitNumber: number; capacityKB: number; thin?: boolean; datastore?: MoRef; fileName?: string; label?: string }): RawXml {
   return typed("device", "VirtualDisk", [
     el("key", o.key),
+    // vSphere fills deviceInfo in itself; vcsim 0.24.2 dereferences it on edit, so an edit carries it.
+    o.label !== undefined ? el("deviceInfo", [el("label", o.label), el("summary", "")]) : undefined,
     typed("backing", "VirtualDiskFlatVer2BackingInfo", [
       el("fileName", o.fileName ?? ""),
       o.datastore ? moref("datastore", o.datastore) : undefined,
