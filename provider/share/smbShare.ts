@@ -1,6 +1,7 @@
 /** The Share API over our SMB2/3 client: one connection, paths relative to a base folder. */
 import type { Readable, Writable } from "stream";
 import { SmbClient, SmbClientOptions } from "./smb/client";
+import { SmbReadStream, SmbWriteStream } from "./smb/streams";
 import { SmbStatusError } from "./smb/errors";
 import { BaseShare } from "./baseShare";
 import { formatUnc, joinPath } from "./paths";
@@ -17,34 +18,50 @@ export interface SmbShareOptions {
   requestTimeoutMs?: number;
 }
 
+/**
+ * One SMB connection, re-established on the next operation if the server dropped it (servers
+ * close idle sessions, e.g. Windows after 15 minutes). An operation in progress when the
+ * connection is lost fails; re-running it is safe (publications are atomic).
+ */
 export class SmbShare extends BaseShare {
   readonly location: string;
+  private reconnecting?: Promise<SmbClient>;
 
   private constructor(
-    readonly client: SmbClient,
+    private current: SmbClient,
     private readonly base: string,
-    settings: ShareSettings,
+    // Kept to reconnect; private, never logged or put in an error.
+    private readonly settings: ShareSettings,
     private readonly opts: SmbShareOptions,
   ) {
     super();
     this.location = formatUnc(settings);
   }
 
+  /** The client of the current connection. */
+  get client(): SmbClient {
+    return this.current;
+  }
+
+  /** The current client, reconnecting first if the connection was lost. */
+  private live(): Promise<SmbClient> {
+    if (!this.current.connectionLost) return Promise.resolve(this.current);
+    this.reconnecting ??= SmbClient.connect(clientOptions(this.settings, this.opts)).then(
+      (c) => {
+        this.current = c;
+        this.reconnecting = undefined;
+        return c;
+      },
+      (e: unknown) => {
+        this.reconnecting = undefined;
+        throw e;
+      },
+    );
+    return this.reconnecting;
+  }
+
   static async open(settings: ShareSettings, opts: SmbShareOptions = {}): Promise<SmbShare> {
-    const co: SmbClientOptions = {
-      host: settings.host,
-      port: settings.port,
-      share: settings.share,
-      domain: settings.domain,
-      user: settings.user,
-      password: settings.password,
-      dialects: opts.dialects,
-      requireSigning: opts.requireSigning,
-      requireEncryption: opts.requireEncryption,
-      connectTimeoutMs: opts.connectTimeoutMs,
-      requestTimeoutMs: opts.requestTimeoutMs,
-    };
-    const client = await SmbClient.connect(co);
+    const client = await SmbClient.connect(clientOptions(settings, opts));
     const base = joinPath(settings.path);
     const share = new SmbShare(client, base, settings, opts);
     if (base) {
@@ -65,22 +82,22 @@ export class SmbShare extends BaseShare {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await this.client.mkdirp(this.p(path));
+    await (await this.live()).mkdirp(this.p(path));
   }
 
   async stat(path: string): Promise<ShareStat | undefined> {
-    const s = await this.client.stat(this.p(path));
+    const s = await (await this.live()).stat(this.p(path));
     return s && { isDirectory: s.isDirectory, size: s.isDirectory ? 0 : s.size, mtime: s.mtime };
   }
 
   async list(path: string): Promise<ShareEntry[]> {
-    const entries = await this.client.list(this.p(path));
+    const entries = await (await this.live()).list(this.p(path));
     return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory, size: e.isDirectory ? 0 : e.size, mtime: e.mtime }));
   }
 
   protected async deleteOne(path: string): Promise<void> {
     try {
-      await this.client.delete(this.p(path));
+      await (await this.live()).delete(this.p(path));
     } catch (e) {
       if (e instanceof SmbStatusError && e.code === "ENOENT") return;
       throw e;
@@ -88,18 +105,34 @@ export class SmbShare extends BaseShare {
   }
 
   protected async renameOne(from: string, to: string, replace: boolean): Promise<void> {
-    await this.client.rename(this.p(from), this.p(to), replace);
+    await (await this.live()).rename(this.p(from), this.p(to), replace);
   }
 
   createWriteStream(path: string, opts: ShareWriteOptions = {}): Writable {
-    return this.client.createWriteStream(this.p(path), { overwrite: opts.overwrite !== false, maxInFlight: this.opts.maxInFlight });
+    return new SmbWriteStream(this.current, this.p(path), { overwrite: opts.overwrite !== false, maxInFlight: this.opts.maxInFlight, client: () => this.live() });
   }
 
   createReadStream(path: string, opts: ShareReadOptions = {}): Readable {
-    return this.client.createReadStream(this.p(path), { start: opts.start, end: opts.end, maxInFlight: this.opts.maxInFlight });
+    return new SmbReadStream(this.current, this.p(path), { start: opts.start, end: opts.end, maxInFlight: this.opts.maxInFlight, client: () => this.live() });
   }
 
   async close(): Promise<void> {
-    await this.client.disconnect();
+    await this.current.disconnect();
   }
+}
+
+function clientOptions(settings: ShareSettings, opts: SmbShareOptions): SmbClientOptions {
+  return {
+    host: settings.host,
+    port: settings.port,
+    share: settings.share,
+    domain: settings.domain,
+    user: settings.user,
+    password: settings.password,
+    dialects: opts.dialects,
+    requireSigning: opts.requireSigning,
+    requireEncryption: opts.requireEncryption,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    requestTimeoutMs: opts.requestTimeoutMs,
+  };
 }

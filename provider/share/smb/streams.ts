@@ -6,6 +6,8 @@ import { Readable, Writable } from "stream";
 import type { SmbClient, SmbHandle } from "./client";
 
 export interface SmbWriteStreamOptions {
+  /** Where to get a live client when the stream starts (a share that reconnects); default: the client given. */
+  client?: () => Promise<SmbClient>;
   /** true (default): create or truncate; false: fail if the file exists. */
   overwrite?: boolean;
   /** Requests in flight (default 8). */
@@ -28,7 +30,7 @@ export class SmbWriteStream extends Writable {
   private readonly maxInFlight: number;
 
   constructor(
-    private readonly client: SmbClient,
+    private client: SmbClient,
     readonly path: string,
     private readonly opts: SmbWriteStreamOptions = {},
   ) {
@@ -40,8 +42,11 @@ export class SmbWriteStream extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    this.client
-      .open(this.path, { access: "write", disposition: this.opts.overwrite === false ? "create" : "overwrite", directory: false })
+    (this.opts.client ? this.opts.client() : Promise.resolve(this.client))
+      .then((c) => {
+        this.client = c;
+        return c.open(this.path, { access: "write", disposition: this.opts.overwrite === false ? "create" : "overwrite", directory: false });
+      })
       .then((h) => {
         this.handle = h;
         callback();
@@ -130,6 +135,8 @@ export class SmbWriteStream extends Writable {
 }
 
 export interface SmbReadStreamOptions {
+  /** Where to get a live client when the stream starts (a share that reconnects); default: the client given. */
+  client?: () => Promise<SmbClient>;
   /** First byte (default 0). */
   start?: number;
   /** Last byte, inclusive (as fs.createReadStream; default: end of file). */
@@ -158,7 +165,7 @@ export class SmbReadStream extends Readable {
   private readonly maxInFlight: number;
 
   constructor(
-    private readonly client: SmbClient,
+    private client: SmbClient,
     readonly path: string,
     private readonly opts: SmbReadStreamOptions = {},
   ) {
@@ -170,11 +177,16 @@ export class SmbReadStream extends Readable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    this.client.open(this.path, { access: "read", directory: false }).then((h) => {
-      this.handle = h;
-      this.limit = this.opts.end !== undefined ? Math.min(h.size, this.opts.end + 1) : h.size;
-      callback();
-    }, callback);
+    (this.opts.client ? this.opts.client() : Promise.resolve(this.client))
+      .then((c) => {
+        this.client = c;
+        return c.open(this.path, { access: "read", directory: false });
+      })
+      .then((h) => {
+        this.handle = h;
+        this.limit = this.opts.end !== undefined ? Math.min(h.size, this.opts.end + 1) : h.size;
+        callback();
+      }, callback);
   }
 
   override _read(): void {

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
 import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { openShare, publishFolder, SmbConnectionError, Share } from "../../../provider/share";
+import { cleanupStalePartials, openShare, publishFolder, SmbConnectionError, Share } from "../../../provider/share";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
@@ -19,7 +19,7 @@ function smbclient(srv: SmbdInstance, authFile: string, cmd: string): Promise<st
   });
 }
 
-test("the server killed mid-write: a connection error, nothing published, no hang", async () => {
+test("the server killed mid-write: a connection error, nothing published, no hang; reconnect when it is back", async () => {
   const srv = await startSmbd();
   let share: Share | undefined;
   try {
@@ -50,8 +50,24 @@ test("the server killed mid-write: a connection error, nothing published, no han
     const names = fs.readdirSync(path.join(srv.dir, "exports"));
     expect(names).not.toContain("vm1");
     expect(names.every((n) => /^\.vm1\.partial-[0-9a-f]+$/.test(n))).toBe(true);
-    // Later operations fail fast with the same clear error rather than hanging.
-    await expect(share.stat("exports")).rejects.toBeInstanceOf(SmbConnectionError);
+    // Later operations try to reconnect and fail fast with a clear error rather than hanging.
+    await expect(share.stat("exports")).rejects.toMatchObject({ code: "ECONNREFUSED" });
+
+    // The server comes back (same address, port and account): the share reconnects by itself,
+    // and cleanup of the interrupted publication then removes the partial folder.
+    const again = await startSmbd({ address: srv.host, port: srv.port, user: srv.user, password: srv.password });
+    try {
+      fs.cpSync(path.join(srv.dir, "exports"), path.join(again.dir, "exports"), { recursive: true });
+      expect(await cleanupStalePartials(share, "exports")).toHaveLength(names.length);
+      await publishFolder(share, "exports", "vm1", async (p) => void (await p.writeFile("vm1.ovf", "<Envelope/>")));
+      expect(fs.readdirSync(path.join(again.dir, "exports"))).toEqual(["vm1"]);
+      const chunks: Buffer[] = [];
+      for await (const c of share.createReadStream("exports/vm1/vm1.ovf")) chunks.push(c as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe("<Envelope/>");
+    } finally {
+      await share.close();
+      await again.stop();
+    }
   } finally {
     await share?.close();
     await srv.stop();
