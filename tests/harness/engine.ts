@@ -254,7 +254,7 @@ export class Engine {
     const res = await this.host.check(ref, stripSecretsMap(olds), stripSecretsMap(news), oldOutputs && stripSecretsMap(oldOutputs));
     if (res.failures.length > 0) {
       const lines = res.failures.map((f) => `  ${f.property || "(resource)"}: ${f.reason}`).join("\n");
-      throw new Error(`${ref.urn}: Check failed:\n${lines}`);
+      throw new Error(`Check failed:\n${lines}`);
     }
     return annotateSecrets(res.inputs, news);
   }
