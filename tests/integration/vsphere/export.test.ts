@@ -162,3 +162,20 @@ describe("OVF export", () => {
     expect(validateForOsLayer(desc, { presentFiles: new Map([[result.files[0].name, result.files[0].size]]) })).toEqual([]);
   });
 });
+
+describe("OVF export without GetManifest (vSphere before 6.7)", () => {
+  it("exports without a server manifest", async () => {
+    const old = await startVcsim({ manifest: "none" });
+    const oc = await connect(old);
+    try {
+      const ovm = (await findByInventoryPath(oc, "DC0/vm/DC0_H0_VM0"))!;
+      await powerOff(oc, ovm);
+      const result = await exportVm(oc, ovm, { openDiskSink: () => new Writable({ write: (_c, _e, cb) => cb() }) });
+      expect(result.manifest).toBeUndefined();
+      expect(result.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await oc.logout();
+      await old.stop();
+    }
+  });
+});

@@ -29,14 +29,15 @@ type exporter struct {
 	leaseTimeout time.Duration
 	leaseInit    time.Duration
 	thumbprint   string
+	manifest     string // sha256 (default), sha1 or none
 
 	mu      sync.Mutex
 	tickets map[string]*exportLease
 	leases  []*exportLease
 }
 
-func newExporter(mux *http.ServeMux, timeout, init time.Duration, thumbprint string) *exporter {
-	return &exporter{mux: mux, leaseTimeout: timeout, leaseInit: init, thumbprint: thumbprint,
+func newExporter(mux *http.ServeMux, timeout, init time.Duration, thumbprint, manifest string) *exporter {
+	return &exporter{mux: mux, leaseTimeout: timeout, leaseInit: init, thumbprint: thumbprint, manifest: manifest,
 		tickets: map[string]*exportLease{}}
 }
 
@@ -234,15 +235,15 @@ func (x *exporter) serveNFC(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	if r.Method == http.MethodGet && r.Header.Get("Range") == "" {
+	if r.Method == http.MethodGet && r.Header.Get("Range") == "" && x.manifest != "none" {
 		// A full read: stream it through the hashers GetManifest reports.
 		w.Header().Set("Content-Length", fmt.Sprint(st.Size()))
 		w.WriteHeader(http.StatusOK)
-		h := newFileHash()
+		finish := file.beginHash()
+		h := newFileHash(x.manifest)
 		n, err := io.Copy(io.MultiWriter(w, h), f)
-		if err == nil && n == st.Size() {
-			file.setHash(h, n, st.ModTime())
-		}
+		s1, s256 := h.sums()
+		finish(s1, s256, n, st.ModTime(), err == nil && n == st.Size())
 		return true
 	}
 	http.ServeContent(w, r, parts[1], st.ModTime(), f)

@@ -22,6 +22,12 @@ export interface VcsimOptions {
   leaseTimeoutSeconds?: number;
   /** How long an export lease stays `initializing`, in milliseconds (default 100). */
   leaseInitMs?: number;
+  /**
+   * What HttpNfcLeaseGetManifest reports: "sha256" (sha1 + sha256, default), "sha1", or "none"
+   * (the method is missing, as before vSphere 6.7; downloads are then not hashed server-side,
+   * which benchmarks may want).
+   */
+  manifest?: "sha256" | "sha1" | "none";
   /** Expire sessions idle this long, in seconds (default: never). */
   sessionIdleTimeoutSeconds?: number;
   /**
@@ -105,6 +111,7 @@ function args(o: VcsimOptions): string[] {
   num("lease-timeout", o.leaseTimeoutSeconds);
   num("lease-init-ms", o.leaseInitMs);
   if (o.sessionIdleTimeoutSeconds !== undefined) a.push("-session-idle-timeout", `${o.sessionIdleTimeoutSeconds}s`);
+  if (o.manifest) a.push("-manifest", o.manifest);
   if (o.trace) a.push("-trace");
   if (o.vcenterCookie ?? true) a.push("-vcenter-cookie");
   return a;

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
-	"hash"
 	"io"
 	"os"
 	"sync"
@@ -25,31 +21,49 @@ type leaseFile struct {
 	datastore  string
 	capacityKB int64
 
-	mu     sync.Mutex
-	sha1   string
-	sha256 string
-	size   int64
-	mtime  time.Time
+	mu      sync.Mutex
+	pending chan struct{} // closed when the hashing of a full download in progress ends
+	sha1    string
+	sha256  string
+	size    int64
+	mtime   time.Time
 }
 
-type fileHash struct{ s1, s256 hash.Hash }
-
-func newFileHash() *fileHash { return &fileHash{sha1.New(), sha256.New()} }
-
-func (h *fileHash) Write(p []byte) (int, error) {
-	_, _ = h.s1.Write(p)
-	return h.s256.Write(p)
+// beginHash marks a full download in progress; GetManifest waits for its hashes rather than
+// reading the file again. Call the returned func with the results (ok=false: incomplete).
+func (f *leaseFile) beginHash() func(s1, s256 string, size int64, mtime time.Time, ok bool) {
+	done := make(chan struct{})
+	f.mu.Lock()
+	f.pending = done
+	f.mu.Unlock()
+	return func(s1, s256 string, size int64, mtime time.Time, ok bool) {
+		if ok {
+			f.setHash(s1, s256, size, mtime)
+		}
+		f.mu.Lock()
+		if f.pending == done {
+			f.pending = nil
+		}
+		f.mu.Unlock()
+		close(done)
+	}
 }
 
-func (f *leaseFile) setHash(h *fileHash, size int64, mtime time.Time) {
+func (f *leaseFile) setHash(s1, s256 string, size int64, mtime time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.sha1, f.sha256 = hex.EncodeToString(h.s1.Sum(nil)), hex.EncodeToString(h.s256.Sum(nil))
+	f.sha1, f.sha256 = s1, s256
 	f.size, f.mtime = size, mtime
 }
 
 // hashes returns the hashes of the last full download, or of the file as it is now.
-func (f *leaseFile) hashes() (string, string, int64, error) {
+func (f *leaseFile) hashes(mode string) (string, string, int64, error) {
+	f.mu.Lock()
+	pending := f.pending
+	f.mu.Unlock()
+	if pending != nil {
+		<-pending
+	}
 	st, err := os.Stat(f.path)
 	if err != nil {
 		return "", "", 0, err
@@ -65,13 +79,14 @@ func (f *leaseFile) hashes() (string, string, int64, error) {
 		return "", "", 0, err
 	}
 	defer in.Close()
-	h := newFileHash()
+	h := newFileHash(mode)
 	n, err := io.Copy(h, in)
+	s1, s256 := h.sums()
 	if err != nil {
 		return "", "", 0, err
 	}
-	f.setHash(h, n, st.ModTime())
-	return hex.EncodeToString(h.s1.Sum(nil)), hex.EncodeToString(h.s256.Sum(nil)), n, nil
+	f.setHash(s1, s256, n, st.ModTime())
+	return s1, s256, n, nil
 }
 
 // exportLease is an HttpNfcLease managed object registered in vcsim's Map: vcsim
@@ -212,20 +227,27 @@ func (l *exportLease) HttpNfcLeaseProgress(ctx *simulator.Context, req *types.Ht
 
 func (l *exportLease) HttpNfcLeaseGetManifest(ctx *simulator.Context, req *types.HttpNfcLeaseGetManifest) soap.HasFault {
 	body := &methods.HttpNfcLeaseGetManifestBody{}
+	if l.st.x.manifest == "none" { // like vSphere before 6.7
+		body.Fault_ = simulator.Fault(l.Self.String()+" does not implement: HttpNfcLeaseGetManifest",
+			&types.MethodNotFound{Receiver: l.Self, Method: "HttpNfcLeaseGetManifest"})
+		return body
+	}
 	if l.State != types.HttpNfcLeaseStateReady {
 		body.Fault_ = l.notReady()
 		return body
 	}
 	res := &types.HttpNfcLeaseGetManifestResponse{}
 	for _, f := range l.st.files {
-		s1, s256, size, err := f.hashes()
+		s1, s256, size, err := f.hashes(l.st.x.manifest)
 		if err != nil {
 			body.Fault_ = simulator.Fault(err.Error(), &types.FileNotFound{FileFault: types.FileFault{File: f.path}})
 			return body
 		}
-		res.Returnval = append(res.Returnval, types.HttpNfcLeaseManifestEntry{
-			Key: f.key, Sha1: s1, Checksum: s256, ChecksumType: "sha256", Size: size, Disk: true,
-		})
+		entry := types.HttpNfcLeaseManifestEntry{Key: f.key, Sha1: s1, Size: size, Disk: true}
+		if s256 != "" {
+			entry.Checksum, entry.ChecksumType = s256, "sha256"
+		}
+		res.Returnval = append(res.Returnval, entry)
 	}
 	body.Res = res
 	return body

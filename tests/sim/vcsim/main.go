@@ -46,6 +46,7 @@ type config struct {
 	SessionIdle  time.Duration
 	Trace        bool
 	QuotedCookie bool
+	Manifest     string
 }
 
 // datastoreInfo tells the caller where a datastore's files live on the local disk.
@@ -126,7 +127,7 @@ func start(cfg config) (*launcher, error) {
 	l.url = &url.URL{Scheme: "https", Host: host, Path: "/sdk"}
 
 	installOvfManager(m)
-	l.export = newExporter(m.Service.ServeMux, cfg.LeaseTimeout, cfg.LeaseInit, l.sha1)
+	l.export = newExporter(m.Service.ServeMux, cfg.LeaseTimeout, cfg.LeaseInit, l.sha1, cfg.Manifest)
 
 	var handler http.Handler = l.export
 	if cfg.QuotedCookie {
@@ -228,6 +229,7 @@ func main() {
 	flag.DurationVar(&cfg.SessionIdle, "session-idle-timeout", 0, "expire idle sessions after this long (0: never)")
 	flag.BoolVar(&cfg.Trace, "trace", false, "dump every SOAP request and response to stderr")
 	flag.BoolVar(&cfg.QuotedCookie, "vcenter-cookie", false, "quote the session cookie as vCenter does and insist it comes back quoted")
+	flag.StringVar(&cfg.Manifest, "manifest", "sha256", "HttpNfcLeaseGetManifest hashes: sha256 (sha1 + sha256), sha1, or none (method missing, as before vSphere 6.7)")
 	watchStdin := flag.Bool("watch-stdin", false, "exit when stdin closes (the parent process died)")
 	flag.Parse()
 	cfg.LeaseTimeout = time.Duration(*leaseTimeout) * time.Second
