@@ -50,29 +50,29 @@ export function normalizeSdkUrl(url: string): string {
   return u.toString();
 }
 
+/** Credentials live outside the instance, so logging or serializing a client cannot show them. */
+const credentials = new WeakMap<VimClient, { user: string; password: string }>();
+
 export class VimClient implements VimInvoker {
   readonly url: string;
   readonly transport: SoapTransport;
   readonly tls: TlsOptions;
   private content?: ServiceContent;
   private soapAction = "urn:vim25/6.5";
-  private readonly user: string;
-  private readonly password: string;
   private readonly locale: string;
   private loggedIn = false;
   private relogin?: Promise<void>;
 
   private constructor(opts: VimClientOptions) {
     this.url = normalizeSdkUrl(opts.url);
-    this.user = opts.user;
-    this.password = opts.password;
+    credentials.set(this, { user: opts.user, password: opts.password });
     this.locale = opts.locale ?? "en_US";
     this.tls = opts.tls ?? {};
     this.transport = new SoapTransport({
       url: this.url,
       tls: opts.tls,
       timeoutMs: opts.timeoutMs,
-      secrets: () => [this.password, this.sessionCookie()],
+      secrets: () => [credentials.get(this)?.password, this.sessionCookie()],
     });
   }
 
@@ -106,7 +106,7 @@ export class VimClient implements VimInvoker {
 
   /** The secret values errors must never show. */
   secrets(): string[] {
-    return [this.password, this.sessionCookie() ?? ""].filter((s) => s.length > 0);
+    return [credentials.get(this)?.password ?? "", this.sessionCookie() ?? ""].filter((s) => s.length > 0);
   }
 
   private sessionCookie(): string | undefined {
@@ -147,10 +147,11 @@ export class VimClient implements VimInvoker {
   }
 
   private async login(): Promise<void> {
+    const cred = credentials.get(this)!;
     this.transport.cookies.clear();
     await this.call("Login", this.serviceContent.sessionManager, [
-      el("userName", this.user),
-      el("password", this.password),
+      el("userName", cred.user),
+      el("password", cred.password),
       el("locale", this.locale),
     ]);
     this.loggedIn = true;

@@ -116,6 +116,15 @@ describe("OVF export", () => {
     expect((st.error as { fault?: { $type?: string } }).fault?.$type).toBe("SystemError");
   });
 
+  it("stops and aborts the lease when the caller's signal fires", async () => {
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(new Error("deployment cancelled")), 300);
+    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(8), signal: ctl.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as Error).message).toMatch(/deployment cancelled.*aborted/);
+    expect((await leaseState((err as ExportError).lease)).state).toBe("error");
+  });
+
   it("serves NFC downloads with Range and revokes them after Abort", async () => {
     const rv = (await c.invoke("ExportVm", vm)).children.find((x) => x.name === "returnval")!;
     const lease = { type: "HttpNfcLease", value: rv.text.trim() };

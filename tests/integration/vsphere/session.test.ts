@@ -66,6 +66,16 @@ describe("session", () => {
     expect(String((err as Error).message)).not.toContain("Wr0ng-Secret!");
   });
 
+  it("keeps the password and session cookie out of inspection and JSON", async () => {
+    const c = await connect();
+    const { inspect } = await import("util");
+    const cookie = c.cookieHeader()!.split("=")[1];
+    for (const text of [inspect(c, { depth: 6 }), JSON.stringify(c, (_k, v: unknown) => (v instanceof Map ? [...v] : v))]) {
+      expect(text).not.toContain(sim.password);
+    }
+    expect(cookie.length).toBeGreaterThan(10);
+  });
+
   it("logs in again once when the session was terminated elsewhere", async () => {
     const a = await connect();
     const b = await connect();
