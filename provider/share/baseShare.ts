@@ -3,7 +3,7 @@ import { Readable, Writable } from "stream";
 import { randomBytes } from "crypto";
 import { basename, dirname, joinPath } from "./paths";
 import { writeAllHashed } from "./hashing";
-import type { Share, ShareEntry, ShareReadOptions, ShareStat, ShareWriteOptions, WrittenFile } from "./types";
+import type { Share, ShareEntry, ShareReadOptions, ShareSpace, ShareStat, ShareWriteOptions, WrittenFile } from "./types";
 
 export abstract class BaseShare implements Share {
   abstract readonly location: string;
@@ -13,6 +13,7 @@ export abstract class BaseShare implements Share {
   abstract createWriteStream(path: string, opts?: ShareWriteOptions): Writable;
   abstract createReadStream(path: string, opts?: ShareReadOptions): Readable;
   abstract close(): Promise<void>;
+  abstract space(): Promise<ShareSpace>;
   /** Deletes one file or one empty folder. */
   protected abstract deleteOne(path: string, isDirectory: boolean): Promise<void>;
   /** Native rename; replace only ever targets files here. */

@@ -7,7 +7,7 @@ import * as nodePath from "path";
 import type { Readable, Writable } from "stream";
 import { BaseShare } from "./baseShare";
 import { pathParts } from "./paths";
-import type { ShareEntry, ShareReadOptions, ShareStat, ShareWriteOptions } from "./types";
+import type { ShareEntry, ShareReadOptions, ShareSpace, ShareStat, ShareWriteOptions } from "./types";
 
 export class LocalShare extends BaseShare {
   private constructor(readonly location: string) {
@@ -74,6 +74,11 @@ export class LocalShare extends BaseShare {
 
   createReadStream(path: string, opts: ShareReadOptions = {}): Readable {
     return fs.createReadStream(this.p(path), { start: opts.start, end: opts.end, highWaterMark: 1 << 20 });
+  }
+
+  async space(): Promise<ShareSpace> {
+    const s = await fs.promises.statfs(this.location);
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
   }
 
   async close(): Promise<void> {

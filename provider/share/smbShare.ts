@@ -5,7 +5,7 @@ import { SmbReadStream, SmbWriteStream } from "./smb/streams";
 import { SmbStatusError } from "./smb/errors";
 import { BaseShare } from "./baseShare";
 import { formatUnc, joinPath } from "./paths";
-import type { ShareEntry, ShareReadOptions, ShareSettings, ShareStat, ShareWriteOptions } from "./types";
+import type { ShareEntry, ShareReadOptions, ShareSettings, ShareSpace, ShareStat, ShareWriteOptions } from "./types";
 
 export interface SmbShareOptions {
   /** Offer only these dialects (default 2.0.2 to 3.1.1). */
@@ -114,6 +114,10 @@ export class SmbShare extends BaseShare {
 
   createReadStream(path: string, opts: ShareReadOptions = {}): Readable {
     return new SmbReadStream(this.current, this.p(path), { start: opts.start, end: opts.end, maxInFlight: this.opts.maxInFlight, client: () => this.live() });
+  }
+
+  async space(): Promise<ShareSpace> {
+    return (await this.live()).space(this.base);
   }
 
   async close(): Promise<void> {

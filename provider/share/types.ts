@@ -26,6 +26,12 @@ export interface ShareEntry extends ShareStat {
   name: string;
 }
 
+export interface ShareSpace {
+  totalBytes: number;
+  /** Available to the account we use (quotas applied). */
+  freeBytes: number;
+}
+
 export interface ShareWriteOptions {
   /** true (default): replace an existing file; false: fail with EEXIST. */
   overwrite?: boolean;
@@ -72,6 +78,8 @@ export interface Share {
   writeFile(path: string, data: Buffer | string | Readable, opts?: ShareWriteOptions): Promise<WrittenFile>;
   /** Reads a whole (small) file. Use createReadStream for large ones. */
   readFile(path: string): Promise<Buffer>;
+  /** Space of the volume behind the base folder (to check before a large export). */
+  space(): Promise<ShareSpace>;
   /** Releases the connection. */
   close(): Promise<void>;
 }

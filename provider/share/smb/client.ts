@@ -309,6 +309,16 @@ export class SmbClient {
     );
   }
 
+  /** Total and caller-available bytes of the volume holding path (FileFsFullSizeInformation). */
+  async space(path = ""): Promise<{ totalBytes: number; freeBytes: number }> {
+    return this.withHandle(path, { access: "attributes" }, async (h) => {
+      const b = await this.queryInfo(h, InfoType.FILESYSTEM, FileInfoClass.FileFsFullSizeInformation, 32);
+      if (b.length < 32) throw new SmbConnectionError(`SMB: short FileFsFullSizeInformation from ${this.where(path)}`, "EPROTO");
+      const unit = b.readUInt32LE(24) * b.readUInt32LE(28);
+      return { totalBytes: Number(b.readBigUInt64LE(0)) * unit, freeBytes: Number(b.readBigUInt64LE(8)) * unit };
+    });
+  }
+
   /** Truncates or extends a file. */
   async setSize(path: string, size: number): Promise<void> {
     await this.withHandle(path, { access: "write" }, (h) => this.setSizeOf(h, size));

@@ -83,6 +83,20 @@ test("rename, including over an existing name", async () => {
   await expect(share.writeFile("rn/b.txt", "no", { overwrite: false })).rejects.toMatchObject({ code: "EEXIST" });
 });
 
+test("set size (truncate, extend) and volume space", async () => {
+  await share.writeFile("sized.bin", Buffer.alloc(1000, 1));
+  const c = (share as SmbShare).client;
+  await c.setSize("base/sized.bin", 10);
+  expect(fs.statSync(local("sized.bin")).size).toBe(10);
+  await c.setSize("base/sized.bin", 5000);
+  expect((await share.stat("sized.bin"))?.size).toBe(5000);
+  const sp = await share.space();
+  const st = fs.statfsSync(srv.dir);
+  expect(sp.totalBytes).toBe(st.blocks * st.bsize);
+  expect(sp.freeBytes).toBeGreaterThan(0);
+  expect(sp.freeBytes).toBeLessThanOrEqual(sp.totalBytes);
+});
+
 test("atomic publish over SMB: hidden until verified, then in place; replace; cleanup", async () => {
   const pub = await Publication.begin(share, "exports", "vm1");
   await pipeline(Readable.from([randomBytes(3 << 20), randomBytes(12345)]), pub.createWriteStream("vm1-disk1.vmdk"));

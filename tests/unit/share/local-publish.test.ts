@@ -86,3 +86,9 @@ test("cleanupStalePartials removes leftovers only", async () => {
   await share.mkdirp("exports/.vm1.partial-0123abce");
   expect(await cleanupStalePartials(share, "exports", { olderThanMs: 3600_000 })).toEqual([]);
 });
+
+test("local space reports the volume", async () => {
+  const sp = await share.space();
+  expect(sp.totalBytes).toBeGreaterThan(0);
+  expect(sp.freeBytes).toBeLessThanOrEqual(sp.totalBytes);
+});
