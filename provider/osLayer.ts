@@ -10,7 +10,8 @@ import { checkOsLayer } from "./osLayer/check";
 import { diffOsLayer } from "./osLayer/diff";
 import { withElm } from "./osLayer/elm";
 import { VersionPending, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./osLayer/lifecycle";
-import { compact, outputsOf } from "./osLayer/state";
+import { outputsOf } from "./osLayer/state";
+import { plain } from "./wire";
 import type { OsLayerInputs, OsLayerOutputs } from "./osLayer/types";
 
 type Props = Record<string, unknown>;
@@ -60,7 +61,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
       const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
-      return { id: String(layerId), outs: compact(outs) };
+      return { id: String(layerId), outs: plain(outs) };
     } catch (err) {
       throw await partial(elm.osLayerDetails(layerId).catch(() => details), raw, inputs, err);
     }
@@ -76,7 +77,7 @@ export async function read(id: string, props: Props): Promise<pulumi.dynamic.Rea
     const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;
     const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine: olds.packagingMachine ?? "" } : undefined;
     const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending);
-    return { id, props: compact(outs) };
+    return { id, props: plain(outs) };
   });
 }
 
@@ -96,7 +97,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
       details = await elm.osLayerDetails(details.summary.id);
       if (old.version !== inputs.version || old.pendingVersion) await ensureVersion(elm, details, inputs, report);
       details = await elm.osLayerDetails(details.summary.id);
-      return { outs: compact(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
+      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
     } catch (err) {
       const fallback = details;
       throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version);
@@ -133,5 +134,5 @@ async function partial(detailsP: Promise<OsLayerDetails>, raw: Props, inputs: Os
   const finished = lastVersion ? revisionByVersion(details, lastVersion) : undefined;
   const machine = err instanceof VersionPending ? err.machine : "";
   const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined);
-  return new PartialFailure(String(details.summary.id), withProvider(raw, compact(outs)), message);
+  return new PartialFailure(String(details.summary.id), withProvider(raw, plain(outs)), message);
 }

@@ -12,6 +12,7 @@ import { converge, createdByUs, findByInventoryPath, makeVm, placement } from ".
 import { outputsOf } from "./osMachine/state";
 import type { OsMachineInputs, OsMachineOutputs } from "./osMachine/types";
 import { withVim } from "./osMachine/vim";
+import { plain } from "./wire";
 
 type Props = Record<string, unknown>;
 
@@ -27,7 +28,7 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<pulum
 }
 
 async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean): Promise<OsMachineOutputs> {
-  return outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed);
+  return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed));
 }
 
 export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {

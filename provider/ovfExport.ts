@@ -12,6 +12,7 @@ import { ExportMarker, filesPresent, readMarker, sameFiles } from "./ovfExport/m
 import { sharePath, uncPath, withShare } from "./ovfExport/share";
 import type { OvfExportInputs, OvfExportOutputs } from "./ovfExport/types";
 import { withVim } from "./osMachine/vim";
+import { plain } from "./wire";
 
 type Props = Record<string, unknown>;
 
@@ -25,14 +26,14 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<pulum
 
 function outputsOf(inputs: OvfExportInputs, m: ExportMarker): OvfExportOutputs {
   const ovf = `${inputs.name}.ovf`;
-  return {
+  return plain({
     ...inputs,
     ovfSharePath: sharePath(inputs.shareFolder, inputs.name, ovf),
     ovfUncPath: uncPath(inputs.shareFolder, inputs.name, ovf),
     files: m.files,
     manifestPath: sharePath(inputs.shareFolder, inputs.name, `${inputs.name}.mf`),
     diskCapacityBytes: m.diskCapacityBytes,
-  };
+  });
 }
 
 export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
@@ -69,7 +70,7 @@ export async function update(_id: string, olds: Props, news: Props): Promise<pul
   // Only retainFiles and exportTimeout update in place; both are settings of later operations.
   const inputs = checkOvfExport(news).inputs;
   const old = olds as unknown as OvfExportOutputs;
-  return { outs: { ...old, ...inputs } };
+  return { outs: plain({ ...old, ...inputs }) };
 }
 
 async function deleteImpl(_id: string, props: Props): Promise<void> {

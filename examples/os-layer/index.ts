@@ -21,12 +21,13 @@ const machine = new OsMachine("win2022-os", {
   powerState: "poweredOff",
 });
 
-const ovf = new OvfExport("win2022", {
+const ovf = new OvfExport("win2022-ovf", {
+  name: "win2022",
   machine,
   shareFolder: config.require("shareFolder"),
 });
 
-const layer = new OsLayer("win2022", {
+const layer = new OsLayer("win2022-layer", {
   name: "Windows Server 2022",
   description: "Base OS layer, built by Pulumi",
   connector: config.require("connector"),

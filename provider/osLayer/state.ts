@@ -48,8 +48,3 @@ function iconOf(inputs: OsLayerInputs, details: OsLayerDetails): string | undefi
   if (inputs.icon === undefined && id === DEFAULT_ICON_ID) return undefined;
   return String(id);
 }
-
-/** Drops keys whose value is undefined, so state holds no nulls. */
-export function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

@@ -1,0 +1,78 @@
+/**
+ * The example stack (examples/os-layer/index.ts) as the harness runs it: the same resources with
+ * the same inputs the SDK classes register, each with the trampoline provider the SDK serializes.
+ * Keep it in step with the example and with sdk/*.ts.
+ */
+import { Program, resource, secret, StackConfig } from "../harness";
+import { trampoline } from "../../sdk/trampoline";
+import { PeerSettings, SECRET_SETTINGS } from "../sim/peers";
+
+export interface StackKnobs {
+  version: string;
+  description?: string;
+  versionDescription?: string;
+  /** Export folder name (a new one is a new source: the layer is replaced). */
+  exportName?: string;
+  cpus?: number;
+}
+
+const kind = (type: string) => ({ module: "applayering", type });
+
+export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program {
+  const machine = resource(
+    trampoline("osMachine"),
+    "win2022-os",
+    {
+      name: "win2022-os",
+      datacenter: "DC0",
+      datastore: "LocalDS_0",
+      network: "VM Network",
+      guestId: "windows2019srvNext_64Guest",
+      cpus: knobs.cpus ?? 2,
+      memoryMb: 8192,
+      diskGb: 1,
+      snapshotName: "before-os-machine-tools",
+      powerState: "poweredOff",
+    },
+    kind("OsMachine"),
+  );
+  const ovf = resource(
+    trampoline("ovfExport"),
+    "win2022-ovf",
+    {
+      vmMoref: machine.output("moref"),
+      vmInventoryPath: machine.output("inventoryPath"),
+      vmChangeVersion: machine.output("changeVersion"),
+      vmSnapshotId: machine.output("snapshotId"),
+      shareFolder: settings.shareFolder,
+      name: knobs.exportName ?? "win2022",
+    },
+    kind("OvfExport"),
+  );
+  const layer = resource(
+    trampoline("osLayer"),
+    "win2022-layer",
+    {
+      name: "Windows Server 2022",
+      description: knobs.description ?? "Base OS layer, built by Pulumi",
+      connector: settings.connector,
+      ovfPath: ovf.output("ovfSharePath"),
+      version: knobs.version,
+      ...(knobs.versionDescription ? { versionDescription: knobs.versionDescription } : {}),
+      maxLayerSizeGb: 100,
+      comment: "pulumi-applayering example",
+      versionTimeout: 5,
+    },
+    kind("OsLayer"),
+  );
+  return [machine, ovf, layer];
+}
+
+/** The stack configuration, passwords marked secret as `pulumi config set --secret` does. */
+export function stackConfig(settings: PeerSettings): StackConfig {
+  const config: StackConfig = {};
+  for (const [k, v] of Object.entries(settings)) {
+    config[k] = (SECRET_SETTINGS as readonly string[]).includes(k) ? secret(v) : v;
+  }
+  return config;
+}
