@@ -78,9 +78,10 @@ function findSmbd(): string {
   throw new Error("smbd not found: install Samba (Debian: apt-get install -y samba smbclient)");
 }
 
-function findSmbpasswd(): string {
-  for (const p of ["/usr/bin/smbpasswd", "/usr/local/bin/smbpasswd", "/usr/sbin/smbpasswd"]) if (fs.existsSync(p)) return p;
-  throw new Error("smbpasswd not found: install Samba (Debian: apt-get install -y samba)");
+// pdbedit edits our private tdbsam directly, as root or not (smbpasswd -a needs root).
+function findPdbedit(): string {
+  for (const p of ["/usr/bin/pdbedit", "/usr/local/bin/pdbedit", "/usr/sbin/pdbedit"]) if (fs.existsSync(p)) return p;
+  throw new Error("pdbedit not found: install Samba (Debian: apt-get install -y samba)");
 }
 
 function freePort(address: string): Promise<number> {
@@ -124,7 +125,7 @@ function runAtExit(): void {
 
 export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
   const smbd = findSmbd();
-  const smbpasswd = findSmbpasswd();
+  const pdbedit = findPdbedit();
   const user = opts.user ?? "layers";
   const password = opts.password ?? `Pw-${randomBytes(9).toString("base64url")}`;
   const share = opts.share ?? "layers";
@@ -187,7 +188,7 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
 
   const cleanupDir = (): void => fs.rmSync(root, { recursive: true, force: true });
   try {
-    await run(smbpasswd, ["-c", conf, "-s", "-a", unixUser], `${password}\n${password}\n`);
+    await run(pdbedit, ["-s", conf, "-a", "-u", unixUser, "-t"], `${password}\n${password}\n`);
   } catch (e) {
     cleanupDir();
     throw e;
