@@ -73,7 +73,14 @@ export async function retrieveMany(c: PropertyCollectorHost, type: string, objs:
  * Lists every object of `type` below `container` (default: the root folder) through a
  * ContainerView, reading `paths` of each; the view is destroyed afterwards.
  */
-export async function listObjects(c: PropertyCollectorHost, type: string, paths: string[], container?: MoRef, recursive = true): Promise<ObjectContent[]> {
+export async function listObjects(
+  c: PropertyCollectorHost,
+  type: string,
+  paths: string[],
+  container?: MoRef,
+  recursive = true,
+  maxObjects = 500,
+): Promise<ObjectContent[]> {
   const root = container ?? c.serviceContent.rootFolder;
   const created = await c.invoke("CreateContainerView", c.serviceContent.viewManager, [
     moref("container", root),
@@ -82,7 +89,7 @@ export async function listObjects(c: PropertyCollectorHost, type: string, paths:
   ]);
   const view = decodeViewRef(created);
   try {
-    return await retrieve(c, filterSpec([propertySpec(type, paths)], [objectSpec(view, true)]));
+    return await retrieve(c, filterSpec([propertySpec(type, paths)], [objectSpec(view, true)]), maxObjects);
   } finally {
     await c.invoke("DestroyView", view).catch(() => undefined);
   }

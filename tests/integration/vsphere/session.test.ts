@@ -105,6 +105,18 @@ describe("inventory", () => {
     expect(await findByInventoryPath(c, "DC0/vm/no such vm")).toBeUndefined();
   });
 
+  it("pages through ContinueRetrievePropertiesEx when vCenter returns a token", async () => {
+    const c = await connect();
+    const all = await listObjects(c, "ManagedEntity", ["name"]);
+    expect(all.length).toBeGreaterThan(10);
+    const spy = jest.spyOn(c, "invoke");
+    const paged = await listObjects(c, "ManagedEntity", ["name"], undefined, true, 3);
+    expect(paged.map((o) => o.obj.value).sort()).toEqual(all.map((o) => o.obj.value).sort());
+    const continued = spy.mock.calls.filter(([m]) => m === "ContinueRetrievePropertiesEx").length;
+    expect(continued).toBe(Math.ceil(all.length / 3) - 1);
+    spy.mockRestore();
+  });
+
   it("handles folders with spaces and non-ASCII names", async () => {
     const c = await connect();
     const dc1 = await datacenterFolders(c, "DC1");

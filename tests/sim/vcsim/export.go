@@ -31,6 +31,8 @@ type exporter struct {
 	thumbprint   string
 	manifest     string // sha256 (default), sha1 or none
 
+	pager *pager
+
 	mu      sync.Mutex
 	tickets map[string]*exportLease
 	leases  []*exportLease
@@ -38,7 +40,7 @@ type exporter struct {
 
 func newExporter(mux *http.ServeMux, timeout, init time.Duration, thumbprint, manifest string) *exporter {
 	return &exporter{mux: mux, leaseTimeout: timeout, leaseInit: init, thumbprint: thumbprint, manifest: manifest,
-		tickets: map[string]*exportLease{}}
+		tickets: map[string]*exportLease{}, pager: newPager()}
 }
 
 func (x *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -52,6 +54,9 @@ func (x *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if bytes.Contains(body, []byte("ExportVm")) {
 			x.serveExportVm(w, r, body)
+			return
+		}
+		if x.pager.serve(w, r, body, x.mux) {
 			return
 		}
 	}
