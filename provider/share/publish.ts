@@ -26,6 +26,12 @@ export interface PublishedFolder {
   files: WrittenFile[];
 }
 
+/** A share path for messages, in the share's own separator style. */
+function shown(share: Share, path: string): string {
+  const sep = share.location.startsWith("\\\\") ? "\\" : "/";
+  return `${share.location}${sep}${pathParts(path).join(sep)}`;
+}
+
 const PARTIAL_RE = /^\.(.+)\.(partial|old)-[0-9a-f]{8,}$/;
 
 export class Publication {
@@ -53,7 +59,7 @@ export class Publication {
     if (pathParts(name).length !== 1) throw Object.assign(new Error(`publish name "${name}" must be a single folder name`), { code: "EINVAL" });
     const pub = new Publication(share, parent, name, opts);
     if (!opts.replace && (await share.stat(pub.finalPath))) {
-      throw Object.assign(new Error(`${share.location}/${pub.finalPath} already exists: remove it or publish with replace`), { code: "EEXIST" });
+      throw Object.assign(new Error(`${shown(share, pub.finalPath)} already exists: remove it or publish with replace`), { code: "EEXIST" });
     }
     await share.mkdirp(pub.tempPath);
     return pub;
@@ -116,7 +122,7 @@ export class Publication {
     if (this.failure) throw this.failure;
     if (this.openWriters > 0) throw new Error(`publication of ${this.finalPath}: ${this.openWriters} file(s) are still being written; wait for them before commit`);
     for (const f of this.written.values()) {
-      const where = `${this.share.location}/${this.tempPath}/${f.path}`;
+      const where = shown(this.share, joinPath(this.tempPath, f.path));
       const st = await this.share.stat(joinPath(this.tempPath, f.path));
       if (!st || st.isDirectory || st.size !== f.size) {
         throw Object.assign(new Error(`verification of ${where} failed: ${st ? st.size : "no"} bytes on the share, ${f.size} written; the export is not published`), { code: "EIO" });

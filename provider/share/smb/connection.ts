@@ -182,8 +182,10 @@ export class SmbConnection {
       return this.dispatch(req, charge);
     }
     // Dispatch synchronously once credits allow, so the pending map never looks idle meanwhile.
+    // Callers may reuse their data buffer once request() returns: keep our own copy while waiting.
+    const queued = req.data ? { ...req, data: Buffer.from(req.data) } : req;
     return new Promise((resolve, reject) => {
-      this.creditWaiters.push({ need: charge, go: () => this.dispatch(req, charge).then(resolve, reject), fail: reject });
+      this.creditWaiters.push({ need: charge, go: () => this.dispatch(queued, charge).then(resolve, reject), fail: reject });
       this.pumpCredits();
     });
   }

@@ -108,7 +108,10 @@ test("atomic publish over SMB: hidden until verified, then in place; replace; cl
   expect(disk?.size).toBe((3 << 20) + 12345);
   expect(disk?.sha256).toBe(sha(fs.readFileSync(local("exports", "vm1", "vm1-disk1.vmdk"))));
 
-  await expect(Publication.begin(share, "exports", "vm1")).rejects.toMatchObject({ code: "EEXIST" });
+  await expect(Publication.begin(share, "exports", "vm1")).rejects.toMatchObject({
+    code: "EEXIST",
+    message: expect.stringContaining(`\\base\\exports\\vm1 already exists: remove it or publish with replace`),
+  });
   await publishFolder(share, "exports", "vm1", async (p) => void (await p.writeFile("vm1.ovf", "<v2/>")), { replace: true, verify: "sha256" });
   expect(fs.readdirSync(local("exports", "vm1"))).toEqual(["vm1.ovf"]);
   expect(fs.readdirSync(local("exports"))).toEqual(["vm1"]);
