@@ -128,7 +128,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const deadlineTimer = setTimeout(
     () => abortCtl.abort(new Error(`exporting ${name} did not finish within ${Math.round((deadline - started) / 1000)} s; retry with a longer timeout`)),
-    Math.max(0, deadline - Date.now()),
+    Math.min(2 ** 31 - 1, Math.max(0, deadline - Date.now())), // setTimeout's limit (24.8 days)
   );
   let keepAlive: NodeJS.Timeout | undefined;
   let keepAliveError: unknown;
