@@ -33,7 +33,8 @@ let tmp: string;
 const payload = Buffer.alloc(3 * 1024 * 1024 + 17);
 
 beforeAll(async () => {
-  sim = await startVcsim({ leaseTimeoutSeconds: 1, leaseInitMs: 150, trace: !!process.env.VCSIM_TRACE });
+  // A 2 s lease timeout: the client renews every 500 ms; slow sinks make transfers last ~2.6 s.
+  sim = await startVcsim({ leaseTimeoutSeconds: 2, leaseInitMs: 150, trace: !!process.env.VCSIM_TRACE });
   c = await connect(sim);
   vm = (await findByInventoryPath(c, "DC0/vm/DC0_H0_VM0"))!;
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 7919) & 0xff;
@@ -94,13 +95,13 @@ describe("OVF export", () => {
   });
 
   it("keeps the lease alive during a transfer longer than the lease timeout", async () => {
-    const result = await exportVm(c, vm, { openDiskSink: () => slowSink(8) });
-    expect(result.leaseTimeoutSeconds).toBe(1);
+    const result = await exportVm(c, vm, { openDiskSink: () => slowSink(13) });
+    expect(result.leaseTimeoutSeconds).toBe(2);
     expect(result.files[0].size).toBe(payload.length);
   });
 
   it("fails with Timedout when the keep-alive is withheld, and the lease ends in error", async () => {
-    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(8), progressIntervalMs: 3_600_000 }).catch((e: unknown) => e);
+    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(13), progressIntervalMs: 3_600_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);
     expect((err as ExportError).cause).toBeInstanceOf(TimedoutError);
     const st = await leaseState((err as ExportError).lease);
@@ -119,7 +120,7 @@ describe("OVF export", () => {
   it("stops and aborts the lease when the caller's signal fires", async () => {
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(new Error("deployment cancelled")), 300);
-    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(8), signal: ctl.signal }).catch((e: unknown) => e);
+    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(13), signal: ctl.signal }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);
     expect((err as Error).message).toMatch(/deployment cancelled.*aborted/);
     expect((await leaseState((err as ExportError).lease)).state).toBe("error");
