@@ -1,9 +1,11 @@
 /** The command table: `applayering <group> <command>`. Add a row to add a command. */
 import { CliIo } from "./io";
 import { ovfInspect } from "./ovfInspect";
+import { sim } from "./sim";
 
 export interface Command {
   group: string;
+  /** "" for a command that is the group itself (`applayering sim`). */
   name: string;
   summary: string;
   /** Returns the exit code; throws CliError for a one-line failure. */
@@ -16,5 +18,11 @@ export const COMMANDS: readonly Command[] = [
     name: "inspect",
     summary: "check that an OVF (local or on the share) is fit for an App Layering OS layer",
     run: ovfInspect,
+  },
+  {
+    group: "sim",
+    name: "",
+    summary: "start vcsim, smbd and the ELM simulator on 127.0.0.1 and print their endpoints as JSON",
+    run: sim,
   },
 ];

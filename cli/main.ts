@@ -9,7 +9,7 @@ import { redact } from "./shareCredentials";
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => `${c.group} ${c.name}`.length));
-  const lines = commands.map((c) => `  ${`${c.group} ${c.name}`.padEnd(width)}  ${c.summary}`);
+  const lines = commands.map((c) => `  ${`${c.group} ${c.name}`.trim().padEnd(width)}  ${c.summary}`);
   return `usage: applayering <group> <command> [args]   (applayering <group> <command> --help for details)\n\ncommands:\n${lines.join("\n")}\n`;
 }
 
@@ -25,6 +25,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo, comma
       return 0;
     }
     const [group, name, ...rest] = argv;
+    const whole = commands.find((c) => c.group === group && c.name === "");
+    if (whole) return await whole.run(argv.slice(1), io);
     const command = commands.find((c) => c.group === group && c.name === name);
     if (!command) {
       const known = commands.some((c) => c.group === group);

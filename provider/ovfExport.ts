@@ -48,7 +48,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       const info = await readVm(vim, vm);
       const existing = await readMarker(share, inputs.name);
       if (existing && existing.vmMoref === vm.value && existing.changeVersion === (info.changeVersion ?? "") && (await filesPresent(share, inputs.name, existing))) {
-        report(`found the finished export of this VM content in ${share.location}/${inputs.name}; keeping it`);
+        report(`found the finished export of this VM content in ${share.location}\\${inputs.name}; keeping it`);
         return { id: uncPath(inputs.shareFolder, inputs.name), outs: outputsOf(inputs, existing) };
       }
       const marker = await exportToShare(vim, share, vm, inputs, report);

@@ -49,7 +49,7 @@ export async function exportToShare(
     "",
     name,
     async (pub) => {
-      report(`exporting ${info.name} to ${share.location}/${name}`);
+      report(`exporting ${info.name} to ${share.location}\\${name}`);
       const result = await exportVm(vim, vm, {
         name,
         deadline,
@@ -76,6 +76,6 @@ export async function exportToShare(
     },
     { replace: true },
   );
-  report(`published ${share.location}/${name}`);
+  report(`published ${share.location}\\${name}`);
   return marker!;
 }

@@ -6,6 +6,23 @@
 import { startElmSim, ElmSim } from "./elm";
 import { startSmbd, SmbdInstance } from "./smbd";
 import { startVcsim, Vcsim } from "./vcsim/launch";
+import { openShare, Share } from "../../provider/share";
+
+/** Reads files of the share through our SMB client, one connection per call. */
+function smbReader(smbd: SmbdInstance): { read: (rel: string) => Promise<Buffer | undefined>; exists: (rel: string) => Promise<boolean> } {
+  const withShare = async <T>(fn: (s: Share) => Promise<T>): Promise<T> => {
+    const share = await openShare(smbd.unc, { user: smbd.user, password: smbd.password, domain: smbd.domain });
+    try {
+      return await fn(share);
+    } finally {
+      await share.close().catch(() => undefined);
+    }
+  };
+  return {
+    read: (rel) => withShare(async (s) => ((await s.stat(rel))?.isDirectory === false ? s.readFile(rel) : undefined)),
+    exists: (rel) => withShare(async (s) => (await s.stat(rel))?.isDirectory === false),
+  };
+}
 
 export interface Peers {
   vcsim: Vcsim;
@@ -44,7 +61,8 @@ export async function startPeers(opts: { elmClockSpeed?: number; https?: boolean
       https: opts.https ?? true,
       clockSpeed: opts.elmClockSpeed ?? 200,
       connectors: [{ name: "vSphere" }],
-      fileShares: [{ uncPath: `\\\\${smbd.host}\\${smbd.share}`, localDir: smbd.dir }],
+      // The ELM reads the OVF over SMB, as the appliance does (the local folder serves only listings).
+      fileShares: [{ uncPath: `\\\\${smbd.host}\\${smbd.share}`, localDir: smbd.dir, ...smbReader(smbd) }],
     });
   } catch (err) {
     await Promise.all([vcsim.stop(), smbd.stop()]);

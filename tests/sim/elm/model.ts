@@ -60,6 +60,8 @@ export interface SimFileShare {
   uncPath: string;
   /** Reads a file by its path relative to the share root; undefined when it does not exist. */
   read?: (relativePath: string) => Promise<Buffer | undefined>;
+  /** Whether a file exists (disk files are many GB: checked without reading them). */
+  exists?: (relativePath: string) => Promise<boolean>;
   /** Lists a directory relative to the share root; undefined when it does not exist. */
   list?: (relativePath: string) => Promise<{ directories: string[]; files: string[] } | undefined>;
 }

@@ -28,7 +28,8 @@ export async function checkOvfOnShare(share: SimFileShare, diskFilename: string)
   for (const f of desc.files) {
     if (/^[a-z]+:/i.test(f.href)) continue;
     const fileRel = dir === "." ? f.href : `${dir}/${f.href}`;
-    if (!(await share.read(fileRel))) {
+    const present = share.exists ? await share.exists(fileRel) : !!(await share.read(fileRel));
+    if (!present) {
       throw new SimElmError("ItemNotFoundCategory", "File not found", `The disk file '${f.href}' referenced by '${where}' was not found on the network file share.`, "", { Item: f.href });
     }
   }

@@ -12,11 +12,13 @@ export interface FileShareSeed {
   localDir?: string;
   /** Custom reader (e.g. our SMB client); takes precedence over localDir. */
   read?: (relativePath: string) => Promise<Buffer | undefined>;
+  /** Custom existence check, used with `read`. */
+  exists?: (relativePath: string) => Promise<boolean>;
 }
 
 export function makeShare(id: number, seed: FileShareSeed): SimFileShare {
   const name = seed.name ?? seed.uncPath.split(/[\\/]/).filter(Boolean).pop() ?? "share";
-  const share: SimFileShare = { id, name, uncPath: seed.uncPath, read: seed.read };
+  const share: SimFileShare = { id, name, uncPath: seed.uncPath, read: seed.read, exists: seed.exists };
   if (seed.localDir) {
     const root = path.resolve(seed.localDir);
     const resolve = (rel: string) => {
@@ -31,6 +33,10 @@ export function makeShare(id: number, seed: FileShareSeed): SimFileShare {
       } catch {
         return undefined;
       }
+    };
+    share.exists ??= async (rel) => {
+      const full = resolve(rel);
+      return !!full && (await fs.stat(full).then((st) => st.isFile(), () => false));
     };
     share.list = async (rel) => {
       const full = resolve(rel);

@@ -1,0 +1,37 @@
+/**
+ * `applayering sim`: starts vcsim, smbd and the ELM simulator on 127.0.0.1, wired together as a
+ * site would be, prints one JSON line with the endpoints, the credentials and the stack settings
+ * a program needs, and runs until interrupted (Ctrl-C) — to try a program without an appliance.
+ */
+import { CliIo } from "./io";
+import { startPeers } from "../tests/sim/peers";
+
+export async function sim(args: readonly string[], io: CliIo): Promise<number> {
+  if (args.includes("--help")) {
+    io.stdout(
+      "usage: applayering sim [--clock-speed N]\n\n" +
+        "Starts vcsim, smbd and the ELM simulator on 127.0.0.1 and prints one JSON line: endpoints,\n" +
+        "credentials, and `config` (the stack settings to give `pulumi config set`). Ctrl-C stops them.\n" +
+        "--clock-speed N   ELM tasks run N times faster than real time (default 20)\n",
+    );
+    return 0;
+  }
+  const i = args.indexOf("--clock-speed");
+  const clockSpeed = i >= 0 ? Number(args[i + 1]) : 20;
+  const peers = await startPeers({ elmClockSpeed: Number.isFinite(clockSpeed) && clockSpeed > 0 ? clockSpeed : 20 });
+  const s = peers.settings;
+  io.stdout(
+    JSON.stringify({
+      vsphere: { url: peers.vcsim.url, user: s["vsphere:user"], password: s["vsphere:password"], thumbprintSha256: peers.vcsim.thumbprintSha256, datacenters: peers.vcsim.datacenters },
+      elm: { url: peers.elm.url, user: s["applayering:elmUser"], password: s["applayering:elmPassword"], caCertPath: s["applayering:elmCaCert"], connector: s.connector },
+      share: { unc: peers.smbd.unc, user: s["applayering:shareUser"], password: s["applayering:sharePassword"], exportsFolder: s.shareFolder },
+      config: s,
+    }) + "\n",
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await peers.stop();
+  return 0;
+}

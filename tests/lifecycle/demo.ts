@@ -1,0 +1,119 @@
+/**
+ * `npm run demo`: the example stack (examples/os-layer) through the SDK's dynamic-provider host,
+ * driven as `pulumi up` drives it, against vcsim, smbd and the ELM simulator started here. Each
+ * step prints what the preview predicted, what the update did, and the layer's versions.
+ * Exits non-zero if any preview did not predict its update.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { assertPreviewMatchesUp, DynamicProviderHost, Engine, Plan, Program } from "../harness";
+import { Peers, startPeers } from "../sim/peers";
+import { osLayerStack, stackConfig, StackKnobs } from "./osLayerStack";
+
+const repoRoot = path.resolve(__dirname, "../../..");
+const out = (s = "") => process.stdout.write(s + "\n");
+
+function ops(plan: Plan): string {
+  const shown = plan.steps.map((s) => `${s.name}: ${s.op}${s.diffKeys.length && s.op !== "create" && s.op !== "delete" ? ` (${s.diffKeys.join(", ")})` : ""}`);
+  return shown.length ? shown.join("; ") : "nothing";
+}
+
+function versions(peers: Peers): string {
+  const layers = peers.elm.layers();
+  if (layers.length === 0) return "no OS layer in the ELM";
+  return layers
+    .map((l) => {
+      const revs = peers.elm.revisions().filter((r) => r.layerId === l.id);
+      return `layer "${l.name}" (${l.description || "no description"}): ${revs.map((r) => `${r.versionName} ${r.state}`).join(", ")}`;
+    })
+    .join("\n   ");
+}
+
+async function main(): Promise<number> {
+  out("Starting the peers: vcsim (vSphere), smbd (the ELM's file share), the ELM simulator ...");
+  const peers = await startPeers({ elmClockSpeed: 100 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "applayering-demo-"));
+  let host: DynamicProviderHost | undefined;
+  let mismatches = 0;
+  try {
+    out(`  vSphere ${peers.vcsim.url}\n  ELM     ${peers.elm.url}\n  share   ${peers.smbd.unc}\n`);
+    host = await DynamicProviderHost.start({
+      cwd: repoRoot,
+      project: "applayering-os-layer",
+      stack: "demo",
+      config: stackConfig(peers.settings),
+      env: { APPLAYERING_POLL_INTERVAL_MS: "100" },
+      onLine: (l) => out(`   | ${l.text}`),
+    });
+    const engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "demo" });
+    const stack = (k: StackKnobs): Program => osLayerStack(peers.settings, k);
+
+    const step = async (n: number, title: string, program: Program, during?: () => () => void): Promise<void> => {
+      out(`${n}. ${title}`);
+      const preview = await engine.preview(program);
+      out(`   preview predicts: ${ops(preview)}`);
+      const stop = during?.();
+      let up: Plan;
+      try {
+        up = await engine.up(program);
+      } finally {
+        stop?.();
+      }
+      out(`   up applied:       ${ops(up)}`);
+      try {
+        assertPreviewMatchesUp(preview, up);
+        out("   preview matched the update");
+      } catch (err) {
+        mismatches++;
+        out(`   PREVIEW DID NOT MATCH: ${(err as Error).message}`);
+      }
+      out(`   ${versions(peers)}\n`);
+    };
+
+    // The admin's part of a new version: once told the packaging machine is ready, install the
+    // updates in it (nothing to install here) and run Shutdown For Finalize.
+    const admin = () => {
+      const done = new Set<string>();
+      const t = setInterval(() => {
+        for (const m of peers.elm.packagingMachines()) {
+          if (done.has(m.name)) continue;
+          done.add(m.name);
+          setTimeout(() => {
+            out(`   admin: updates installed in ${m.name}; Shutdown For Finalize`);
+            peers.elm.shutdownPackagingMachine(m.name);
+          }, 1500);
+        }
+      }, 100);
+      return () => clearInterval(t);
+    };
+
+    await step(1, "pulumi up: create the OS machine, export it to the share, import the OS layer", stack({ version: "1.0" }));
+    await step(2, "pulumi up again, nothing changed", stack({ version: "1.0" }));
+    await step(3, "version 1.1: a new layer version through the ELM's packaging machine", stack({ version: "1.1", versionDescription: "November updates" }), admin);
+    await step(4, "a new layer description: updated in place", stack({ version: "1.1", versionDescription: "November updates", description: "Golden image, Windows Server 2022" }));
+
+    out("5. pulumi destroy");
+    const preview = await engine.destroy({ preview: true });
+    out(`   preview predicts: ${ops(preview)}`);
+    const destroyed = await engine.destroy();
+    out(`   destroy applied:  ${ops(destroyed)}`);
+    out(`   ${versions(peers)}\n`);
+    const state = fs.readFileSync(path.join(dir, "state.json"), "utf8");
+    const leaked = [peers.vcsim.password, peers.elm.password, peers.smbd.password].some((p) => state.includes(p));
+    out(leaked ? "A PASSWORD IS IN THE STATE FILE" : "No password in the state file.");
+    return mismatches === 0 && !leaked ? 0 : 1;
+  } finally {
+    await host?.close();
+    await peers.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
