@@ -117,6 +117,33 @@ function waitForPort(host: string, port: number, timeoutMs: number, child: Child
   });
 }
 
+/** Whether any live (not zombie) process of the group remains; zombies wait for init to reap them. */
+function groupAlive(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
+      // pid (comm) state ppid pgrp ...; comm may contain spaces, so split after the last ')'.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[2]) === pgid && f[0] !== "Z") return true;
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return false;
+}
+
 /** One process 'exit' listener for all running instances (not one each: Node warns past 10). */
 const atExit = new Set<() => void>();
 function runAtExit(): void {
@@ -260,8 +287,10 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<SmbdInstance> {
         await exited;
         clearTimeout(t);
       }
-      // Children of smbd (per-connection smbd processes) share its group.
+      // Children of smbd (per-connection smbd processes) share its group. Wait until they are
+      // gone before removing the dir, or a dying child may recreate part of it.
       killGroup("SIGKILL");
+      for (let i = 0; i < 60 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
       cleanupDir();
     },
   };
