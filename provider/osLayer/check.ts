@@ -39,6 +39,8 @@ export function checkOsLayer(news: Record<string, unknown>): { inputs: OsLayerIn
   }
   if (inputs.ovfPath && !r.unknown("ovfPath") && /^(\\\\|\/\/|[a-z]:)/i.test(inputs.ovfPath)) {
     r.fail("ovfPath", "must be relative to the file share's root (e.g. \"exports/win2022/win2022.ovf\"), not a UNC or drive path");
+  } else if (inputs.ovfPath && !r.unknown("ovfPath") && inputs.ovfPath.split(/[\\/]+/).includes("..")) {
+    r.fail("ovfPath", 'must stay inside the file share: remove the ".." segments (e.g. "exports/win2022/win2022.ovf")');
   }
   // Drop absent optionals so state holds no nulls and diffs compare like with like.
   for (const k of Object.keys(inputs) as Array<keyof OsLayerInputs>) if (inputs[k] === undefined) delete inputs[k];

@@ -45,6 +45,9 @@ export function checkOsMachine(news: Record<string, unknown>): { inputs: OsMachi
   if (inputs.guestId !== undefined && !r.unknown("guestId") && !(WINDOWS_GUEST_IDS as readonly string[]).includes(inputs.guestId)) {
     r.fail("guestId", `"${inputs.guestId}" is not a Windows guest id; OS layers are Windows: use one of ${WINDOWS_GUEST_IDS.join(", ")}`);
   }
+  if (typeof inputs.memoryMb === "number" && Number.isInteger(inputs.memoryMb) && inputs.memoryMb % 4 !== 0) {
+    r.fail("memoryMb", `must be a multiple of 4 MB (vSphere refuses others), got ${inputs.memoryMb}: use e.g. ${Math.round(inputs.memoryMb / 4) * 4}`);
+  }
   if (!r.unknown("firmware") && inputs.firmware !== "bios" && inputs.firmware !== "efi") {
     r.fail("firmware", `must be "bios" or "efi", got "${inputs.firmware}" (App Layering OS layers need "bios")`);
   }
