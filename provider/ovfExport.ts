@@ -9,7 +9,8 @@ import { checkOvfExport } from "./ovfExport/check";
 import { diffOvfExport } from "./ovfExport/diff";
 import { exportToShare } from "./ovfExport/export";
 import { ExportMarker, filesPresent, readMarker, sameFiles } from "./ovfExport/marker";
-import { sharePath, uncPath, withShare } from "./ovfExport/share";
+import { withShare } from "./ovfExport/share";
+import { exportPaths } from "./ovfExport/paths";
 import type { OvfExportInputs, OvfExportOutputs } from "./ovfExport/types";
 import { withVim } from "./osMachine/vim";
 import { plain } from "./wire";
@@ -24,14 +25,17 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<pulum
   return diffOvfExport(olds as Partial<OvfExportOutputs>, news as unknown as OvfExportInputs);
 }
 
+/** The resource's id: the export folder's UNC path. */
+const folderUnc = (inputs: OvfExportInputs) => exportPaths(inputs.shareFolder, inputs.name).ovfUncPath.replace(/\\[^\\]+$/, "");
+
 function outputsOf(inputs: OvfExportInputs, m: ExportMarker): OvfExportOutputs {
-  const ovf = `${inputs.name}.ovf`;
+  const p = exportPaths(inputs.shareFolder, inputs.name);
   return plain({
     ...inputs,
-    ovfSharePath: sharePath(inputs.shareFolder, inputs.name, ovf),
-    ovfUncPath: uncPath(inputs.shareFolder, inputs.name, ovf),
+    ovfSharePath: p.ovfSharePath,
+    ovfUncPath: p.ovfUncPath,
     files: m.files,
-    manifestPath: sharePath(inputs.shareFolder, inputs.name, `${inputs.name}.mf`),
+    manifestPath: p.manifestSharePath,
     diskCapacityBytes: m.diskCapacityBytes,
   });
 }
@@ -47,12 +51,12 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       // A re-run finds the finished export of this same content and keeps it.
       const info = await readVm(vim, vm);
       const existing = await readMarker(share, inputs.name);
-      if (existing && existing.vmMoref === vm.value && existing.changeVersion === (info.changeVersion ?? "") && (await filesPresent(share, inputs.name, existing))) {
+      if (existing && existing.vmMoref === vm.value && existing.changeVersion === (info.contentVersion ?? "") && (await filesPresent(share, inputs.name, existing))) {
         report(`found the finished export of this VM content in ${share.location}\\${inputs.name}; keeping it`);
-        return { id: uncPath(inputs.shareFolder, inputs.name), outs: outputsOf(inputs, existing) };
+        return { id: folderUnc(inputs), outs: outputsOf(inputs, existing) };
       }
       const marker = await exportToShare(vim, share, vm, inputs, report);
-      return { id: uncPath(inputs.shareFolder, inputs.name), outs: outputsOf(inputs, marker) };
+      return { id: folderUnc(inputs), outs: outputsOf(inputs, marker) };
     });
   });
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
 import type { OsMachine } from "./osMachine";
 import type { OvfExportFile } from "../provider/ovfExport/types";
+import { exportPaths } from "../provider/ovfExport/paths";
 
 export type { OvfExportFile };
 
@@ -27,7 +28,11 @@ export interface OvfExportArgs {
  */
 export class OvfExport extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
-  /** Path of the `.ovf` relative to the share's root: what `OsLayer.ovfPath` takes. */
+  /**
+   * Path of the `.ovf` relative to the share's root: what `OsLayer.ovfPath` takes. Derived from
+   * `shareFolder` and `name`, so it is known during preview even while the export is replaced,
+   * and it depends on this resource, so a layer waits for the export.
+   */
   declare readonly ovfSharePath: pulumi.Output<string>;
   /** UNC path of the `.ovf`. */
   declare readonly ovfUncPath: pulumi.Output<string>;
@@ -62,5 +67,9 @@ export class OvfExport extends pulumi.dynamic.Resource {
       "applayering",
       "OvfExport",
     );
+    const exportName = args.name ?? name;
+    (this as { ovfSharePath: pulumi.Output<string> }).ovfSharePath = pulumi
+      .all([this.urn, args.shareFolder, exportName])
+      .apply(([, folder, n]) => exportPaths(folder, n).ovfSharePath);
   }
 }

@@ -23,7 +23,7 @@ export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: st
     nicType: vm.nics.map((n) => n.type).join(",") || "",
     scsiControllerTypes: vm.scsiControllers.map((c) => c.type),
     snapshotId: snapshot ? snapshot.ref.value : "",
-    changeVersion: vm.changeVersion ?? "",
+    changeVersion: vm.contentVersion ?? "",
     osLayerReady: unmet.length === 0,
     osLayerUnmet: unmet,
     managed,

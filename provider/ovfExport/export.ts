@@ -67,7 +67,7 @@ export async function exportToShare(
       await pub.writeFile(`${name}.mf`, formatManifest(files.map((f) => ({ name: f.name, sha256: f.sha256 }))));
       marker = {
         vmMoref: vm.value,
-        changeVersion: info.changeVersion ?? "",
+        changeVersion: info.contentVersion ?? "",
         snapshotId: info.currentSnapshot?.value ?? "",
         files,
         diskCapacityBytes: desc.disks.reduce((n, d) => n + d.capacityBytes, 0),

@@ -1,4 +1,4 @@
-import { Share, formatUnc, joinPath, openShare, parseUnc } from "../share";
+import { Share, formatUnc, openShare, parseUnc } from "../share";
 import { shareCredentials } from "../config";
 
 /** Runs `fn` with the share folder opened (our SMB client for UNC paths), and closes it. */
@@ -28,14 +28,4 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share) => Pr
   } finally {
     await share.close().catch(() => undefined);
   }
-}
-
-/** Path of a file of the export relative to the share's root (what the ELM's ImportOs takes). */
-export function sharePath(shareFolder: string, ...parts: string[]): string {
-  return joinPath(parseUnc(shareFolder).path, ...parts);
-}
-
-/** UNC path of a file of the export. */
-export function uncPath(shareFolder: string, ...parts: string[]): string {
-  return [shareFolder.replace(/[\\/]+$/, "").replace(/\//g, "\\"), ...parts].join("\\");
 }

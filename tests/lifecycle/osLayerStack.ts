@@ -6,6 +6,7 @@
 import { Program, resource, secret, StackConfig } from "../harness";
 import { trampoline } from "../../sdk/trampoline";
 import { PeerSettings, SECRET_SETTINGS } from "../sim/peers";
+import { exportPaths } from "../../provider/ovfExport/paths";
 
 export interface StackKnobs {
   version: string;
@@ -36,6 +37,7 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
     },
     kind("OsMachine"),
   );
+  const exportName = knobs.exportName ?? "win2022";
   const ovf = resource(
     trampoline("ovfExport"),
     "win2022-ovf",
@@ -45,7 +47,7 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
       vmChangeVersion: machine.output("changeVersion"),
       vmSnapshotId: machine.output("snapshotId"),
       shareFolder: settings.shareFolder,
-      name: knobs.exportName ?? "win2022",
+      name: exportName,
     },
     kind("OvfExport"),
   );
@@ -56,14 +58,15 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
       name: "Windows Server 2022",
       description: knobs.description ?? "Base OS layer, built by Pulumi",
       connector: settings.connector,
-      ovfPath: ovf.output("ovfSharePath"),
+      // As sdk/ovfExport.ts does: derived from the export's inputs (known in preview), after the export.
+      ovfPath: exportPaths(settings.shareFolder, exportName).ovfSharePath,
       version: knobs.version,
       ...(knobs.versionDescription ? { versionDescription: knobs.versionDescription } : {}),
       maxLayerSizeGb: 100,
       comment: "pulumi-applayering example",
       versionTimeout: 5,
     },
-    kind("OsLayer"),
+    { ...kind("OsLayer"), dependsOn: ["win2022-ovf"] },
   );
   return [machine, ovf, layer];
 }

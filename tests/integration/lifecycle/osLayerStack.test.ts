@@ -103,6 +103,20 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
     expect(hostLog.some((l) => /packaging machine .* is ready/.test(l))).toBe(true);
   });
 
+  it("new hardware on the VM means a new export over the old one, and the layer stays", async () => {
+    const knobs = { version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4 };
+    const layerId = peers.elm.layers()[0].id;
+    const before = engine.resource("win2022-ovf")!.outputs.files;
+    const up = await previewThenUp(stack(knobs));
+    expect(ops(up)).toEqual([["win2022-os", "update"], ["win2022-ovf", "replace"], ["win2022-layer", "same"]]);
+    // Create-before-delete into the same folder: the new export is published over the old one,
+    // and deleting the old resource leaves the folder, which now holds the new files.
+    const after = engine.resource("win2022-ovf")!.outputs.files;
+    expect(after).not.toEqual(before);
+    expect(fs.existsSync(path.join(peers.smbd.dir, "exports/win2022/win2022.ovf"))).toBe(true);
+    expect(peers.elm.layers().map((l) => l.id)).toEqual([layerId]);
+  });
+
   it("refresh sees a change made out of band, and the next up puts it back", async () => {
     const admin = new ElmClient({ address: peers.elm.url, user: peers.elm.user, password: peers.elm.password, tls: { ca: peers.elm.caCertPem } });
     await admin.login();
@@ -111,7 +125,7 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
     await admin.logout();
     const refresh = await engine.refresh();
     expect(refresh.steps.find((s) => s.name === "win2022-layer")?.op).not.toBe("same");
-    const knobs = { version: "1.1", description: "Golden image", versionDescription: "November patches" };
+    const knobs = { version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4 };
     const preview = await engine.preview(stack(knobs));
     expect(ops(preview)).toContainEqual(["win2022-layer", "update"]);
     await previewThenUp(stack(knobs));
@@ -120,7 +134,7 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
 
   it("a new source replaces the layer (the old one deleted first, since the name stays)", async () => {
     const oldId = peers.elm.layers()[0].id;
-    const up = await previewThenUp(stack({ version: "1.1", description: "Golden image", exportName: "win2022-b" }));
+    const up = await previewThenUp(stack({ version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4, exportName: "win2022-b" }));
     expect(ops(up)).toEqual([["win2022-os", "same"], ["win2022-ovf", "replace"], ["win2022-layer", "replace"]]);
     const layers = peers.elm.layers();
     expect(layers).toHaveLength(1);
