@@ -8,3 +8,4 @@ export * from "./session";
 export * from "./tickets";
 export * from "./types";
 export { ELM_NS, soapAction, requestEnvelope } from "./wire";
+export * from "./transient";

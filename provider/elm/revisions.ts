@@ -7,6 +7,7 @@ import type { ElmSession } from "./session";
 import type { ConnectorConfig, DiskFormat, ElmId, LayerInstallDisk, LayerSummary, OsLayerDetails, OsLayerRevision, RevisionState } from "./types";
 import { bool, longList, nil, num, reason, str } from "./wire";
 import { sleep } from "./sleep";
+import { TransientBudget } from "./transient";
 
 /** The newest (highest `Revision`) Deployable revision: the base of a new version. */
 export function newestDeployableRevision(details: OsLayerDetails): OsLayerRevision | undefined {
@@ -181,8 +182,18 @@ export async function waitForRevisionState(
   opts: WaitRevisionOptions,
 ): Promise<OsLayerRevision> {
   let last: RevisionState | undefined;
+  const transient = new TransientBudget();
   for (;;) {
-    const details = await queryOsLayerDetails(session, layerId);
+    let details: OsLayerDetails | undefined;
+    try {
+      details = await queryOsLayerDetails(session, layerId);
+      transient.ok();
+    } catch (err) {
+      transient.absorb(err); // a failed poll (HTTP 500, bad reply) says nothing about the revision
+      if (opts.deadline - Date.now() <= 0) throw err;
+      await sleep(Math.min(opts.intervalMs ?? 3000, opts.deadline - Date.now()), opts.signal);
+      continue;
+    }
     const rev = details.revisions.find((r) => r.id === revisionId);
     if (!rev) throw new ElmError("QueryOsLayerDetails", session.url, { id: "OsLayerRevisionNotFound", title: "", message: `revision ${revisionId} of layer ${layerId} no longer exists`, details: "" }, "read the layer again");
     if (rev.state !== last) {

@@ -172,7 +172,8 @@ export class ElmSession {
   private transportError(op: string, err: unknown): Error {
     const clean = (s: string) => redact(s, this.secrets());
     if (err instanceof SoapFaultError) {
-      return new ElmTransportError(op, this.url, clean(`ELM ${op} at ${this.url}: SOAP fault ${err.faultCode}: ${err.faultString}`), err.httpStatus, err.faultCode);
+      const hint = /Server/i.test(err.faultCode) ? "; the ELM failed to process it: check the appliance's health, then run again" : "";
+      return new ElmTransportError(op, this.url, clean(`ELM ${op} at ${this.url}: SOAP fault ${err.faultCode}: ${err.faultString}${hint}`), err.httpStatus, err.faultCode);
     }
     if (err instanceof HttpError) {
       return new ElmTransportError(op, this.url, clean(`ELM ${op}: ${err.message}; check the ELM address and that the appliance is healthy`), err.status);

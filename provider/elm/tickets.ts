@@ -7,6 +7,7 @@ import { WorkTicketFailedError, WorkTicketWaitError, describeTicket } from "./er
 import { readWorkTicket } from "./read";
 import type { ElmSession } from "./session";
 import { sleep } from "./sleep";
+import { TransientBudget } from "./transient";
 import { ElmId, TERMINAL_STATES, WorkItemState, WorkTicket } from "./types";
 import { longList } from "./wire";
 
@@ -70,10 +71,21 @@ export async function waitForWorkTicket(session: ElmSession, ticketId: ElmId, op
   let last: WorkTicket | undefined;
   let lastKey = "";
   let misses = 0;
+  const transient = new TransientBudget();
   for (;;) {
     if (opts.signal?.aborted) throw waitError(session, ticketId, "aborted", last);
-    const ticket = await findTicket(session, ticketId);
-    if (ticket) {
+    let polled = false;
+    let ticket: WorkTicket | undefined;
+    try {
+      ticket = await findTicket(session, ticketId);
+      polled = true;
+      transient.ok();
+    } catch (err) {
+      transient.absorb(err); // a failed poll (HTTP 500, bad reply) says nothing about the task
+    }
+    if (!polled) {
+      // poll again after the interval
+    } else if (ticket) {
       misses = 0;
       last = ticket;
       const key = changeKey(ticket);

@@ -1,0 +1,29 @@
+/**
+ * Faults a long wait rides out: one poll answered with HTTP 5xx, a reply that is not SOAP, a
+ * timeout or a dropped connection says nothing about the task, which keeps running in the ELM.
+ * A wait gives up only when several polls in a row fail.
+ */
+import { ElmTransportError } from "./errors";
+
+/** Consecutive failed polls a wait tolerates before it throws the last error. */
+export const TRANSIENT_POLL_FAILURES = 3;
+
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof ElmTransportError)) return false;
+  if (err.httpStatus !== undefined) return err.httpStatus >= 500;
+  return /^(EBADREPLY|ETIMEDOUT|ECONNRESET|ECONNREFUSED|EPIPE|ECONNABORTED|EAI_AGAIN)$/.test(err.code ?? "");
+}
+
+/** Counts consecutive transient failures of a polling loop; rethrows anything else, or too many. */
+export class TransientBudget {
+  private failures = 0;
+
+  ok(): void {
+    this.failures = 0;
+  }
+
+  /** Returns when the error may be ridden out (the caller polls again later); throws otherwise. */
+  absorb(err: unknown): void {
+    if (!isTransient(err) || ++this.failures > TRANSIENT_POLL_FAILURES) throw err;
+  }
+}
