@@ -34,6 +34,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
   const report = reporter("OsLayer", inputs.name);
   return withElm(async (elm) => {
     let layerId: number;
+    let ticketId: number | undefined;
     const existing = await elm.findOsLayerByName(inputs.name);
     if (existing) {
       // A re-run after an interrupted create finds its own layer (our mark in the audit history).
@@ -48,13 +49,15 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
     } else {
       const r = await importLayer(elm, inputs);
       layerId = r.layerId;
+      ticketId = r.ticketId;
       report(`importing (layer ${layerId}, ELM task ${r.ticketId})`);
     }
-    let details = await elm.osLayerDetails(layerId);
+    let details: OsLayerDetails | undefined;
     try {
+      details = await elm.osLayerDetails(layerId);
       const first = details.revisions.length === 1 ? details.revisions[0] : undefined;
       if (first && first.versionName === inputs.version && first.state !== "Deployable") {
-        await waitImported(elm, layerId, inputs, report);
+        await waitImported(elm, layerId, inputs, report, ticketId);
       } else {
         await ensureVersion(elm, details, inputs, report);
       }
@@ -63,7 +66,20 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
       return { id: String(layerId), outs: plain(outs) };
     } catch (err) {
-      throw await partial(elm.osLayerDetails(layerId).catch(() => details), raw, inputs, err);
+      let now: OsLayerDetails | undefined;
+      try {
+        now = await elm.tryOsLayerDetails(layerId);
+      } catch {
+        // The ELM does not answer: record what we saw, or nothing (the re-run finds the layer by name).
+        if (!details) throw err;
+        now = details;
+      }
+      if (!now) {
+        // The ELM removed the layer (its import was canceled or undone): nothing to record.
+        const message = err instanceof Error ? err.message : String(err);
+        throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`);
+      }
+      throw await partial(Promise.resolve(now), raw, inputs, err);
     }
   });
 }

@@ -47,9 +47,18 @@ export async function importedByUs(elm: ElmClient, layerId: number): Promise<boo
   return entries.some((e) => e.comment.includes(MARK));
 }
 
+/** The file share named by `fileShare` (its UNC path), or the ELM's only share. */
+export async function resolveShare(elm: ElmClient, inputs: OsLayerInputs) {
+  if (inputs.fileShare !== undefined) return elm.findFileShare(inputs.fileShare);
+  const all = await elm.fileShares();
+  if (all.length === 1) return all[0];
+  if (all.length === 0) return elm.findFileShare(); // throws the ELM-style "no file share" error
+  throw new Error(`OsLayer.fileShare: the ELM has ${all.length} file shares (${all.map((s) => s.sharePath).join(", ")}): set fileShare to the UNC path of the one to use`);
+}
+
 /** ImportOs, from the OVF on the share or from the VM; resolves lookups first (no side effect on a bad name). */
 export async function importLayer(elm: ElmClient, inputs: OsLayerInputs): Promise<{ layerId: number; ticketId: number }> {
-  const share = await elm.findFileShare(inputs.fileShare);
+  const share = await resolveShare(elm, inputs);
   const connector = await elm.findConnectorConfig(inputs.connector);
   const common = {
     layerName: inputs.name,
@@ -67,16 +76,39 @@ export async function importLayer(elm: ElmClient, inputs: OsLayerInputs): Promis
   return { layerId: r.layer.id, ticketId: r.workTicketId };
 }
 
-/** Waits for the first version to become Deployable. */
-export async function waitImported(elm: ElmClient, layerId: number, inputs: OsLayerInputs, report: Report): Promise<OsLayerRevision> {
+/**
+ * Waits for the first version to become Deployable: first for the import's task (given, or found
+ * among the layer's active tasks on a re-run), whose Failed / Canceled outcome carries the ELM's
+ * reason, then for the revision. Throws ImportPending when createTimeout passes first.
+ */
+export async function waitImported(elm: ElmClient, layerId: number, inputs: OsLayerInputs, report: Report, ticketId?: number): Promise<OsLayerRevision> {
+  const deadline = minutes(inputs.createTimeout);
   const details = await elm.osLayerDetails(layerId);
   const rev = revisionByVersion(details, inputs.version) ?? details.revisions[0];
   if (!rev) throw new Error(`OsLayer ${inputs.name}: the ELM shows no version of layer ${layerId}; look at its Tasks page`);
-  return elm.waitForRevisionState(layerId, rev.id, ["Deployable"], {
-    ...polling(),
-    deadline: minutes(inputs.createTimeout),
-    onChange: (r) => report(`version ${r.versionName} ${r.state}`),
-  });
+  try {
+    const task = ticketId ?? (await elm.findActiveTicketsForLayer(inputs.name))[0]?.id;
+    if (task !== undefined) await elm.waitForWorkTicket(task, { ...polling(), deadline, onChange: ticketReporter(report) });
+    return await elm.waitForRevisionState(layerId, rev.id, ["Deployable"], {
+      ...polling(),
+      deadline,
+      onChange: (r) => report(`version ${r.versionName} ${r.state}`),
+    });
+  } catch (err) {
+    if (err instanceof WorkTicketWaitError && err.reason === "deadline") throw new ImportPending(inputs);
+    throw err;
+  }
+}
+
+/** createTimeout passed while the ELM still imports the first version. */
+export class ImportPending extends Error {
+  constructor(readonly inputs: OsLayerInputs) {
+    super(
+      `OsLayer ${inputs.name}: the import of version ${inputs.version} is not finished after ${inputs.createTimeout} minutes; ` +
+        "the ELM task keeps running and the next `pulumi up` resumes it (raise createTimeout to wait longer)",
+    );
+    this.name = "ImportPending";
+  }
 }
 
 export interface VersionProgress {
@@ -106,7 +138,7 @@ export async function ensureVersion(elm: ElmClient, details: OsLayerDetails, inp
     const base = newestDeployableRevision(details);
     if (!base) throw new Error(`OsLayer ${inputs.name}: no Deployable version to base ${inputs.version} on; finish or delete the versions in progress`);
     const connector = await elm.findConnectorConfig(inputs.connector);
-    const share = await elm.findFileShare(inputs.fileShare);
+    const share = await resolveShare(elm, inputs);
     const format = connector.selectedDiskFormat ?? connector.validDiskFormats[0];
     if (!format) throw new Error(`OsLayer ${inputs.name}: connector ${connector.name} offers no packaging disk format; check it in the ELM`);
     report(`adding version ${inputs.version} based on ${base.versionName}`);
@@ -168,7 +200,7 @@ async function finishVersion(
     let r = await elm.waitForRevisionState(layerId, rev.id, ["Finalizable", "Deployable"], { ...polling(), deadline, onChange });
     if (r.state === "Finalizable") {
       report(`finalizing version ${r.versionName}`);
-      const share = await elm.findFileShare(inputs.fileShare);
+      const share = await resolveShare(elm, inputs);
       await elm.finalize(layerId, { layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, "finalize") });
       r = await elm.waitForRevisionState(layerId, rev.id, ["Deployable"], { ...polling(), deadline, onChange });
     }
@@ -231,7 +263,7 @@ export async function deleteLayer(elm: ElmClient, details: OsLayerDetails, input
     await elm.cancelWorkTickets(inFlight.map((t) => t.id));
     for (const t of inFlight) await elm.waitForWorkTicket(t.id, { ...polling(), timeoutMs: 5 * 60_000 }).catch(() => undefined);
   }
-  const share = await elm.findFileShare(inputs.fileShare);
+  const share = await resolveShare(elm, inputs);
   const fresh = await elm.osLayerDetails(details.summary.id);
   const r = await elm.deleteOsLayerRevisions({
     layerId: fresh.summary.id,
