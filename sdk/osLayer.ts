@@ -13,7 +13,7 @@ export interface OsLayerArgs {
   icon?: pulumi.Input<string>;
   /** Platform connector configuration, by name (the wizard's "Connector"). */
   connector: pulumi.Input<string>;
-  /** File share, by name. Default: the ELM's only file share. */
+  /** The ELM's network file share, by its UNC path (`\\fileserver\layers`). Default: the ELM's only file share. */
   fileShare?: pulumi.Input<string>;
   /**
    * Source of the first version: the `.ovf` on the ELM's file share, relative to the share root

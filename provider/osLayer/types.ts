@@ -8,7 +8,7 @@ export interface OsLayerInputs {
   icon?: string;
   /** Platform connector configuration, by name. */
   connector: string;
-  /** File share, by name; the ELM's only share when absent. */
+  /** The ELM's file share, by its UNC path; the ELM's only share when absent. */
   fileShare?: string;
   /** Path of the `.ovf` on the file share, relative to the share's root (the OVF form of ImportOs). */
   ovfPath?: string;

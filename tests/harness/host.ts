@@ -30,6 +30,8 @@ export interface HostOptions {
   callTimeoutMs?: number;
   startTimeoutMs?: number;
   onLine?: (line: HostLine) => void;
+  /** Address of an Engine gRPC service (see engineServer.ts) to hand the host, as the engine does. */
+  engineAddress?: string;
 }
 
 export interface ConfigureResult {
@@ -100,6 +102,7 @@ export class DynamicProviderHost {
     const project = opts.project ?? "project";
     const proc = await HostProcess.start({
       cwd: opts.cwd,
+      engineAddress: opts.engineAddress,
       env: {
         ...process.env,
         ...configEnv(opts.config ?? {}, project),

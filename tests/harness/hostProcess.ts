@@ -21,6 +21,8 @@ export interface HostProcessOptions {
   startTimeoutMs?: number;
   /** Called for every output line after the port, e.g. to echo progress while debugging. */
   onLine?: (line: HostLine) => void;
+  /** The engine's gRPC address passed to the host (default an unreachable 127.0.0.1:1). */
+  engineAddress?: string;
 }
 
 // Children still running when this process exits are killed, so a test that forgets close() cannot
@@ -42,7 +44,7 @@ export class HostProcess {
   static async start(opts: HostProcessOptions): Promise<HostProcess> {
     const script = require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [opts.cwd] });
     // The engine passes its own gRPC address; the host checks that one is given but never dials it.
-    const child = spawn(process.execPath, [script, "127.0.0.1:1"], {
+    const child = spawn(process.execPath, [script, opts.engineAddress ?? "127.0.0.1:1"], {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -20,3 +20,5 @@ export { stripSecrets, annotateSecrets } from "./secrets";
 export { SIG_KEY, SECRET_SIG, UNKNOWN, PROVIDER_KEY, isSecret, makeSecret } from "./wire";
 export type { JsonValue, PropertyMap } from "./wire";
 export { makeUrn } from "./urn";
+export { EngineLogServer } from "./engineServer";
+export type { EngineLogEntry } from "./engineServer";

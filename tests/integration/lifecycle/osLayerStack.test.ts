@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assertPreviewMatchesUp, DynamicProviderHost, Engine, isNoop, Plan, Program, summarize } from "../../harness";
+import { assertPreviewMatchesUp, DynamicProviderHost, Engine, EngineLogServer, isNoop, Plan, Program, summarize } from "../../harness";
 import { osLayerStack, stackConfig, StackKnobs } from "../../lifecycle/osLayerStack";
 import { Peers, startPeers } from "../../sim/peers";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
@@ -19,9 +19,11 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
   let engine: Engine;
   let dir: string;
   const hostLog: string[] = [];
+  let engineLog: EngineLogServer;
 
   beforeAll(async () => {
     peers = await startPeers();
+    engineLog = await EngineLogServer.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
     host = await DynamicProviderHost.start({
       cwd: repoRoot,
@@ -30,12 +32,14 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
       config: stackConfig(peers.settings),
       env: { APPLAYERING_POLL_INTERVAL_MS: "25" },
       onLine: (l) => hostLog.push(l.text),
+      engineAddress: engineLog.address,
     });
     engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "lifecycle" });
   });
 
   afterAll(async () => {
     await host?.close();
+    await engineLog?.close();
     await peers?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -101,6 +105,8 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
       ["1.1", "Deployable"],
     ]);
     expect(hostLog.some((l) => /packaging machine .* is ready/.test(l))).toBe(true);
+    // The same progress reached the engine as log messages (what the CLI shows with the update).
+    expect(engineLog.messages.some((m) => /OsLayer Windows Server 2022: packaging machine .* is ready/.test(m.message))).toBe(true);
   });
 
   it("new hardware on the VM means a new export over the old one, and the layer stays", async () => {
