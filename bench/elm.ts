@@ -1,0 +1,102 @@
+/**
+ * elm: how hard we poll the ELM. (1) Requests per minute of a long work ticket while our client
+ * waits on it with the product's default intervals. (2) Requests for a refresh (Read through the
+ * dynamic-provider host, as `pulumi refresh` drives it) of N layers. Goal: refresh at most N+1.
+ */
+import { ElmClient } from "../provider/elm";
+import * as osLayer from "../provider/osLayer";
+import { trampoline } from "../sdk/trampoline";
+import { DynamicProviderHost, makeUrn, PROVIDER_KEY, serializeProvider } from "../tests/harness";
+import type { PropertyMap } from "../tests/harness";
+import { startElmSim } from "../tests/sim/elm";
+import { timed } from "./measure";
+import { BenchResult } from "./results";
+import { repoRoot } from "./stack";
+
+const N = 10;
+/** DeleteOsLayerRevisions runs 6 simulated seconds: at 0.1 that is one real minute. */
+const TICKET_CLOCK = 0.1;
+
+function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+function breakdown(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+}
+
+export async function elmBench(): Promise<BenchResult> {
+  const sim = await startElmSim({ https: true, clockSpeed: TICKET_CLOCK, connectors: [{ name: "vSphere" }] });
+  const notes: string[] = [];
+  try {
+    const ca = sim.caCertPem;
+    // (1) a long ticket, waited on with the defaults (1 s growing by half to 5 s).
+    const layerId = sim.seedLayer({ name: "long-ticket", versions: ["1.0"] });
+    const elm = new ElmClient({ address: sim.url, user: sim.user, password: sim.password, tls: { ca } });
+    await elm.login();
+    const details = await elm.osLayerDetails(layerId);
+    const [share] = await elm.fileShares();
+    const del = await elm.deleteOsLayerRevisions({ layerId, revisionIds: details.revisions.map((r) => r.id), fileShareId: share.id });
+    sim.resetRequestCounts();
+    const wait = await timed(() => elm.waitForWorkTicket(del.workTicketId, { timeoutMs: 5 * 60_000 }));
+    const waitCounts = sim.requestCounts();
+    await elm.logout();
+    const perMinute = total(waitCounts) / (wait.seconds / 60);
+    notes.push(`ticket wait (${wait.seconds.toFixed(1)} s): ${breakdown(waitCounts)}.`);
+
+    // (2) refresh of N layers: Read of each through one host, as the engine refreshes a stack.
+    sim.setClockSpeed(1000);
+    const config = {
+      "applayering:elmAddress": sim.url,
+      "applayering:elmUser": sim.user,
+      "applayering:elmPassword": sim.password,
+      "applayering:elmCaCert": sim.caCertPath ?? "",
+    };
+    const host = await DynamicProviderHost.start({ cwd: repoRoot, project: "applayering-bench", stack: "bench", config });
+    let refreshCalls: number;
+    try {
+      await host.configure();
+      const provider = (await serializeProvider(trampoline("osLayer"))).text;
+      const type = "pulumi-nodejs:dynamic/applayering:OsLayer";
+      const layers = await Promise.all(
+        Array.from({ length: N }, async (_, i) => {
+          const id = sim.seedLayer({ name: `refresh-${i}`, versions: ["1.0"] });
+          const inputs = (await osLayer.check({}, { name: `refresh-${i}`, connector: "vSphere", ovfPath: "exports/x/x.ovf", version: "1.0" })).inputs as PropertyMap;
+          return { id: String(id), name: `refresh-${i}`, props: { ...inputs, [PROVIDER_KEY]: provider } as PropertyMap };
+        }),
+      );
+      sim.resetRequestCounts();
+      for (const l of layers) {
+        const ref = { urn: makeUrn(host.stack, host.project, type, l.name), name: l.name, type };
+        const r = await host.read(ref, l.id, l.props, l.props);
+        if (r.id !== l.id) throw new Error(`refresh of ${l.name} lost the layer`);
+      }
+      const counts = sim.requestCounts();
+      refreshCalls = total(counts);
+      notes.push(`refresh of ${N} layers: ${breakdown(counts)}.`);
+    } finally {
+      await host.close();
+    }
+    return {
+      bench: "elm",
+      figures: [
+        { name: "elm.ticket_wait_seconds", value: wait.seconds, unit: "s" },
+        { name: "elm.requests_per_ticket_minute", value: perMinute },
+        { name: "elm.refresh_layers", value: N },
+        { name: "elm.refresh_calls", value: refreshCalls },
+      ],
+      ratio: { name: "elm.refresh_calls_over_n_plus_1", value: refreshCalls / (N + 1) },
+      goal: `refresh of N layers in at most N+1 ELM calls (ratio <= 1), N = ${N}`,
+      met: refreshCalls <= N + 1,
+      notes: [
+        ...notes,
+        "Ticket: DeleteOsLayerRevisions on a seeded layer (6 simulated s at clock 0.1, so about a minute), waited on by ElmClient.waitForWorkTicket with its default intervals.",
+        "Refresh: OsLayer Read RPCs, one per layer, through one dynamic-provider host; every request the ELM simulator received is counted (Login and Logout included).",
+      ],
+    };
+  } finally {
+    await sim.stop();
+  }
+}
