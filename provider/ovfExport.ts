@@ -3,7 +3,7 @@
  * OvfExport resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { MoRef, mustFind, readVm } from "./vsphere";
+import { ManagedObjectNotFoundError, MoRef, mustFind, readVm } from "./vsphere";
 import { reporter } from "./progress";
 import { checkOvfExport } from "./ovfExport/check";
 import { diffOvfExport } from "./ovfExport/diff";
@@ -49,13 +49,22 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       : await mustFind(vim, inputs.vmInventoryPath!, "VM to export (OvfExport.vmInventoryPath)");
     return withShare(inputs.shareFolder, async (share) => {
       // A re-run finds the finished export of this same content and keeps it.
-      const info = await readVm(vim, vm);
+      const info = await readVm(vim, vm).catch((err: unknown) => {
+        if (!(err instanceof ManagedObjectNotFoundError)) throw err;
+        throw new Error(
+          `OvfExport.vmMoref: VM ${vm.value} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` recreates its OsMachine, or point the export at another VM`,
+        );
+      });
       const existing = await readMarker(share, inputs.name);
       if (existing && existing.vmMoref === vm.value && existing.changeVersion === (info.contentVersion ?? "") && (await filesPresent(share, inputs.name, existing))) {
         report(`found the finished export of this VM content in ${share.location}\\${inputs.name}; keeping it`);
         return { id: folderUnc(inputs), outs: outputsOf(inputs, existing) };
       }
-      const marker = await exportToShare(vim, share, vm, inputs, report);
+      const marker = await exportToShare(vim, share, vm, inputs, report).catch((err: unknown) => {
+        // publishFolder guarantees it: a failed export leaves at most a hidden partial folder, which the next run removes.
+        const message = err instanceof Error ? err.message : String(err);
+        throw new Error(`${message}; nothing was published at ${share.location}/${inputs.name}: fix the cause and run \`pulumi up\` again`);
+      });
       return { id: folderUnc(inputs), outs: outputsOf(inputs, marker) };
     });
   });

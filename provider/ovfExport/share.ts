@@ -11,7 +11,14 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share) => Pr
     );
   }
   const creds = { user: c.user, password: c.password, domain: c.domain };
-  const share = await openShare(shareFolder, creds).catch(async (err: { code?: string }) => {
+  const share = await openShare(shareFolder, creds).catch(async (err: { code?: string; message?: string }) => {
+    if (err.code === "EAUTH") {
+      // Name the settings to fix; the SMB error itself never carries the password.
+      throw new Error(
+        `OvfExport.shareFolder: ${shareFolder} refused the logon of "${c.user}" (${err.message}): check ` +
+          "applayering:shareUser, applayering:sharePassword and applayering:shareDomain (or APPLAYERING_SHARE_USER / APPLAYERING_SHARE_PASSWORD / APPLAYERING_SHARE_DOMAIN)",
+      );
+    }
     if (err.code !== "ENOENT") throw err;
     // The exports folder does not exist yet: make it, as an admin would before the first export.
     const loc = parseUnc(shareFolder);
