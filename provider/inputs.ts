@@ -89,8 +89,3 @@ export class InputReader {
     return def;
   }
 }
-
-/** Top-level keys whose values differ between two input sets (deep, order-sensitive). */
-export function changedKeys(olds: Raw, news: Raw, keys: readonly string[]): string[] {
-  return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
-}

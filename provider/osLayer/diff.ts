@@ -1,4 +1,4 @@
-import { changedKeys } from "../inputs";
+import { DiffResult, keyDiff } from "../diff";
 import type { OsLayerInputs, OsLayerOutputs } from "./types";
 
 /** The source of the first version and the share it lives on: a different one is a different layer. */
@@ -20,21 +20,7 @@ export const UPDATE_KEYS = [
   "deleteTimeout",
 ] as const;
 
-export interface DiffResult {
-  changes: boolean;
-  replaces: string[];
-  deleteBeforeReplace: boolean;
-}
-
 export function diffOsLayer(olds: Partial<OsLayerOutputs>, news: OsLayerInputs): DiffResult {
-  const o = olds as Record<string, unknown>;
-  const n = news as unknown as Record<string, unknown>;
-  const replaces = changedKeys(o, n, REPLACE_KEYS);
-  const updates = changedKeys(o, n, UPDATE_KEYS);
-  return {
-    changes: replaces.length + updates.length > 0,
-    replaces,
-    // Layer names are unique in the ELM: the old layer must go before a new one of that name comes.
-    deleteBeforeReplace: replaces.length > 0 && olds.name === news.name,
-  };
+  // Layer names are unique in the ELM: the old layer must go before a new one of that name comes.
+  return keyDiff(olds, news, REPLACE_KEYS, UPDATE_KEYS, () => olds.name === news.name);
 }

@@ -9,9 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertPreviewMatchesUp, DynamicProviderHost, Engine, Plan, Program } from "../harness";
 import { Peers, startPeers } from "../sim/peers";
-import { osLayerStack, stackConfig, StackKnobs } from "./osLayerStack";
+import { osLayerStack, startStackHost, StackKnobs } from "./osLayerStack";
 
-const repoRoot = path.resolve(__dirname, "../../..");
 const out = (s = "") => process.stdout.write(s + "\n");
 
 function ops(plan: Plan): string {
@@ -38,14 +37,7 @@ async function main(): Promise<number> {
   let mismatches = 0;
   try {
     out(`  vSphere ${peers.vcsim.url}\n  ELM     ${peers.elm.url}\n  share   ${peers.smbd.unc}\n`);
-    host = await DynamicProviderHost.start({
-      cwd: repoRoot,
-      project: "applayering-os-layer",
-      stack: "demo",
-      config: stackConfig(peers.settings),
-      env: { APPLAYERING_POLL_INTERVAL_MS: "100" },
-      onLine: (l) => out(`   | ${l.text}`),
-    });
+    host = await startStackHost(peers, { stack: "demo", pollIntervalMs: 100, onLine: (l) => out(`   | ${l.text}`) });
     const engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "demo" });
     const stack = (k: StackKnobs): Program => osLayerStack(peers.settings, k);
 

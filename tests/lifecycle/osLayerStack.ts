@@ -3,9 +3,10 @@
  * the same inputs the SDK classes register, each with the trampoline provider the SDK serializes.
  * Keep it in step with the example and with sdk/*.ts.
  */
-import { Program, resource, secret, StackConfig } from "../harness";
+import * as path from "node:path";
+import { DynamicProviderHost, HostLine, Program, resource, secret, StackConfig } from "../harness";
 import { trampoline } from "../../sdk/trampoline";
-import { PeerSettings, SECRET_SETTINGS } from "../sim/peers";
+import { Peers, PeerSettings, SECRET_SETTINGS } from "../sim/peers";
 import { exportPaths } from "../../provider/ovfExport/paths";
 
 export interface StackKnobs {
@@ -78,4 +79,23 @@ export function stackConfig(settings: PeerSettings): StackConfig {
     config[k] = (SECRET_SETTINGS as readonly string[]).includes(k) ? secret(v) : v;
   }
   return config;
+}
+
+/** The repository: its node_modules resolves `pulumi-applayering` (a link to itself) for the host. */
+export const repoRoot = path.resolve(__dirname, "../..", __dirname.includes(`${path.sep}dist${path.sep}`) ? ".." : "");
+
+/** The dynamic-provider host for the example project, configured for the peers. */
+export function startStackHost(
+  peers: Peers,
+  opts: { project?: string; stack?: string; pollIntervalMs?: number; onLine?: (l: HostLine) => void; engineAddress?: string } = {},
+): Promise<DynamicProviderHost> {
+  return DynamicProviderHost.start({
+    cwd: repoRoot,
+    project: opts.project ?? "applayering-os-layer",
+    stack: opts.stack ?? "dev",
+    config: stackConfig(peers.settings),
+    env: { APPLAYERING_POLL_INTERVAL_MS: String(opts.pollIntervalMs ?? 25) },
+    onLine: opts.onLine,
+    engineAddress: opts.engineAddress,
+  });
 }

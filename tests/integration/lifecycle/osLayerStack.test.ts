@@ -7,11 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assertPreviewMatchesUp, DynamicProviderHost, Engine, EngineLogServer, isNoop, Plan, Program, summarize } from "../../harness";
-import { osLayerStack, stackConfig, StackKnobs } from "../../lifecycle/osLayerStack";
+import { osLayerStack, startStackHost, StackKnobs } from "../../lifecycle/osLayerStack";
 import { Peers, startPeers } from "../../sim/peers";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 
-const repoRoot = path.resolve(__dirname, "../../..");
 
 describe("the os-layer example stack, through the dynamic-provider host", () => {
   let peers: Peers;
@@ -25,15 +24,7 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
     peers = await startPeers();
     engineLog = await EngineLogServer.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
-    host = await DynamicProviderHost.start({
-      cwd: repoRoot,
-      project: "applayering-os-layer",
-      stack: "dev",
-      config: stackConfig(peers.settings),
-      env: { APPLAYERING_POLL_INTERVAL_MS: "25" },
-      onLine: (l) => hostLog.push(l.text),
-      engineAddress: engineLog.address,
-    });
+    host = await startStackHost(peers, { onLine: (l) => hostLog.push(l.text), engineAddress: engineLog.address });
     engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "lifecycle" });
   });
 
