@@ -4,7 +4,20 @@
  * a program needs, and runs until interrupted (Ctrl-C) — to try a program without an appliance.
  */
 import { CliIo } from "./io";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { startPeers } from "../tests/sim/peers";
+import { launcherPath } from "../tests/sim/vcsim/launch";
+
+/** Builds the vcsim launcher on first use (an installed package ships its Go sources). */
+function ensureLauncher(io: CliIo): void {
+  const bin = launcherPath();
+  if (fs.existsSync(bin)) return;
+  const script = path.resolve(bin, "../../../tests/sim/vcsim/build.sh");
+  io.stderr(`building the vcsim launcher (once): ${script}\n`);
+  execFileSync("sh", [script], { stdio: ["ignore", "inherit", "inherit"] });
+}
 
 export async function sim(args: readonly string[], io: CliIo): Promise<number> {
   if (args.includes("--help")) {
@@ -18,6 +31,7 @@ export async function sim(args: readonly string[], io: CliIo): Promise<number> {
   }
   const i = args.indexOf("--clock-speed");
   const clockSpeed = i >= 0 ? Number(args[i + 1]) : 20;
+  ensureLauncher(io);
   const peers = await startPeers({ elmClockSpeed: Number.isFinite(clockSpeed) && clockSpeed > 0 ? clockSpeed : 20 });
   const s = peers.settings;
   io.stdout(
