@@ -3,7 +3,7 @@
  * descriptor checked for an OS layer, a SHA-256 manifest written, and the folder published
  * under its name only when complete and verified.
  */
-import { MoRef, VimClient, exportVm, readVm } from "../vsphere";
+import { ExportedFile, MoRef, VimClient, exportVm, readVm } from "../vsphere";
 import { formatManifest, parseDescriptor, validateForOsLayer } from "../ovf";
 import { Share, cleanupStalePartials, publishFolder } from "../share";
 import type { Report } from "../progress";
@@ -50,12 +50,15 @@ export async function exportToShare(
     name,
     async (pub) => {
       report(`exporting ${info.name} to ${share.location}\\${name}`);
+      let hashed: ExportedFile[] = [];
       const result = await exportVm(vim, vm, {
         name,
         deadline,
-        openDiskSink: (disk) => pub.createWriteStream(disk.name),
+        // exportVm hashes each disk as it streams; the publication does not hash it again.
+        openDiskSink: (disk) => pub.createWriteStream(disk.name, { sha256: () => hashed.find((f) => f.name === disk.name)?.sha256 ?? "" }),
         onProgress: progressReporter(report),
       });
+      hashed = result.files;
       const desc = await parseDescriptor(result.descriptor);
       const present = new Map(result.files.map((f) => [f.name, f.size] as [string, number]));
       const problems = validateForOsLayer(desc, { presentFiles: present, maxLayerSizeGb: LARGEST_LAYER_GB });

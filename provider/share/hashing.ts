@@ -1,4 +1,7 @@
-/** A pass-through writer that hashes (SHA-256) and counts what goes through it, keeping backpressure. */
+/**
+ * A pass-through writer that hashes (SHA-256) and counts what goes through it, keeping backpressure.
+ * With `hashing` false it only counts (the caller hashes the same bytes elsewhere).
+ */
 import { createHash, Hash } from "crypto";
 import { Readable, Writable } from "stream";
 import { finished, pipeline } from "stream/promises";
@@ -8,7 +11,10 @@ export class HashingWriter extends Writable {
   private readonly hash: Hash = createHash("sha256");
   private digestHex?: string;
 
-  constructor(private readonly inner: Writable) {
+  constructor(
+    private readonly inner: Writable,
+    private readonly hashing = true,
+  ) {
     super({ highWaterMark: inner.writableHighWaterMark });
     inner.on("error", (e) => this.destroy(e));
   }
@@ -20,7 +26,7 @@ export class HashingWriter extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.hash.update(chunk);
+    if (this.hashing) this.hash.update(chunk);
     this.size += chunk.length;
     if (this.inner.write(chunk)) cb();
     else this.inner.once("drain", () => cb());
@@ -29,7 +35,7 @@ export class HashingWriter extends Writable {
   override _final(cb: (e?: Error | null) => void): void {
     this.inner.end();
     finished(this.inner).then(() => {
-      this.digestHex = this.hash.digest("hex");
+      this.digestHex = this.hashing ? this.hash.digest("hex") : "";
       cb();
     }, cb);
   }

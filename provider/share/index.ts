@@ -10,7 +10,7 @@ import type { Share, ShareSettings } from "./types";
 export * from "./types";
 export { parseUnc, formatUnc, isUnc, joinPath } from "./paths";
 export { Publication, publishFolder, cleanupStalePartials } from "./publish";
-export type { PublishOptions, PublishedFolder } from "./publish";
+export type { PublishOptions, PublishedFolder, PublicationWriteOptions } from "./publish";
 export { SmbShare } from "./smbShare";
 export type { SmbShareOptions } from "./smbShare";
 export { LocalShare } from "./localShare";

@@ -19,6 +19,15 @@ export interface PublishOptions {
   verify?: "size" | "sha256";
 }
 
+export interface PublicationWriteOptions {
+  /**
+   * The caller hashes these bytes itself as they stream (an export hashes each disk for its
+   * manifest): no second SHA-256 of gigabytes here. Called once the publication's function has
+   * returned, for the file's sha256.
+   */
+  sha256?: () => string;
+}
+
 export interface PublishedFolder {
   /** The published folder, relative to the share's base. */
   path: string;
@@ -40,6 +49,7 @@ export class Publication {
   /** Where it will be published. */
   readonly finalPath: string;
   private readonly written = new Map<string, WrittenFile>();
+  private readonly hashedByCaller = new Map<string, () => string>();
   private openWriters = 0;
   private failure?: Error;
   private state: "open" | "committed" | "aborted" = "open";
@@ -73,9 +83,10 @@ export class Publication {
   }
 
   /** A streaming writer for one file of the export (subfolders allowed: create them with mkdir). */
-  createWriteStream(file: string): Writable {
+  createWriteStream(file: string, opts: PublicationWriteOptions = {}): Writable {
     const rel = this.check(file);
-    const hw = new HashingWriter(this.share.createWriteStream(joinPath(this.tempPath, rel), { overwrite: true }));
+    const hw = new HashingWriter(this.share.createWriteStream(joinPath(this.tempPath, rel), { overwrite: true }), !opts.sha256);
+    if (opts.sha256) this.hashedByCaller.set(rel, opts.sha256);
     this.openWriters++;
     let done = false;
     const settle = (err?: Error): void => {
@@ -83,7 +94,7 @@ export class Publication {
       done = true;
       this.openWriters--;
       if (err) this.failure ??= err;
-      else this.written.set(rel, { path: rel, size: hw.size, sha256: hw.sha256 });
+      else this.written.set(rel, { path: rel, size: hw.size, sha256: opts.sha256 ? "" : hw.sha256 });
     };
     hw.once("finish", () => settle());
     hw.once("error", (e) => settle(e));
@@ -121,6 +132,10 @@ export class Publication {
     if (this.state !== "open") throw new Error(`publication of ${this.finalPath} is already ${this.state}`);
     if (this.failure) throw this.failure;
     if (this.openWriters > 0) throw new Error(`publication of ${this.finalPath}: ${this.openWriters} file(s) are still being written; wait for them before commit`);
+    for (const [rel, sha256] of this.hashedByCaller) {
+      const f = this.written.get(rel);
+      if (f) f.sha256 = sha256();
+    }
     for (const f of this.written.values()) {
       const where = shown(this.share, joinPath(this.tempPath, f.path));
       const st = await this.share.stat(joinPath(this.tempPath, f.path));
