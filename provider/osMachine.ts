@@ -19,8 +19,8 @@ type Props = Record<string, unknown>;
 const vmRef = (id: string): MoRef => ({ type: "VirtualMachine", value: id });
 const deadlineOf = (inputs: OsMachineInputs) => Date.now() + inputs.operationTimeout * 60_000;
 
-export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-  return checkOsMachine(news);
+export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  return checkOsMachine(news, olds);
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -61,7 +61,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       }
     }
     try {
-      await converge(vim, vm, inputs, deadline, report);
+      await converge(vim, vm, inputs, deadline, report, managed);
       return { id: vm.value, outs: await outputs(vim, inputs, vm, managed) };
     } catch (err) {
       const outs = await outputs(vim, inputs, vm, managed).catch(() => ({ ...inputs, moref: vm.value, managed }));
@@ -89,7 +89,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
   return withVim(async (vim) => {
     const vm = vmRef(id);
     try {
-      await converge(vim, vm, inputs, deadlineOf(inputs), report);
+      await converge(vim, vm, inputs, deadlineOf(inputs), report, managed);
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) {
         throw new Error(`OsMachine ${inputs.name}: VM ${id} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`);

@@ -20,7 +20,11 @@ export const WINDOWS_GUEST_IDS = [
 const VM_NAME: [RegExp, string] = [/^[^%\\/]+$/, "must not contain % \\ or / (vSphere escapes them in inventory paths)"];
 const PATH: [RegExp, string] = [/^[^\\]*$/, "is an inventory path: use / between folders, e.g. DC0/vm/Templates/win2022"];
 
-export function checkOsMachine(news: Record<string, unknown>): { inputs: OsMachineInputs; failures: CheckFailure[] } {
+/**
+ * Validates and defaults. `olds` (the previous inputs, when the resource exists) lets it refuse
+ * changes the provider cannot make in place and that should not destroy the VM either.
+ */
+export function checkOsMachine(news: Record<string, unknown>, olds: Record<string, unknown> = {}): { inputs: OsMachineInputs; failures: CheckFailure[] } {
   const r = new InputReader(news, "OsMachine");
   const adopt = r.has("adoptInventoryPath");
   const inputs: OsMachineInputs = {
@@ -58,6 +62,10 @@ export function checkOsMachine(news: Record<string, unknown>): { inputs: OsMachi
   if (!adopt) {
     if (!r.has("datastore")) r.fail("datastore", "is required to create or clone a VM: name the datastore for its disk");
     if (!r.has("network") && !r.has("template")) r.fail("network", "is required to create a VM: name the port group of its VMXNet3 NIC");
+  }
+  const replaced = ["datacenter", "folder", "resourcePool", "datastore", "template", "adoptInventoryPath"].some((k) => olds[k] !== news[k]);
+  if (typeof olds.network === "string" && inputs.network !== undefined && !r.unknown("network") && olds.network !== inputs.network && !replaced) {
+    r.fail("network", `the VM's network is set when it is created (it is "${olds.network}"): change the port group in vSphere and set network to match`);
   }
   for (const k of Object.keys(inputs) as Array<keyof OsMachineInputs>) if (inputs[k] === undefined) delete inputs[k];
   return { inputs, failures: r.failures };

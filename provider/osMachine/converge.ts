@@ -20,11 +20,13 @@ import {
   powerOn,
   readVm,
   reconfigureVm,
+  renameEntity,
   retrieveProperties,
   shutdownGuest,
 } from "../vsphere";
 import type { Report } from "../progress";
-import { MARK } from "./state";
+import { vmNote } from "./state";
+import { markedByUs } from "../owner";
 import type { OsMachineInputs } from "./types";
 
 export interface Placement {
@@ -48,7 +50,7 @@ async function annotation(vim: VimClient, vm: MoRef): Promise<string> {
 
 /** Was this VM created by this library (our mark in its notes)? */
 export async function createdByUs(vim: VimClient, vm: MoRef): Promise<boolean> {
-  return (await annotation(vim, vm)).includes(MARK);
+  return markedByUs(await annotation(vim, vm));
 }
 
 async function defaultPool(vim: VimClient, p: Placement): Promise<MoRef> {
@@ -64,9 +66,13 @@ export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placeme
   const datastore = await mustFind(vim, joinPath(inputs.datacenter, "datastore", inputs.datastore!), "datastore (OsMachine.datastore)");
   if (inputs.template) {
     const template = await mustFind(vim, inputs.template, "template (OsMachine.template)");
-    const vm = await cloneVm(vim, template, { name: inputs.name, folder: p.folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb }, { deadline });
-    await reconfigureVm(vim, vm, { annotation: MARK }, { deadline });
-    return vm;
+    // The note goes in with the clone itself, so an interrupted run finds the clone marked.
+    return cloneVm(
+      vim,
+      template,
+      { name: inputs.name, folder: p.folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb, annotation: vmNote() },
+      { deadline },
+    );
   }
   const network = await mustFind(vim, joinPath(inputs.datacenter, "network", inputs.network!), "network (OsMachine.network)");
   return createVm(
@@ -82,15 +88,20 @@ export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placeme
       memoryMB: inputs.memoryMb!,
       diskGB: inputs.diskGb!,
       firmware: inputs.firmware,
-      annotation: MARK,
+      annotation: vmNote(),
     },
     { deadline },
   );
 }
 
 /** Makes the VM match the inputs: NICs VMXNet3, CPU, memory, disk size, snapshot, power state. */
-export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: Report): Promise<void> {
+export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: Report, managed = true): Promise<void> {
   let info = await readVm(vim, vm);
+  if (managed && info.name !== inputs.name) {
+    report(`renaming ${info.name} to ${inputs.name}`);
+    await renameEntity(vim, vm, inputs.name, Math.max(1000, deadline - Date.now()));
+    info = await readVm(vim, vm);
+  }
   const disk = info.disks[0];
   const wantKB = inputs.diskGb === undefined ? 0 : inputs.diskGb * 1024 * 1024;
   const cpuOrMemory = () => (inputs.cpus !== undefined && info.numCPUs !== inputs.cpus) || (inputs.memoryMb !== undefined && info.memoryMB !== inputs.memoryMb);

@@ -2,20 +2,27 @@ import { DiffResult, keyDiff } from "../diff";
 import { isUnknown } from "../inputs";
 import type { OsMachineInputs, OsMachineOutputs } from "./types";
 
-/** A different datacenter, template, guest OS, adoption target or home is a different VM. */
-export const REPLACE_KEYS = ["name", "datacenter", "folder", "resourcePool", "datastore", "guestId", "template", "adoptInventoryPath", "firmware"] as const;
-export const UPDATE_KEYS = ["network", "cpus", "memoryMb", "diskGb", "powerState", "snapshotName", "operationTimeout"] as const;
+/** A different datacenter, home, template, guest OS or adoption target is a different VM. */
+export const REPLACE_KEYS = ["datacenter", "folder", "resourcePool", "datastore", "guestId", "template", "adoptInventoryPath", "firmware"] as const;
+/** Converged in place: a rename, hardware (disks only grow), power, the snapshot. */
+export const UPDATE_KEYS = ["name", "cpus", "memoryMb", "diskGb", "powerState", "snapshotName", "operationTimeout"] as const;
 
 /** Left unset on an adopted VM: then not managed, so not compared. */
-const OPTIONAL_HARDWARE: readonly string[] = ["guestId", "cpus", "memoryMb", "diskGb"];
+const OPTIONAL: readonly string[] = ["guestId", "cpus", "memoryMb", "diskGb"];
+/** An adopted VM keeps its name and firmware whatever the program says. */
+const NOT_FOR_ADOPTED: readonly string[] = ["name", "firmware", "guestId"];
+
+const same = (a: unknown, b: unknown) => isUnknown(b) || a === b;
 
 export function diffOsMachine(olds: Partial<OsMachineOutputs>, news: OsMachineInputs): DiffResult {
   const n = news as unknown as Record<string, unknown>;
-  const managed = (k: string) => !(OPTIONAL_HARDWARE.includes(k) && n[k] === undefined);
-  // A disk can grow in place but never shrink.
-  const shrinks = news.diskGb !== undefined && !isUnknown(news.diskGb) && typeof olds.diskGb === "number" && news.diskGb < olds.diskGb;
-  const d = keyDiff(olds, news, REPLACE_KEYS.filter(managed), UPDATE_KEYS.filter(managed), () => olds.name === news.name);
-  if (!shrinks) return d;
-  // VM names are unique per folder: the old VM goes first when the new one takes its name.
-  return { changes: true, replaces: [...d.replaces, "diskGb"], deleteBeforeReplace: olds.name === news.name };
+  const adopted = news.adoptInventoryPath !== undefined;
+  const managed = (k: string) => !(OPTIONAL.includes(k) && n[k] === undefined) && !(adopted && NOT_FOR_ADOPTED.includes(k));
+  // VM names are unique per folder: the old VM goes first when the new one takes its place.
+  const collides = () => same(olds.name, news.name) && same(olds.folder, news.folder);
+  const d = keyDiff(olds, news, REPLACE_KEYS.filter(managed), UPDATE_KEYS.filter(managed), collides);
+  // Drift the provider repairs: a NIC that is not VMXNet3 again, the named snapshot deleted.
+  const nicDrift = typeof olds.nicType === "string" && olds.nicType.split(",").some((t) => t !== "" && t !== "VirtualVmxnet3");
+  const snapshotDrift = news.snapshotName !== undefined && olds.snapshotName === news.snapshotName && olds.snapshotId === "";
+  return nicDrift || snapshotDrift ? { ...d, changes: true } : d;
 }

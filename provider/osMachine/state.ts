@@ -1,21 +1,30 @@
 import type { VmInfo } from "../vsphere";
 import { osLayerBlockers } from "../vmReadiness";
-import type { Firmware, OsMachineInputs, OsMachineOutputs, PowerState } from "./types";
+import { ownerMark } from "../owner";
+import type { OsMachineInputs, OsMachineOutputs, PowerState } from "./types";
 
-export const MARK = "Managed by pulumi-applayering";
+/** The note left on VMs this library creates (with the stack, see owner.ts). */
+export function vmNote(): string {
+  return `Managed by ${ownerMark()}`;
+}
 
+/**
+ * Outputs. Keys that decide a replacement (name, guest id, firmware, placement) keep the program's
+ * values: a value read back from vSphere must never turn an up into a destroy. Hardware the
+ * provider converges (CPUs, memory, power, NIC, snapshot) shows what vSphere has, so drift shows.
+ */
 export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: string, managed: boolean): OsMachineOutputs {
   const unmet = osLayerBlockers(vm, inputs.snapshotName);
   const disk = vm.disks[0];
   const snapshot = inputs.snapshotName ? vm.snapshots.find((s) => s.name === inputs.snapshotName) : undefined;
   return {
     ...inputs,
-    name: vm.name,
-    guestId: vm.guestId ?? inputs.guestId,
-    cpus: vm.numCPUs ?? inputs.cpus,
-    memoryMb: vm.memoryMB ?? inputs.memoryMb,
-    diskGb: disk ? Math.round(disk.capacityKB / (1024 * 1024)) : inputs.diskGb,
-    firmware: ((vm.firmware as Firmware | undefined) ?? inputs.firmware),
+    cpus: inputs.cpus === undefined ? undefined : vm.numCPUs ?? inputs.cpus,
+    memoryMb: inputs.memoryMb === undefined ? undefined : vm.memoryMB ?? inputs.memoryMb,
+    // A disk only grows: one at least as large as asked satisfies the program.
+    diskGb: inputs.diskGb === undefined || !disk || disk.capacityKB >= inputs.diskGb * 1024 * 1024 ? inputs.diskGb : Math.floor(disk.capacityKB / (1024 * 1024)),
+    vmFirmware: vm.firmware ?? "bios",
+    vmGuestId: vm.guestId ?? "",
     powerState: (vm.powerState === "poweredOn" ? "poweredOn" : vm.powerState === "poweredOff" ? "poweredOff" : vm.powerState) as PowerState,
     moref: vm.ref.value,
     instanceUuid: vm.instanceUuid ?? "",

@@ -34,6 +34,10 @@ export interface OsMachineInputs {
 }
 
 export interface OsMachineOutputs extends OsMachineInputs {
+  /** The firmware vSphere reports (the `firmware` output keeps the program's value). */
+  vmFirmware: string;
+  /** The guest id vSphere reports. */
+  vmGuestId: string;
   moref: string;
   instanceUuid: string;
   inventoryPath: string;

@@ -98,13 +98,18 @@ export interface CloneVmSpec {
   host?: MoRef;
   numCPUs?: number;
   memoryMB?: number;
+  /** Notes of the new VM. */
+  annotation?: string;
   powerOn?: boolean;
 }
 
 /** Clones a VM or template; returns the new VM's moref. */
 export async function cloneVm(c: PropertyCollectorHost, source: MoRef, spec: CloneVmSpec, opts: WaitOptions = {}): Promise<MoRef> {
   checkVmName(spec.name);
-  const config = spec.numCPUs !== undefined || spec.memoryMB !== undefined ? configSpec("config", { numCPUs: spec.numCPUs, memoryMB: spec.memoryMB }) : undefined;
+  const config =
+    spec.numCPUs !== undefined || spec.memoryMB !== undefined || spec.annotation !== undefined
+      ? configSpec("config", { annotation: spec.annotation, numCPUs: spec.numCPUs, memoryMB: spec.memoryMB })
+      : undefined;
   const params = [
     moref("folder", spec.folder),
     el("name", spec.name),

@@ -71,6 +71,23 @@ describe("OsMachine against vcsim", () => {
     expect(outs).toMatchObject({ cpus: 4, memoryMb: 8192, osLayerReady: true });
   });
 
+  it("renames in place, and a disk grown out of band is no reason to replace", async () => {
+    const renamed = await checked(osMachine, { ...machine, name: "win2019-os-b", cpus: 4, memoryMb: 8192 });
+    expect((await osMachine.diff(id, outs, renamed)).replaces).toEqual([]);
+    const r = await osMachine.update(id, outs, renamed);
+    expect(r.outs).toMatchObject({ name: "win2019-os-b", inventoryPath: "DC0/vm/win2019-os-b" });
+    const back = await checked(osMachine, { ...machine, cpus: 4, memoryMb: 8192 });
+    outs = (await osMachine.update(id, r.outs, back)).outs;
+    // An admin grows the disk in vSphere: the program's smaller diskGb is satisfied, not a replace.
+    const grown = await checked(osMachine, { ...machine, cpus: 4, memoryMb: 8192, diskGb: 3 });
+    await osMachine.update(id, outs, grown);
+    const refreshed = (await osMachine.read(id, outs)).props!;
+    expect(await osMachine.diff(id, refreshed, back)).toMatchObject({ replaces: [] });
+    outs = (await osMachine.update(id, refreshed, back)).outs;
+    expect(outs.diskGb).toBe(1);
+    expect(await osMachine.diff(id, outs, back)).toMatchObject({ changes: false });
+  });
+
   it("adopts a running VM: converts its NIC to VMXNet3, powers it off, and releases it on delete", async () => {
     const inputs = await checked(osMachine, { name: "DC0_H0_VM0", datacenter: "DC0", adoptInventoryPath: "DC0/vm/DC0_H0_VM0", snapshotName: "adopted" });
     const r = await osMachine.create(inputs);

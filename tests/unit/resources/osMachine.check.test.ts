@@ -1,6 +1,7 @@
 import { checkOsMachine } from "../../../provider/osMachine/check";
 import { diffOsMachine } from "../../../provider/osMachine/diff";
 import type { OsMachineOutputs } from "../../../provider/osMachine/types";
+import { UNKNOWN } from "../../../provider/inputs";
 
 const good = { name: "win2022-os", datacenter: "DC0", datastore: "LocalDS_0", network: "VM Network" };
 
@@ -42,11 +43,41 @@ describe("OsMachine diff()", () => {
       expect(diff(p)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     }
   });
-  it("replaces for guest OS, datacenter, template, or a shrinking disk", () => {
+  it("replaces for guest OS, datacenter or template, the old VM first when the new one takes its name", () => {
     expect(diff({ guestId: "windows9Server64Guest" }).replaces).toEqual(["guestId"]);
-    expect(diff({ datacenter: "DC1" }).replaces).toEqual(["datacenter"]);
-    expect(diff({ diskGb: 40 }).replaces).toEqual(["diskGb"]);
-    expect(diff({ diskGb: 40 }).deleteBeforeReplace).toBe(true);
+    expect(diff({ datacenter: "DC1" })).toEqual({ changes: true, replaces: ["datacenter"], deleteBeforeReplace: true });
+    expect(diff({ datacenter: "DC1", folder: "Other" }).deleteBeforeReplace).toBe(false);
+    expect(diff({ datacenter: "DC1", name: UNKNOWN }).deleteBeforeReplace).toBe(true);
+  });
+
+  it("renames in place, and never replaces for a smaller disk (disks only grow)", () => {
+    expect(diff({ name: "renamed" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(diff({ diskGb: 40 }).replaces).toEqual([]);
+  });
+
+  it("never replaces because of what vSphere reports: outputs keep the program's replace keys", () => {
+    const outs = { ...olds, guestId: "windows2019srv_64Guest", vmGuestId: "otherGuest", vmFirmware: "efi" } as OsMachineOutputs;
+    expect(diffOsMachine(outs, checkOsMachine(good).inputs).changes).toBe(false);
+  });
+
+  it("sees drift it repairs: a NIC no longer VMXNet3, the named snapshot gone", () => {
+    const inputs = checkOsMachine({ ...good, snapshotName: "base" }).inputs;
+    const base = { ...inputs, nicType: "VirtualVmxnet3", snapshotId: "snapshot-1" } as OsMachineOutputs;
+    expect(diffOsMachine(base, inputs).changes).toBe(false);
+    expect(diffOsMachine({ ...base, nicType: "VirtualE1000" }, inputs).changes).toBe(true);
+    expect(diffOsMachine({ ...base, snapshotId: "" }, inputs).changes).toBe(true);
+  });
+
+  it("an adopted VM's name and firmware are not compared", () => {
+    const adopt = { name: "win2022-os", datacenter: "DC0", adoptInventoryPath: "DC0/vm/golden" };
+    const outs = { ...checkOsMachine({ ...adopt, name: "golden" }).inputs } as OsMachineOutputs;
+    expect(diffOsMachine(outs, checkOsMachine(adopt).inputs).changes).toBe(false);
+  });
+
+  it("refuses a new network for an existing VM, naming the fix", () => {
+    const f = checkOsMachine({ ...good, network: "Other PG" }, { ...good }).failures;
+    expect(f[0]?.reason).toMatch(/OsMachine\.network: .*change the port group in vSphere/);
+    expect(checkOsMachine({ ...good, network: "Other PG", datacenter: "DC1" }, { ...good }).failures).toEqual([]);
   });
   it("reports nothing for the same inputs", () => {
     expect(diff({}).changes).toBe(false);
