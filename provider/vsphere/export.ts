@@ -4,12 +4,12 @@
  * well inside its timeout, cross-check GetManifest, CreateDescriptor, Complete. Any failure
  * aborts the lease.
  */
-import { createHash } from "node:crypto";
 import type * as http from "node:http";
 import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createAgent, el, streamGet } from "../soap";
 import { decodeMoRef, decodeObject, many } from "./decode";
+import { BackgroundHasher, type Digests } from "./hasher";
 import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
 import { retrieveProperties } from "./properties";
 import type { VimClient } from "./session";
@@ -80,20 +80,33 @@ export class ExportError extends Error {
   }
 }
 
-/** Counts and hashes bytes passing through. */
+/** Counts bytes passing through and hashes them (SHA-256, SHA-1) in a worker thread beside the stream. */
 class HashingCounter extends Transform {
-  readonly sha256 = createHash("sha256");
-  readonly sha1 = createHash("sha1");
+  private readonly hasher = new BackgroundHasher();
   bytes = 0;
   constructor(private readonly onBytes: (n: number) => void) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    this.sha256.update(chunk);
-    this.sha1.update(chunk);
     this.bytes += chunk.length;
     this.onBytes(chunk.length);
-    cb(null, chunk);
+    let waiting: Promise<void> | undefined;
+    try {
+      waiting = this.hasher.update(chunk);
+    } catch (e) {
+      return cb(e as Error);
+    }
+    // The callback waits only when the worker is several megabytes behind (backpressure).
+    if (waiting) waiting.then(() => cb(null, chunk), cb);
+    else cb(null, chunk);
+  }
+  /** The digests, once the stream has ended. */
+  digests(): Promise<Digests> {
+    return this.hasher.digest();
+  }
+  /** Ends the worker (a no-op after digests()); exportVm calls it whatever happened. */
+  close(): void {
+    this.hasher.destroy();
   }
 }
 
@@ -134,6 +147,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
   let keepAliveError: unknown;
   let percent = 0;
   const agents: http.Agent[] = [];
+  const counters: HashingCounter[] = [];
   let step = "waiting for the export lease";
   try {
     const info = await waitForLease(c, lease, Math.max(0, deadline - Date.now()), abortCtl.signal);
@@ -165,8 +179,10 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
         percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0;
         opts.onProgress?.({ percent, bytes: done, totalBytes, file: fileName });
       });
+      counters.push(counter);
       await pipeline(res, counter, sink, { signal: abortCtl.signal });
-      files.push({ name: fileName, deviceId: d.key, size: counter.bytes, sha256: counter.sha256.digest("hex"), sha1: counter.sha1.digest("hex") });
+      const digests = await counter.digests();
+      files.push({ name: fileName, deviceId: d.key, size: counter.bytes, ...digests });
     }
     if (keepAliveError) throw keepAliveError;
 
@@ -198,6 +214,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
     if (keepAlive) clearInterval(keepAlive);
     opts.signal?.removeEventListener("abort", onOuterAbort);
     for (const a of agents) a.destroy();
+    for (const h of counters) h.close();
   }
 }
 
