@@ -206,7 +206,7 @@ export class SmbClient {
     return m.parseRead(res.body, res.raw);
   }
 
-  /** Writes all of data at offset (looping on short writes). */
+  /** Writes all of data at offset (looping on short writes). Leave data unchanged until this settles. */
   async write(h: SmbHandle, offset: number, data: Buffer): Promise<void> {
     let done = 0;
     while (done < data.length) {

@@ -31,7 +31,10 @@ export interface SmbRequest {
   command: number;
   /** Body: fixed part plus variable part. */
   body: Buffer;
-  /** Appended after body (WRITE data), to avoid one more copy of a large payload. */
+  /**
+   * Appended after body (WRITE data), to avoid one more copy of a large payload. Unsigned and
+   * unencrypted, it is handed to the socket as is: leave it unchanged until the request settles.
+   */
   data?: Buffer;
   treeId?: number;
   /** SessionId to put in the header (default: the installed session's). */
@@ -182,7 +185,7 @@ export class SmbConnection {
       return this.dispatch(req, charge);
     }
     // Dispatch synchronously once credits allow, so the pending map never looks idle meanwhile.
-    // Callers may reuse their data buffer once request() returns: keep our own copy while waiting.
+    // Keep our own copy while waiting, so a caller's buffer is not held for an unknown time.
     const queued = req.data ? { ...req, data: Buffer.from(req.data) } : req;
     return new Promise((resolve, reject) => {
       this.creditWaiters.push({ need: charge, go: () => this.dispatch(queued, charge).then(resolve, reject), fail: reject });
@@ -223,7 +226,11 @@ export class SmbConnection {
     const encrypt = inSession && s.encryptionKey !== undefined && (req.encrypt ?? s.encryptAll);
     const sign = !encrypt && inSession && s.signingKey !== undefined && (req.sign ?? s.signAll);
 
-    const dataLen = req.data?.length ?? 0;
+    // A WRITE's data goes to the socket as it is, without a copy into the message, unless the
+    // whole message must be signed, encrypted or seen (a 1 MiB copy per request into fresh
+    // memory cost the export as much as a hash of the disk).
+    const separate = req.data !== undefined && !sign && !encrypt && req.onBuilt === undefined;
+    const dataLen = req.data && !separate ? req.data.length : 0;
     const msg = Buffer.allocUnsafe(HEADER_SIZE + req.body.length + dataLen);
     writeHeader(msg, 0, {
       command: req.command,
@@ -238,7 +245,7 @@ export class SmbConnection {
       sessionId: req.sessionId ?? (inSession ? s.sessionId : 0n),
     });
     req.body.copy(msg, HEADER_SIZE);
-    if (req.data) req.data.copy(msg, HEADER_SIZE + req.body.length);
+    if (req.data && !separate) req.data.copy(msg, HEADER_SIZE + req.body.length);
     req.onBuilt?.(msg);
     req.onMessageId?.(messageId);
     if (sign && s?.signingKey) signMessage(s.signingAlgorithm, s.signingKey, msg);
@@ -248,7 +255,7 @@ export class SmbConnection {
       payload = encryptMessage(s.cipher, s.encryptionKey, s.sessionId, s.nonces.next(s.cipher), msg);
     }
     const frame = Buffer.allocUnsafe(4);
-    frame.writeUInt32BE(payload.length);
+    frame.writeUInt32BE(payload.length + (separate ? (req.data as Buffer).length : 0));
 
     return new Promise<SmbResponse>((resolve, reject) => {
       const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, encrypted: encrypt, signed: sign };
@@ -256,10 +263,11 @@ export class SmbConnection {
       this.stats.requests++;
       if (this.pending.size > this.stats.maxInFlight) this.stats.maxInFlight = this.pending.size;
       this.armTimer(messageId, p);
-      // Two writes: the socket gathers them; copying a 1 MiB payload once more would cost.
+      // Separate writes: the socket gathers them; copying a 1 MiB payload once more would cost.
       this.socket?.cork();
       this.socket?.write(frame);
       this.socket?.write(payload);
+      if (separate) this.socket?.write(req.data as Buffer);
       this.socket?.uncork();
     });
   }
