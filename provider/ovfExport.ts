@@ -8,7 +8,7 @@ import { reporter } from "./progress";
 import { checkOvfExport } from "./ovfExport/check";
 import { diffOvfExport } from "./ovfExport/diff";
 import { exportToShare } from "./ovfExport/export";
-import { ExportMarker, filesPresent, readMarker, sameFiles } from "./ovfExport/marker";
+import { ExportMarker, claimMarker, filesPresent, readMarker, sameFiles } from "./ovfExport/marker";
 import { withShare } from "./ovfExport/share";
 import { exportPaths } from "./ovfExport/paths";
 import type { OvfExportInputs, OvfExportOutputs } from "./ovfExport/types";
@@ -34,6 +34,7 @@ function outputsOf(inputs: OvfExportInputs, m: ExportMarker): OvfExportOutputs {
     ...inputs,
     ovfSharePath: p.ovfSharePath,
     ovfUncPath: p.ovfUncPath,
+    exportId: m.exportId,
     files: m.files,
     manifestPath: p.manifestSharePath,
     diskCapacityBytes: m.diskCapacityBytes,
@@ -47,7 +48,8 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
     const vm: MoRef = inputs.vmMoref
       ? { type: "VirtualMachine", value: inputs.vmMoref }
       : await mustFind(vim, inputs.vmInventoryPath!, "VM to export (OvfExport.vmInventoryPath)");
-    return withShare(inputs.shareFolder, async (share) => {
+    return withShare(inputs.shareFolder, async (opened) => {
+      const share = opened!;
       // A re-run finds the finished export of this same content and keeps it.
       const info = await readVm(vim, vm).catch((err: unknown) => {
         if (!(err instanceof ManagedObjectNotFoundError)) throw err;
@@ -58,7 +60,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       const existing = await readMarker(share, inputs.name);
       if (existing && existing.vmMoref === vm.value && existing.changeVersion === (info.contentVersion ?? "") && (await filesPresent(share, inputs.name, existing))) {
         report(`found the finished export of this VM content in ${share.location}\\${inputs.name}; keeping it`);
-        return { id: folderUnc(inputs), outs: outputsOf(inputs, existing) };
+        return { id: folderUnc(inputs), outs: outputsOf(inputs, await claimMarker(share, inputs.name, existing)) };
       }
       const marker = await exportToShare(vim, share, vm, inputs, report).catch((err: unknown) => {
         // publishFolder guarantees it: a failed export leaves at most a hidden partial folder, which the next run removes.
@@ -66,13 +68,14 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
         throw new Error(`${message}; nothing was published at ${share.location}/${inputs.name}: fix the cause and run \`pulumi up\` again`);
       });
       return { id: folderUnc(inputs), outs: outputsOf(inputs, marker) };
-    });
+    }, { create: true });
   });
 }
 
 export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
   const inputs = checkOvfExport(props).inputs;
   return withShare(inputs.shareFolder, async (share) => {
+    if (!share) return {}; // the exports folder itself is gone
     const m = await readMarker(share, inputs.name);
     if (!m || !(await filesPresent(share, inputs.name, m))) return {}; // gone (or broken): the next up exports again
     return { id, props: outputsOf(inputs, m) };
@@ -94,9 +97,11 @@ async function deleteImpl(_id: string, props: Props): Promise<void> {
     return;
   }
   await withShare(inputs.shareFolder, async (share) => {
-    const m = await readMarker(share, inputs.name);
-    if (!m) return; // already gone
-    if (!sameFiles(m.files, (props as unknown as OvfExportOutputs).files)) {
+    const m = share && (await readMarker(share, inputs.name));
+    if (!share || !m) return; // already gone
+    const old = props as unknown as OvfExportOutputs;
+    // Another resource owns the folder now (a replacement published over it, or took it over).
+    if (old.exportId ? m.exportId !== old.exportId : !sameFiles(m.files, old.files)) {
       report("the folder now holds a newer export (a replacement published over it); leaving it");
       return;
     }

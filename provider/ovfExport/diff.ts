@@ -9,5 +9,7 @@ export function diffOvfExport(olds: Partial<OvfExportOutputs>, news: OvfExportIn
   // Never delete first: that would first delete the OsLayer built from this export. The new
   // export is published over the old folder atomically, and delete() removes a folder only
   // while it still holds the files it wrote.
-  return keyDiff(olds, news, REPLACE_KEYS, UPDATE_KEYS);
+  // With a moref, the inventory path is only where the VM is now: moving it is no new content.
+  const replaceKeys = news.vmMoref !== undefined ? REPLACE_KEYS.filter((k) => k !== "vmInventoryPath") : REPLACE_KEYS;
+  return keyDiff(olds, news, replaceKeys, UPDATE_KEYS);
 }

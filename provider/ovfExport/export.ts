@@ -8,7 +8,7 @@ import { formatManifest, parseDescriptor, validateForOsLayer } from "../ovf";
 import { Share, cleanupStalePartials, publishFolder } from "../share";
 import type { Report } from "../progress";
 import { exportBlockers } from "../vmReadiness";
-import { ExportMarker, MARKER_FILE } from "./marker";
+import { ExportMarker, MARKER_FILE, newExportId } from "./marker";
 import type { OvfExportInputs } from "./types";
 
 /** App Layering's largest layer: the descriptor's disks must fit it; OsLayer checks its own maximum. */
@@ -69,6 +69,7 @@ export async function exportToShare(
       const files = [{ name: `${name}.ovf`, size: ovf.size, sha256: ovf.sha256 }, ...result.files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 }))];
       await pub.writeFile(`${name}.mf`, formatManifest(files.map((f) => ({ name: f.name, sha256: f.sha256 }))));
       marker = {
+        exportId: newExportId(),
         vmMoref: vm.value,
         changeVersion: info.contentVersion ?? "",
         snapshotId: info.currentSnapshot?.value ?? "",

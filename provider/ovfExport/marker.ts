@@ -3,12 +3,15 @@
  * finished export of the same content and keeps it; delete() removes a folder only while it
  * still holds the export it wrote (a replacement may have published over it).
  */
+import { randomBytes } from "node:crypto";
 import type { Share } from "../share";
 import type { OvfExportFile } from "./types";
 
 export const MARKER_FILE = ".applayering-export.json";
 
 export interface ExportMarker {
+  /** Which resource owns the folder: a new one per export, and per adoption of a finished one. */
+  exportId: string;
   vmMoref: string;
   changeVersion: string;
   snapshotId: string;
@@ -24,6 +27,17 @@ export async function readMarker(share: Share, folder: string): Promise<ExportMa
     if ((err as { code?: string }).code === "ENOENT" || err instanceof SyntaxError) return undefined;
     throw err;
   }
+}
+
+export function newExportId(): string {
+  return randomBytes(8).toString("hex");
+}
+
+/** Takes over a finished export: a new owner id, so the previous owner's delete leaves it alone. */
+export async function claimMarker(share: Share, folder: string, m: ExportMarker): Promise<ExportMarker> {
+  const claimed = { ...m, exportId: newExportId() };
+  await share.writeFile(`${folder}/${MARKER_FILE}`, JSON.stringify(claimed, null, 2));
+  return claimed;
 }
 
 /** Whether every file the marker lists is on the share with its size. */

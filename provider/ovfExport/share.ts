@@ -1,8 +1,11 @@
 import { Share, formatUnc, openShare, parseUnc } from "../share";
 import { shareCredentials } from "../config";
 
-/** Runs `fn` with the share folder opened (our SMB client for UNC paths), and closes it. */
-export async function withShare<T>(shareFolder: string, fn: (share: Share) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with the share folder opened (our SMB client for UNC paths), and closes it. A missing
+ * folder is made when `create` (an export's first run); otherwise `fn` gets undefined.
+ */
+export async function withShare<T>(shareFolder: string, fn: (share: Share | undefined) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
   const c = shareCredentials();
   if (!c.user || !c.password) {
     throw new Error(
@@ -20,6 +23,7 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share) => Pr
       );
     }
     if (err.code !== "ENOENT") throw err;
+    if (!opts.create) return undefined;
     // The exports folder does not exist yet: make it, as an admin would before the first export.
     const loc = parseUnc(shareFolder);
     const root = await openShare(formatUnc({ ...loc, path: "" }), creds);
@@ -33,6 +37,6 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share) => Pr
   try {
     return await fn(share);
   } finally {
-    await share.close().catch(() => undefined);
+    await share?.close().catch(() => undefined);
   }
 }

@@ -26,6 +26,8 @@ export interface OvfExportFile {
 }
 
 export interface OvfExportOutputs extends OvfExportInputs {
+  /** Owner id of the export folder (its marker file holds the same): delete() removes only its own. */
+  exportId: string;
   /** Path of the `.ovf` relative to the share's root: what an OsLayer's `ovfPath` takes. */
   ovfSharePath: string;
   /** `\\host\share\folder\name\name.ovf` */
