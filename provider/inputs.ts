@@ -40,8 +40,10 @@ export class InputReader {
   }
 
   /** A string; unknowns pass through untouched. */
-  string(property: string, opts: { required?: boolean; default?: string; max?: number; pattern?: [RegExp, string] } = {}): string | undefined {
-    const v = this.raw[property];
+  string(property: string, opts: { required?: boolean; default?: string; max?: number; pattern?: [RegExp, string]; trim?: boolean } = {}): string | undefined {
+    const raw = this.raw[property];
+    // Systems trim what they store: an untrimmed value would differ from it on every diff.
+    const v = opts.trim && typeof raw === "string" ? raw.trim() : raw;
     if (isUnknown(v)) return UNKNOWN;
     if (v === undefined || v === null || v === "") {
       if (opts.required && opts.default === undefined) this.fail(property, "is required: set it to a non-empty string");

@@ -3,9 +3,9 @@
  * sdk/trampoline.ts) for an OsLayer resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { OsLayerDetails, revisionByVersion, newestDeployableRevision } from "./elm";
+import { ElmClient, OsLayerDetails, revisionByVersion, newestDeployableRevision } from "./elm";
 import { PartialFailure, withProvider } from "./errors";
-import { reporter } from "./progress";
+import { Report, reporter } from "./progress";
 import { checkOsLayer } from "./osLayer/check";
 import { diffOsLayer } from "./osLayer/diff";
 import { withElm } from "./osLayer/elm";
@@ -55,12 +55,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
     let details: OsLayerDetails | undefined;
     try {
       details = await elm.osLayerDetails(layerId);
-      const first = details.revisions.length === 1 ? details.revisions[0] : undefined;
-      if (first && first.versionName === inputs.version && first.state !== "Deployable") {
-        await waitImported(elm, layerId, inputs, report, ticketId);
-      } else {
-        await ensureVersion(elm, details, inputs, report);
-      }
+      await ensureWanted(elm, details, inputs, report, ticketId);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
       const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
@@ -111,7 +106,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
     try {
       if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
       details = await elm.osLayerDetails(details.summary.id);
-      if (old.version !== inputs.version || old.pendingVersion) await ensureVersion(elm, details, inputs, report);
+      if (old.version !== inputs.version || old.pendingVersion) await ensureWanted(elm, details, inputs, report);
       details = await elm.osLayerDetails(details.summary.id);
       return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
     } catch (err) {
@@ -131,6 +126,19 @@ async function deleteImpl(id: string, props: Props): Promise<void> {
   });
 }
 export { deleteImpl as delete };
+
+/**
+ * Makes the wanted version Deployable: the import still running (a create interrupted or past its
+ * deadline) is waited for under createTimeout; any other version goes through ensureVersion.
+ */
+async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, report: Report, ticketId?: number): Promise<void> {
+  const first = details.revisions.length === 1 ? details.revisions[0] : undefined;
+  if (first && first.versionName === inputs.version && first.state !== "Deployable") {
+    await waitImported(elm, details.summary.id, inputs, report, ticketId);
+  } else {
+    await ensureVersion(elm, details, inputs, report);
+  }
+}
 
 /** The newest Deployable revision among those up to the version this resource last finished. */
 function finishedRevision(details: OsLayerDetails, version: string | undefined) {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
+import type { OsMachine } from "./osMachine";
 import type { OsLayerVersion } from "../provider/osLayer/types";
 
 export type { OsLayerVersion };
@@ -17,11 +18,14 @@ export interface OsLayerArgs {
   fileShare?: pulumi.Input<string>;
   /**
    * Source of the first version: the `.ovf` on the ELM's file share, relative to the share root
-   * (an `OvfExport`'s `ovfSharePath`). Exactly one of `ovfPath` and `vmName`. Changing it replaces the layer.
+   * (an `OvfExport`'s `ovfSharePath`). Exactly one of `ovfPath` and `machine`. Changing it replaces the layer.
    */
   ovfPath?: pulumi.Input<string>;
-  /** Source of the first version: a vSphere VM, by name, imported by the connector. Changing it replaces the layer. */
-  vmName?: pulumi.Input<string>;
+  /**
+   * Source of the first version: an OsMachine, imported straight from vSphere by the connector
+   * (ImportOs with the VM's moref). Exactly one of `ovfPath` and `machine`. A different VM replaces the layer.
+   */
+  machine?: OsMachine;
   /** The layer version this program wants (the wizard's "Version"). A new value adds a layer version on `pulumi up`. */
   version: pulumi.Input<string>;
   /** Description of that version. */
@@ -38,6 +42,11 @@ export interface OsLayerArgs {
   versionTimeout?: pulumi.Input<number>;
   /** Minutes to wait for the layer's deletion. Default: 30. */
   deleteTimeout?: pulumi.Input<number>;
+}
+
+function withoutMachine(args: OsLayerArgs): Omit<OsLayerArgs, "machine"> {
+  const { machine: _machine, ...rest } = args;
+  return rest;
 }
 
 /**
@@ -65,7 +74,9 @@ export class OsLayer extends pulumi.dynamic.Resource {
       trampoline("osLayer"),
       name,
       {
-        ...args,
+        ...withoutMachine(args),
+        vmMoref: args.machine?.moref,
+        vmName: args.machine?.name,
         name: args.name ?? name,
         layerId: undefined,
         revisionId: undefined,

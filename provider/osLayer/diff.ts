@@ -1,8 +1,9 @@
 import { DiffResult, keyDiff } from "../diff";
+import { isUnknown } from "../inputs";
 import type { OsLayerInputs, OsLayerOutputs } from "./types";
 
-/** The source of the first version and the share it lives on: a different one is a different layer. */
-export const REPLACE_KEYS = ["ovfPath", "vmMoref", "fileShare"] as const;
+/** The source of the first version: a different one is a different layer (the share only stages operations). */
+export const REPLACE_KEYS = ["ovfPath", "vmMoref"] as const;
 /** Applied in place: EditLayer, a new version, or settings of later operations. */
 export const UPDATE_KEYS = [
   "name",
@@ -10,6 +11,7 @@ export const UPDATE_KEYS = [
   "icon",
   "vmName",
   "connector",
+  "fileShare",
   "version",
   "versionDescription",
   "maxLayerSizeGb",
@@ -22,5 +24,5 @@ export const UPDATE_KEYS = [
 
 export function diffOsLayer(olds: Partial<OsLayerOutputs>, news: OsLayerInputs): DiffResult {
   // Layer names are unique in the ELM: the old layer must go before a new one of that name comes.
-  return keyDiff(olds, news, REPLACE_KEYS, UPDATE_KEYS, () => olds.name === news.name);
+  return keyDiff(olds, news, REPLACE_KEYS, UPDATE_KEYS, () => isUnknown(news.name) || olds.name === news.name);
 }

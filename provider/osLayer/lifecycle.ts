@@ -4,8 +4,8 @@
  * that name imported by us, a version in progress, an in-flight task) instead of repeating it.
  */
 import {
+  CREATE_OS_REVISION_TITLE,
   ElmClient,
-  ElmError,
   OsLayerDetails,
   OsLayerRevision,
   WorkTicket,
@@ -15,15 +15,14 @@ import {
   revisionByVersion,
 } from "../elm";
 import type { Report } from "../progress";
+import { markedByUs, ownerMark } from "../owner";
 import { pollIntervalMs } from "../config";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
 
 /** Marks our requests in the ELM's audit history, so a re-run can tell our layer from a stranger's. */
-export const MARK = "[pulumi-applayering]";
-
 export function auditComment(inputs: OsLayerInputs, op: string): string {
-  return `${inputs.comment ? `${inputs.comment} ` : ""}${MARK} ${op} ${inputs.name} ${inputs.version}`.trim();
+  return `${inputs.comment ? `${inputs.comment} ` : ""}${ownerMark()} ${op} ${inputs.name} ${inputs.version}`.trim();
 }
 
 const minutes = (n: number) => Date.now() + n * 60_000;
@@ -43,8 +42,9 @@ function ticketReporter(report: Report): (t: WorkTicket) => void {
 
 /** Was this layer imported by this library (our mark in its audit history)? */
 export async function importedByUs(elm: ElmClient, layerId: number): Promise<boolean> {
-  const entries = await elm.auditLog("OsLayer", layerId).catch(() => []);
-  return entries.some((e) => e.comment.includes(MARK));
+  // A failing audit query is an error, not "not ours": that would push users to adoptExisting.
+  const entries = await elm.auditLog("OsLayer", layerId);
+  return entries.some((e) => markedByUs(e.comment));
 }
 
 /** The file share named by `fileShare` (its UNC path), or the ELM's only share. */
@@ -159,7 +159,7 @@ export async function ensureVersion(elm: ElmClient, details: OsLayerDetails, inp
     if (!rev) throw new Error(`OsLayer ${inputs.name}: the ELM accepted version ${inputs.version} but does not list it; look at its Tasks page`);
   } else {
     report(`resuming version ${inputs.version} (${rev.state})`);
-    ticketId = (await elm.findActiveTicketsForLayer(inputs.name))[0]?.id;
+    ticketId = (await elm.findActiveTicketsForLayer(details.summary.name, CREATE_OS_REVISION_TITLE))[0]?.id;
   }
   const machine = ticketId === undefined ? "" : await waitForPackagingMachine(elm, ticketId, deadline, inputs, rev, report);
   return finishVersion(elm, layerId, rev, machine, deadline, inputs, report);
@@ -272,8 +272,4 @@ export async function deleteLayer(elm: ElmClient, details: OsLayerDetails, input
     comment: auditComment(inputs, "delete"),
   });
   await elm.waitForWorkTicket(r.workTicketId, { ...polling(), deadline: minutes(inputs.deleteTimeout), onChange: ticketReporter(report) });
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof ElmError && /NotFound|DoesNotExist/i.test(err.id);
 }
