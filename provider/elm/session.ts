@@ -3,6 +3,7 @@
  * every call, one transparent re-login when the ELM reports an invalid or expired session, and
  * Logout. Everything above it (layers, revisions, tickets) goes through `call()`.
  */
+import { inspect } from "node:util";
 import { HttpError, SoapFaultError, SoapTransport, TransportError, XmlContent, XmlElement, child, fields, redact } from "../soap";
 import { elmApiUrl } from "./address";
 import { ElmError, ElmLoginError, ElmTransportError } from "./errors";
@@ -33,6 +34,14 @@ export interface CallOptions {
 }
 
 export class ElmSession {
+  // Logging or serializing a session must never show its password, token or cookie.
+  [inspect.custom](): string {
+    return `ElmSession { url: ${this.url}, user: ${this.user}, loggedIn: ${this.loggedIn} }`;
+  }
+  toJSON(): object {
+    return { url: this.url, user: this.user, loggedIn: this.loggedIn };
+  }
+
   readonly url: string;
   readonly user: string;
   private readonly transport: SoapTransport;

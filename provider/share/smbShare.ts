@@ -1,4 +1,5 @@
 /** The Share API over our SMB2/3 client: one connection, paths relative to a base folder. */
+import { inspect } from "node:util";
 import type { Readable, Writable } from "stream";
 import { SmbClient, SmbClientOptions } from "./smb/client";
 import { SmbReadStream, SmbWriteStream } from "./smb/streams";
@@ -24,6 +25,14 @@ export interface SmbShareOptions {
  * connection is lost fails; re-running it is safe (publications are atomic).
  */
 export class SmbShare extends BaseShare {
+  // Logging or serializing a share must never show its password or session keys.
+  [inspect.custom](): string {
+    return `SmbShare { location: ${this.location} }`;
+  }
+  toJSON(): object {
+    return { location: this.location };
+  }
+
   readonly location: string;
   private reconnecting?: Promise<SmbClient>;
 

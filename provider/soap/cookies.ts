@@ -2,7 +2,17 @@
  * A per-endpoint cookie jar. Values are echoed exactly as received, quotes included: vCenter
  * sends `vmware_soap_session="…"` and rejects the value without its quotes.
  */
+import { inspect } from "node:util";
+
 export class CookieJar {
+  // Session cookies are credentials: logging or serializing a jar shows their names only.
+  [inspect.custom](): string {
+    return `CookieJar { ${[...this.cookies.keys()].map((k) => `${k}=***`).join(", ")} }`;
+  }
+  toJSON(): object {
+    return Object.fromEntries([...this.cookies.keys()].map((k) => [k, "***"]));
+  }
+
   private readonly cookies = new Map<string, string>();
 
   /** Stores the `name=value` part of each Set-Cookie header. */

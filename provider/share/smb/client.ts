@@ -2,6 +2,7 @@
  * SmbClient: one connection, one authenticated session, one tree (share). File operations take
  * share-relative paths with `/` or `\` separators.
  */
+import { inspect } from "node:util";
 import { randomBytes } from "crypto";
 import {
   Access, Command, CreateOptions, Dialect, Disposition, FileAttributes, FileInfoClass, InfoType, ShareAccess, ShareFlags, Status,
@@ -71,6 +72,14 @@ export function smbPath(p: string): string {
 }
 
 export class SmbClient {
+  // Logging or serializing a client must never show its session, signing or encryption keys.
+  [inspect.custom](): string {
+    return `SmbClient { unc: ${this.unc}, user: ${this.options.user} }`;
+  }
+  toJSON(): object {
+    return { unc: this.unc, user: this.options.user };
+  }
+
   readonly options: Readonly<Omit<SmbClientOptions, "password">>;
   /** Largest READ/WRITE per request: 1 MiB (8 in flight saturate loopback), or less if the server says so. */
   readonly ioSize: number;
