@@ -17,6 +17,7 @@ import {
 import type { Report } from "../progress";
 import { markedByUs, ownerMark } from "../owner";
 import { pollIntervalMs } from "../config";
+import { asField, checkIcon, connectorFor, ovfRefusal } from "./lookups";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
 
@@ -58,8 +59,9 @@ export async function resolveShare(elm: ElmClient, inputs: OsLayerInputs) {
 
 /** ImportOs, from the OVF on the share or from the VM; resolves lookups first (no side effect on a bad name). */
 export async function importLayer(elm: ElmClient, inputs: OsLayerInputs): Promise<{ layerId: number; ticketId: number }> {
-  const share = await resolveShare(elm, inputs);
-  const connector = await elm.findConnectorConfig(inputs.connector);
+  const share = await asField("fileShare", resolveShare(elm, inputs));
+  const connector = await connectorFor(elm, inputs);
+  await checkIcon(elm, inputs);
   const common = {
     layerName: inputs.name,
     layerDescription: inputs.description,
@@ -70,9 +72,12 @@ export async function importLayer(elm: ElmClient, inputs: OsLayerInputs): Promis
     fileShareId: share.id,
     comment: auditComment(inputs, "import"),
   };
-  const r = inputs.ovfPath
-    ? await elm.importOs({ ...common, diskFilename: inputs.ovfPath, connectorConfigId: connector.id })
-    : await elm.importOs({ ...common, connectorConfigId: connector.id, vm: { moref: inputs.vmMoref!, name: inputs.vmName! } });
+  const r = await (inputs.ovfPath
+    ? elm.importOs({ ...common, diskFilename: inputs.ovfPath, connectorConfigId: connector.id })
+    : elm.importOs({ ...common, connectorConfigId: connector.id, vm: { moref: inputs.vmMoref!, name: inputs.vmName! } })
+  ).catch((err: unknown) => {
+    throw ovfRefusal(inputs, err);
+  });
   return { layerId: r.layer.id, ticketId: r.workTicketId };
 }
 
@@ -137,8 +142,8 @@ export async function ensureVersion(elm: ElmClient, details: OsLayerDetails, inp
   if (!rev) {
     const base = newestDeployableRevision(details);
     if (!base) throw new Error(`OsLayer ${inputs.name}: no Deployable version to base ${inputs.version} on; finish or delete the versions in progress`);
-    const connector = await elm.findConnectorConfig(inputs.connector);
-    const share = await resolveShare(elm, inputs);
+    const connector = await connectorFor(elm, inputs);
+    const share = await asField("fileShare", resolveShare(elm, inputs));
     const format = connector.selectedDiskFormat ?? connector.validDiskFormats[0];
     if (!format) throw new Error(`OsLayer ${inputs.name}: connector ${connector.name} offers no packaging disk format; check it in the ELM`);
     report(`adding version ${inputs.version} based on ${base.versionName}`);
@@ -244,6 +249,7 @@ export async function editIfChanged(elm: ElmClient, details: OsLayerDetails, inp
   });
   const current = editLayerArgsFrom(details);
   if (JSON.stringify({ ...wanted, comment: undefined }) === JSON.stringify({ ...current, comment: undefined })) return false;
+  await checkIcon(elm, inputs);
   await elm.editLayer({ ...wanted, comment: auditComment(inputs, "edit") });
   return true;
 }

@@ -37,7 +37,10 @@ export interface Placement {
 }
 
 export async function placement(vim: VimClient, inputs: OsMachineInputs): Promise<Placement> {
-  const folders = await datacenterFolders(vim, inputs.datacenter);
+  const folders = await datacenterFolders(vim, inputs.datacenter).catch((err: unknown) => {
+    if (err instanceof Error && /^no datacenter at inventory path/.test(err.message)) throw new Error(`OsMachine.datacenter: ${err.message}`);
+    throw err;
+  });
   const folderPath = joinPath(inputs.datacenter, "vm", ...(inputs.folder ? inputs.folder.split("/").filter(Boolean) : []));
   const folder = inputs.folder ? await mustFind(vim, folderPath, "VM folder (OsMachine.folder)") : folders.vmFolder;
   return { folders, folder, vmPath: joinPath(folderPath, inputs.name) };

@@ -22,6 +22,9 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share | unde
           "applayering:shareUser, applayering:sharePassword and applayering:shareDomain (or APPLAYERING_SHARE_USER / APPLAYERING_SHARE_PASSWORD / APPLAYERING_SHARE_DOMAIN)",
       );
     }
+    if (err.code === "ENOSHARE" || err.code === "ECONNREFUSED" || err.code === "ENOTFOUND") {
+      throw new Error(`OvfExport.shareFolder: ${shareFolder} cannot be opened (${err.message}): check the server, port and share name`);
+    }
     if (err.code !== "ENOENT") throw err;
     if (!opts.create) return undefined;
     // The exports folder does not exist yet: make it, as an admin would before the first export.

@@ -1,0 +1,48 @@
+/**
+ * What only the ELM knows about an OsLayer's inputs, checked before any side effect and reported
+ * against the input it concerns: the connector, the file share, the icon, the layer size the
+ * connector allows, and an OVF the ELM refuses to import.
+ */
+import { ConnectorConfig, ElmClient, ElmError } from "../elm";
+import type { OsLayerInputs } from "./types";
+
+/** Re-throws an ELM "not found" as a failure of the named input, with the ELM's list and fix. */
+export async function asField<T>(field: keyof OsLayerInputs, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof ElmError && err.isNotFound()) throw new Error(`OsLayer.${String(field)}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The connector by name, refusing a layer size outside what it can build. */
+export async function connectorFor(elm: ElmClient, inputs: OsLayerInputs): Promise<ConnectorConfig> {
+  const c = await asField("connector", elm.findConnectorConfig(inputs.connector));
+  const min = c.minDiskSizeGb > 0 ? c.minDiskSizeGb : undefined;
+  const max = c.maxDiskSizeGb > 0 ? c.maxDiskSizeGb : undefined;
+  if ((min !== undefined && inputs.maxLayerSizeGb < min) || (max !== undefined && inputs.maxLayerSizeGb > max)) {
+    throw new Error(
+      `OsLayer.maxLayerSizeGb: ${inputs.maxLayerSizeGb} GB is outside what connector '${c.name}' allows (${min ?? 1} to ${max ?? "any"} GB): set maxLayerSizeGb within that range`,
+    );
+  }
+  return c;
+}
+
+/** Refuses an icon id the ELM does not have (it would fail ImportOs or EditLayer half-way). */
+export async function checkIcon(elm: ElmClient, inputs: OsLayerInputs): Promise<void> {
+  if (inputs.icon === undefined) return;
+  const icons = await elm.icons();
+  if (!icons.includes(Number(inputs.icon))) {
+    throw new Error(
+      `OsLayer.icon: the ELM at ${elm.url} has no icon ${inputs.icon}: use one of ${icons.slice(0, 20).join(", ")}${icons.length > 20 ? ", …" : ""}, or leave icon unset for the default`,
+    );
+  }
+}
+
+/** An ImportOs refusal about the OVF (missing, unreadable, unfit) as a failure of ovfPath. */
+export function ovfRefusal(inputs: OsLayerInputs, err: unknown): unknown {
+  if (!inputs.ovfPath || !(err instanceof ElmError)) return err;
+  if (!err.isNotFound() && !/Validation|InvalidArgument/i.test(`${err.id} ${err.category ?? ""}`)) return err;
+  return new Error(`OsLayer.ovfPath: the ELM refused "${inputs.ovfPath}": ${err.message}; export it again (OvfExport) or point ovfPath at a valid export`);
+}
