@@ -1,4 +1,5 @@
 /** Share credentials from the environment (the provider's applayering:shareUser/sharePassword/shareDomain). */
+import { redact as redactAll } from "../provider/soap";
 import type { ShareCredentials } from "../provider/share";
 import { CliError } from "./io";
 
@@ -16,5 +17,5 @@ export function shareCredentialsFromEnv(env: Readonly<Record<string, string | un
 
 /** Removes a secret from text that is about to be printed. */
 export function redact(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join("***") : text;
+  return redactAll(text, [secret]);
 }

@@ -3,6 +3,7 @@
  * dynamic-provider host's configure(), else from the environment. Never resource inputs, never
  * captured in the serialized provider, never printed (DESIGN.md, "Contracts").
  */
+import { normalizeSdkUrl } from "./vsphere/session";
 
 /** What the host's configure() hands over: raw string values by namespaced key. */
 export interface ConfigSource {
@@ -114,18 +115,12 @@ export interface ShareCredentials {
   domain?: string;
 }
 
-/** `host`, `host:port` or a full URL; the SDK path `/sdk` is added when absent. */
-export function vsphereUrl(server: string): string {
-  const url = new URL(/^https?:\/\//i.test(server) ? server : `https://${server}`);
-  if (url.pathname === "/" || url.pathname === "") url.pathname = "/sdk";
-  return url.toString();
-}
-
 export function vsphereSettings(env: NodeJS.ProcessEnv = process.env): VsphereSettings {
   const server = required(KEYS.vsphereServer, "the vCenter address", env);
   let url: string;
   try {
-    url = vsphereUrl(server);
+    // `host`, `host:port` or a full URL; the client adds the SDK path `/sdk` when absent.
+    url = normalizeSdkUrl(server);
   } catch {
     throw new ConfigError(`${KEYS.vsphereServer.config} "${server}" is not a host name or URL: give e.g. vcenter.example.com`);
   }

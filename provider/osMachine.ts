@@ -11,7 +11,7 @@ import { diffOsMachine } from "./osMachine/diff";
 import { converge, createdByUs, findByInventoryPath, makeVm, placement } from "./osMachine/converge";
 import { outputsOf } from "./osMachine/state";
 import type { OsMachineInputs, OsMachineOutputs } from "./osMachine/types";
-import { withVim } from "./osMachine/vim";
+import { withVim } from "./vim";
 import { plain } from "./wire";
 
 type Props = Record<string, unknown>;

@@ -12,7 +12,7 @@ import { ExportMarker, claimMarker, filesPresent, readMarker, sameFiles } from "
 import { withShare } from "./ovfExport/share";
 import { exportPaths } from "./ovfExport/paths";
 import type { OvfExportInputs, OvfExportOutputs } from "./ovfExport/types";
-import { withVim } from "./osMachine/vim";
+import { withVim } from "./vim";
 import { plain } from "./wire";
 
 type Props = Record<string, unknown>;

@@ -13,6 +13,3 @@ export function reporter(resource: string, name: string): Report {
     engineLog(line);
   };
 }
-
-/** Ignores progress (tests and nested calls). */
-export const quiet: Report = () => undefined;

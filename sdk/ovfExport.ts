@@ -70,6 +70,13 @@ export class OvfExport extends pulumi.dynamic.Resource {
     const exportName = args.name ?? name;
     (this as { ovfSharePath: pulumi.Output<string> }).ovfSharePath = pulumi
       .all([this.urn, args.shareFolder, exportName])
-      .apply(([, folder, n]) => exportPaths(folder, n).ovfSharePath);
+      .apply(([, folder, n]) => {
+        // A malformed shareFolder is check()'s to report, naming the field; not the program's to throw.
+        try {
+          return exportPaths(folder, n).ovfSharePath;
+        } catch {
+          return "";
+        }
+      });
   }
 }

@@ -1,7 +1,7 @@
 /** What every backend shares: whole-file helpers, recursive remove, folder-replacing rename. */
 import { Readable, Writable } from "stream";
 import { randomBytes } from "crypto";
-import { basename, dirname, joinPath } from "./paths";
+import { basename, dirname, joinPath, pathParts } from "./paths";
 import { writeAllHashed } from "./hashing";
 import type { Share, ShareEntry, ShareReadOptions, ShareSpace, ShareStat, ShareWriteOptions, WrittenFile } from "./types";
 
@@ -20,6 +20,8 @@ export abstract class BaseShare implements Share {
   protected abstract renameOne(from: string, to: string, replace: boolean): Promise<void>;
 
   async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    // An empty path is the base folder itself: never removed wholesale by a typo or an empty name.
+    if (pathParts(path).length === 0) throw Object.assign(new Error(`refusing to remove the base folder ${this.location}`), { code: "EINVAL" });
     const st = await this.stat(path);
     if (!st) return;
     if (st.isDirectory && opts.recursive) {

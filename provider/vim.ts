@@ -1,5 +1,5 @@
-import { VimClient } from "../vsphere";
-import { vsphereSettings } from "../config";
+import { VimClient } from "./vsphere";
+import { vsphereSettings } from "./config";
 
 /** Runs `fn` with a logged-in vSphere client built from the settings, and logs out afterwards. */
 export async function withVim<T>(fn: (vim: VimClient) => Promise<T>): Promise<T> {
