@@ -55,6 +55,7 @@ describe("ELM faults (OsLayer)", () => {
   let restoreEnv: () => void;
   const errors: Record<string, unknown> = {};
   const recordedState: Record<string, unknown> = {};
+  let usersLayer = 0;
 
   const layer = (name: string, over: Record<string, unknown> = {}) => ({
     name,
@@ -105,6 +106,8 @@ describe("ELM faults (OsLayer)", () => {
       APPLAYERING_ELM_PASSWORD: ELM_PASSWORD,
       APPLAYERING_POLL_INTERVAL_MS: "20",
     });
+    // A layer someone made by hand in the ELM console: no fault may touch it.
+    usersLayer = sim.seedLayer({ name: "Finance OS (hand-made)", description: "not managed by Pulumi", versions: ["2023.1", "2024.1"] });
     log.start();
   });
 
@@ -274,7 +277,16 @@ describe("ELM faults (OsLayer)", () => {
     });
   });
 
-  describe("secrets", () => {
+  describe("invariants across the rows", () => {
+    it("the user's own layer is untouched, and no layer name appears twice", () => {
+      const theirs = sim.layers().find((l) => l.id === usersLayer);
+      expect(theirs).toMatchObject({ name: "Finance OS (hand-made)", description: "not managed by Pulumi" });
+      expect(theirs!.revisions.map((r) => `${r.versionName}:${r.state}`)).toEqual(["2023.1:Deployable", "2024.1:Deployable"]);
+      expect(sim.auditLog().filter((a) => a.entityId === usersLayer)).toEqual([]);
+      const names = sim.layers().map((l) => l.name.toLowerCase());
+      expect(new Set(names).size).toBe(names.length);
+    });
+
     it("the ELM password is in no error, no recorded state and no provider log line", () => {
       expect(Object.keys(errors).length).toBeGreaterThanOrEqual(5);
       expectNoSecret({ ...errors, ...recordedState, log: log.text() }, [ELM_PASSWORD]);
