@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const files = (r.outs as { files: Array<{ name: string; size: number }> }).files;
   const bytes = files.filter((f) => f.name.endsWith(".vmdk")).reduce((n, f) => n + f.size, 0);
-  const out: ChildReport = { seconds, bytes, maxRssKiB: process.resourceUsage().maxRSS };
+  const ru = process.resourceUsage();
+  const out: ChildReport = { seconds, bytes, maxRssKiB: ru.maxRSS, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 };
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 

@@ -59,12 +59,40 @@ export function shell(cmd: string, env: NodeJS.ProcessEnv = process.env): Promis
   });
 }
 
+/**
+ * Runs a shell command line and also returns the CPU seconds (user + system) its processes
+ * used, from bash's `times` (children's line).
+ */
+export function shellCpu(cmd: string): Promise<{ seconds: number; cpuSeconds: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn("/bin/bash", ["-o", "pipefail", "-c", `${cmd} >/dev/null && times`], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      if (err.length < 4000) err += d.toString();
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (code !== 0) return reject(new Error(`${cmd.split(" ")[0]} … exited ${code}: ${err.trim().slice(0, 500)}`));
+      // `times` prints the shell's own user/sys, then its children's: "0m0.488s 0m1.289s".
+      const line = out.trim().split("\n").pop() ?? "";
+      const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+      resolve({ seconds, cpuSeconds: secs.reduce((a, b) => a + b, 0) });
+    });
+  });
+}
+
 /** What a child script prints as its last stdout line. */
 export interface ChildReport {
   seconds: number;
   bytes: number;
   /** process.resourceUsage().maxRSS of the child, in KiB. */
   maxRssKiB: number;
+  /** User + system CPU seconds of the child (all its threads). */
+  cpuSeconds: number;
 }
 
 /**

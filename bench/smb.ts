@@ -14,7 +14,7 @@ import { alternate, best, mbps, shell, timed } from "./measure";
 import { BenchResult, Figure } from "./results";
 import { GiB, q, randomFile, smbAuthFile } from "./rig";
 
-const ROUNDS = 2;
+const ROUNDS = 3;
 const BYTES = GiB;
 
 /** Discards what it is given (the read benchmark's sink, as /dev/null is smbclient's). */
