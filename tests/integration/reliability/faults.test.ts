@@ -27,12 +27,10 @@ import { trampoline } from "../../../sdk/trampoline";
 import {
   Recorded,
   StderrLog,
-  checked,
   expectClearError,
   expectNoSecret,
   publishedExportState,
   setEnv,
-  sleep,
   strayEntries,
   startVsphereProxy,
   until,

@@ -56,7 +56,7 @@ export async function up(r: Reconciler, recorded: Recorded, raw: Props): Promise
   }
 }
 
-/** Lines the providers print on stderr (their progress log) while `fn` runs, and fn's outcome. */
+/** Lines the providers print on stderr (their progress log, what the engine shows) between start() and stop(). */
 export class StderrLog {
   readonly lines: string[] = [];
   private original: typeof process.stderr.write | undefined;
