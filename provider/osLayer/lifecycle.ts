@@ -17,7 +17,7 @@ import {
 import type { Report } from "../progress";
 import { markedByUs, ownerMark } from "../owner";
 import { pollIntervalMs } from "../config";
-import { asField, checkIcon, connectorFor, ovfRefusal } from "./lookups";
+import { asField, busyLayer, checkIcon, connectorFor, ovfRefusal } from "./lookups";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
 
@@ -158,6 +158,8 @@ export async function ensureVersion(elm: ElmClient, details: OsLayerDetails, inp
       connectorConfigId: connector.id,
       baseRevisionId: base.id,
       comment: auditComment(inputs, "add version"),
+    }).catch(async (err: unknown) => {
+      throw await busyLayer(elm, details.summary.name, inputs, err);
     });
     ticketId = created.workTicketId;
     rev = (await elm.osLayerDetails(layerId)).revisions.find((r) => r.id === created.revisionId);
@@ -250,7 +252,9 @@ export async function editIfChanged(elm: ElmClient, details: OsLayerDetails, inp
   const current = editLayerArgsFrom(details);
   if (JSON.stringify({ ...wanted, comment: undefined }) === JSON.stringify({ ...current, comment: undefined })) return false;
   await checkIcon(elm, inputs);
-  await elm.editLayer({ ...wanted, comment: auditComment(inputs, "edit") });
+  await elm.editLayer({ ...wanted, comment: auditComment(inputs, "edit") }).catch(async (err: unknown) => {
+    throw await busyLayer(elm, details.summary.name, inputs, err);
+  });
   return true;
 }
 

@@ -3,7 +3,7 @@
  * against the input it concerns: the connector, the file share, the icon, the layer size the
  * connector allows, and an OVF the ELM refuses to import.
  */
-import { ConnectorConfig, ElmClient, ElmError } from "../elm";
+import { ConnectorConfig, ElmClient, ElmError, describeTicket } from "../elm";
 import type { OsLayerInputs } from "./types";
 
 /** Re-throws an ELM "not found" as a failure of the named input, with the ELM's list and fix. */
@@ -45,4 +45,18 @@ export function ovfRefusal(inputs: OsLayerInputs, err: unknown): unknown {
   if (!inputs.ovfPath || !(err instanceof ElmError)) return err;
   if (!err.isNotFound() && !/Validation|InvalidArgument/i.test(`${err.id} ${err.category ?? ""}`)) return err;
   return new Error(`OsLayer.ovfPath: the ELM refused "${inputs.ovfPath}": ${err.message}; export it again (OvfExport) or point ovfPath at a valid export`);
+}
+
+/**
+ * The ELM refuses an operation while another task runs on the layer (WorkTicketConflict, no
+ * ticket given): say which task, and that the run can simply be repeated once it has ended.
+ */
+export async function busyLayer(elm: ElmClient, layerName: string, inputs: OsLayerInputs, err: unknown): Promise<unknown> {
+  if (!(err instanceof ElmError) || !err.isConflict()) return err;
+  const running = await elm.findActiveTicketsForLayer(layerName).catch(() => []);
+  const what = running.map((t) => `task ${t.id} ${describeTicket(t)}, ${t.state}`).join("; ");
+  return new Error(
+    `OsLayer ${inputs.name}: another ELM task is running on layer '${layerName}'${what ? ` (${what})` : ""}, so the ELM refused ${err.operation}: ` +
+      "wait for it to finish (or cancel it on the ELM's Tasks page), then run `pulumi up` again",
+  );
 }
