@@ -207,7 +207,11 @@ describe("ELM faults (OsLayer)", () => {
       });
       const ours = await up(osLayer, rec, layer("Busy OS", { version: "2.0" }));
       keep("conflict", ours);
-      expectClearError(ours.error, /Another task is already running for layer 'Busy OS'/, /Wait for it to finish, then try again/);
+      expectClearError(
+        ours.error,
+        new RegExp(`another ELM task is running on layer 'Busy OS' \\(task ${theirs.workTicketId} CreateOsLayerRevision.*admin-hotfix, (Running|ActionRequired|Pending)\\)`),
+        /wait for it to finish \(or cancel it on the ELM's Tasks page\), then run `pulumi up` again/,
+      );
       expect(versionsOf("Busy OS")).not.toContainEqual(expect.stringMatching(/^2\.0:/));
       // Their task ends (they cancel it); our re-run goes through.
       await admin.cancelWorkTickets([theirs.workTicketId]);
