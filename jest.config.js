@@ -3,7 +3,7 @@ module.exports = {
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   testEnvironment: "node",
-  globalSetup: "<rootDir>/tests/setup/linkPackage.js",
+  globalSetup: "<rootDir>/tests/setup/linkPackage.ts",
   // Examples import the package by name, as users' programs do: map it to the sources here.
   moduleNameMapper: { "^pulumi-applayering$": "<rootDir>/sdk/index.ts" },
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },

@@ -51,6 +51,9 @@ fi
 say "building"
 npx tsc -p tsconfig.json
 if [ -f tests/sim/vcsim/build.sh ]; then bash tests/sim/vcsim/build.sh; fi
+# Programs and the provider host resolve `pulumi-applayering` from node_modules: link this checkout.
+node -e 'require("./dist/tests/setup/linkPackage").default()'
+
 
 export PATH="$root/node_modules/.bin:$PATH"
 exec "$@"

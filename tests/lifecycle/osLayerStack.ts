@@ -3,7 +3,7 @@
  * the same inputs the SDK classes register, each with the trampoline provider the SDK serializes.
  * Keep it in step with the example and with sdk/*.ts.
  */
-import * as path from "node:path";
+import linkPackage, { repositoryRoot } from "../setup/linkPackage";
 import { DynamicProviderHost, HostLine, Program, resource, secret, StackConfig } from "../harness";
 import { trampoline } from "../../sdk/trampoline";
 import { Peers, PeerSettings, SECRET_SETTINGS } from "../sim/peers";
@@ -82,13 +82,14 @@ export function stackConfig(settings: PeerSettings): StackConfig {
 }
 
 /** The repository: its node_modules resolves `pulumi-applayering` (a link to itself) for the host. */
-export const repoRoot = path.resolve(__dirname, "../..", __dirname.includes(`${path.sep}dist${path.sep}`) ? ".." : "");
+export const repoRoot = repositoryRoot();
 
 /** The dynamic-provider host for the example project, configured for the peers. */
 export function startStackHost(
   peers: Peers,
   opts: { project?: string; stack?: string; pollIntervalMs?: number; onLine?: (l: HostLine) => void; engineAddress?: string } = {},
 ): Promise<DynamicProviderHost> {
+  linkPackage();
   return DynamicProviderHost.start({
     cwd: repoRoot,
     project: opts.project ?? "applayering-os-layer",
