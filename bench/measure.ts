@@ -26,19 +26,33 @@ export function mbps(bytes: number, seconds: number): number {
 
 /**
  * Runs the contenders in turn, `rounds` times (A B C, A B C, ...), so that a slow patch of the
- * machine hits all of them alike. Returns each contender's seconds per round.
+ * machine hits all of them alike; `settle` runs, untimed, before each. Returns each contender's
+ * seconds per round.
  */
-export async function alternate(rounds: number, contenders: Record<string, () => Promise<number>>): Promise<Record<string, number[]>> {
+export async function alternate(
+  rounds: number,
+  contenders: Record<string, () => Promise<number>>,
+  settle?: () => Promise<unknown>,
+): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
   for (const k of Object.keys(contenders)) out[k] = [];
   for (let i = 0; i < rounds; i++) {
     for (const [k, run] of Object.entries(contenders)) {
+      await settle?.();
       const s = await run();
       out[k].push(s);
       process.stderr.write(`  [round ${i + 1}] ${k}: ${s.toFixed(3)} s\n`);
     }
   }
   return out;
+}
+
+/**
+ * Writes dirty pages out (sync) before a timed run, so that one run's gigabyte is not flushed by
+ * the kernel during the next (which throttled whichever ran second).
+ */
+export function settleDisk(): Promise<number> {
+  return shell("sync");
 }
 
 /** Runs a shell command line; resolves with its wall time, rejects with its stderr on failure. */

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChildReport, mbps, runChild } from "./measure";
+import { ChildReport, mbps, runChild, settleDisk } from "./measure";
 import { BenchResult, Figure } from "./results";
 import { GiB, MiB, sparseDisk, startExportRig } from "./rig";
 
@@ -22,6 +22,7 @@ export async function memoryBench(): Promise<BenchResult> {
     const peaks: number[] = [];
     for (const [label, bytes] of SIZES) {
       sparseDisk(rig.diskFile, bytes);
+      await settleDisk();
       const r = await runChild<ChildReport>("exportChild", { env: rig.env, vmMoref: rig.vmMoref, shareFolder: rig.shareFolder, name: `mem-${label}` });
       fs.rmSync(path.join(rig.smbd.dir, "exports", `mem-${label}`), { recursive: true, force: true });
       if (r.bytes !== bytes) throw new Error(`the ${label} export wrote ${r.bytes} disk bytes`);
