@@ -6,7 +6,7 @@ import { queryOsLayerDetails, noTicket, revisionInfo } from "./layers";
 import type { ElmSession } from "./session";
 import type { ConnectorConfig, DiskFormat, ElmId, LayerInstallDisk, LayerSummary, OsLayerDetails, OsLayerRevision, RevisionState } from "./types";
 import { bool, longList, nil, num, reason, str } from "./wire";
-import { sleep } from "./sleep";
+import { sleep } from "../soap";
 import { TransientBudget } from "./transient";
 
 /** The newest (highest `Revision`) Deployable revision: the base of a new version. */

@@ -6,7 +6,7 @@ import { el, fields } from "../soap";
 import { WorkTicketFailedError, WorkTicketWaitError, describeTicket } from "./errors";
 import { readWorkTicket } from "./read";
 import type { ElmSession } from "./session";
-import { sleep } from "./sleep";
+import { sleep } from "../soap";
 import { TransientBudget } from "./transient";
 import { ElmId, TERMINAL_STATES, WorkItemState, WorkTicket } from "./types";
 import { longList } from "./wire";

@@ -5,3 +5,4 @@ export * from "./cookies";
 export * from "./tls";
 export * from "./transport";
 export * from "./download";
+export * from "./sleep";

@@ -1,4 +1,5 @@
 /** HttpNfcLease: wait until ready, keep alive with Progress, manifest, Complete / Abort. */
+import { sleep } from "../soap";
 import { el } from "../soap";
 import { asBool, asNumber, asObject, asString, decodeObject, many } from "./decode";
 import { fromLocalizedFault, MethodNotFoundError } from "./faults";
@@ -79,7 +80,7 @@ export async function waitForLease(c: PropertyCollectorHost, lease: MoRef, timeo
     if (state === "error") throw fromLocalizedFault(oc.props.error, `export lease ${lease.value}`);
     if (state === "done") throw new Error(`export lease ${lease.value} is already complete; start a new export`);
     if (Date.now() - start > timeoutMs) throw new LeaseTimeoutError(lease, timeoutMs);
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay, signal);
     delay = Math.min(delay * 2, 1000);
   }
 }

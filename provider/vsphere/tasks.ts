@@ -1,4 +1,5 @@
 /** Waiting for vim Tasks: poll `info` until success or error, within a deadline. */
+import { sleep } from "../soap";
 import { asNumber, decodeMoRef } from "./decode";
 import { fromLocalizedFault } from "./faults";
 import { retrieveProperties, type PropertyCollectorHost } from "./properties";
@@ -36,19 +37,6 @@ export function taskRef(payload: XmlElement): MoRef {
   if (!rv) throw new Error(`${payload.name} returned no task`);
   return decodeMoRef(rv);
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 /**
  * Waits for a task and returns `info.result` (e.g. the new VM's moref). A task that ends in

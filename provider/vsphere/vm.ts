@@ -3,7 +3,7 @@
  * shutdown, named snapshots, destroy. Every task is awaited with a deadline; failures are
  * typed VimFault errors carrying vSphere's message.
  */
-import { RawXml, el } from "../soap";
+import { RawXml, el, sleep } from "../soap";
 import { InvalidPowerStateError } from "./faults";
 import { retrieveProperties, type PropertyCollectorHost } from "./properties";
 import { ConfigSpecFields, NicBacking, ScsiControllerType, cloneSpec, configSpec, deviceChange, deviceRef, diskDevice, nicDevice, scsiDevice } from "./spec";
@@ -196,7 +196,7 @@ export async function shutdownGuest(
   const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
   while (Date.now() < deadline) {
     if ((await powerState(c, vm)) === "poweredOff") return "guest";
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+    await sleep(opts.pollMs ?? 1000);
   }
   if (!fallback) throw new Error(`guest shutdown of ${vm.value} did not finish in time; shut the guest down or power it off in vSphere`);
   await powerOff(c, vm);
