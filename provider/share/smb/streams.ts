@@ -22,6 +22,11 @@ export class SmbWriteStream extends Writable {
   private handle?: SmbHandle;
   private buf: Buffer;
   private bufLen = 0;
+  /**
+   * Our chunk buffers back from finished WRITEs, reused: a fresh 1 MiB per request left up to
+   * tens of MB of garbage waiting for V8's external-memory GC, so peak RSS grew with the file.
+   */
+  private readonly spare: Buffer[] = [];
   private offset = 0;
   private inFlight = 0;
   private failed?: Error;
@@ -93,13 +98,15 @@ export class SmbWriteStream extends Writable {
   }
 
   private dispatch(): void {
-    const data = this.bufLen === this.chunkSize ? this.buf : this.buf.subarray(0, this.bufLen);
-    this.buf = Buffer.allocUnsafe(this.chunkSize);
+    const full = this.bufLen === this.chunkSize;
+    const data = full ? this.buf : this.buf.subarray(0, this.bufLen);
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkSize);
     this.bufLen = 0;
-    this.dispatchData(data);
+    this.dispatchData(data, full);
   }
 
-  private dispatchData(data: Buffer): void {
+  /** reuse: data is our own whole buffer, to take back once the server has it. */
+  private dispatchData(data: Buffer, reuse = false): void {
     const offset = this.offset;
     this.offset += data.length;
     this.inFlight++;
@@ -107,6 +114,8 @@ export class SmbWriteStream extends Writable {
     this.client.write(h, offset, data).then(
       () => {
         this.bytesWritten += data.length;
+        // The server answered, so the socket is done with these bytes.
+        if (reuse && this.spare.length < this.maxInFlight) this.spare.push(data);
         this.release();
       },
       (e: Error) => {
