@@ -8,6 +8,7 @@ module.exports = {
   moduleNameMapper: { "^pulumi-applayering$": "<rootDir>/sdk/index.ts" },
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 120000,
+  reporters: ["default", "<rootDir>/tests/setup/summaryReporter.js"],
   // Integration tests start real servers (vcsim, smbd, the ELM simulator): two workers fit 2 cores.
   maxWorkers: 2,
 };
