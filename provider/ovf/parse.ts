@@ -2,7 +2,7 @@
  * Reads an OVF descriptor into the typed model. Elements and attributes are matched by namespace
  * URI and local name (any prefix, any order); optional sections may be absent.
  */
-import { parseXml, XmlElement, XmlParseError } from "../soap/xml";
+import { child, children, parseXml, XmlElement, XmlParseError } from "../soap/xml";
 import { OvfFormatError } from "./errors";
 import {
   OvfController,
@@ -40,27 +40,19 @@ export async function parseDescriptor(xml: string): Promise<OvfDescriptor> {
   }
   const ns = root.ns;
   return {
-    files: ovfChildren(child(root, ns, "References"), ns, "File").map((f) => readFile(f, ns)),
-    disks: sections(root, ns, "DiskSection").flatMap((s) => ovfChildren(s, ns, "Disk")).map((d) => readDisk(d, ns)),
-    networks: sections(root, ns, "NetworkSection").flatMap((s) => ovfChildren(s, ns, "Network")).map((n) => readNetwork(n, ns)),
+    files: children(child(root, "References", ns), "File", ns).map((f) => readFile(f, ns)),
+    disks: sections(root, ns, "DiskSection").flatMap((s) => children(s, "Disk", ns)).map((d) => readDisk(d, ns)),
+    networks: sections(root, ns, "NetworkSection").flatMap((s) => children(s, "Network", ns)).map((n) => readNetwork(n, ns)),
     virtualSystem: readVirtualSystem(root, ns),
   };
 }
 
 // ---- small matchers over the shared element tree (namespace-aware) ----
 
-function ovfChildren(el: XmlElement | undefined, ns: string, name: string): XmlElement[] {
-  return el ? el.children.filter((c) => c.name === name && c.ns === ns) : [];
-}
-
-function child(el: XmlElement | undefined, ns: string, name: string): XmlElement | undefined {
-  return ovfChildren(el, ns, name)[0];
-}
-
 /** Envelope-level sections; OVF 2 also allows them inside the VirtualSystem. */
 function sections(root: XmlElement, ns: string, name: string): XmlElement[] {
-  const vs = child(root, ns, "VirtualSystem");
-  return [...ovfChildren(root, ns, name), ...ovfChildren(vs, ns, name)];
+  const vs = child(root, "VirtualSystem", ns);
+  return [...children(root, name, ns), ...children(vs, name, ns)];
 }
 
 /** An OVF attribute: qualified with the envelope namespace, or unqualified (tolerated). */
@@ -129,36 +121,36 @@ function readDisk(el: XmlElement, ns: string): OvfDisk {
 
 function readNetwork(el: XmlElement, ns: string): OvfNetwork {
   const network: OvfNetwork = { name: required(el, ns, "name", "NetworkSection/Network") };
-  const description = text(child(el, ns, "Description"));
+  const description = text(child(el, "Description", ns));
   if (description !== undefined) network.description = description;
   return network;
 }
 
 function readVirtualSystem(root: XmlElement, ns: string): OvfVirtualSystem {
-  if (child(root, ns, "VirtualSystemCollection")) {
+  if (child(root, "VirtualSystemCollection", ns)) {
     throw new OvfFormatError("VirtualSystemCollection", "the package holds several virtual machines; an OS layer needs an OVF of exactly one VM, export the OS machine on its own");
   }
-  const systems = ovfChildren(root, ns, "VirtualSystem");
+  const systems = children(root, "VirtualSystem", ns);
   if (systems.length !== 1) {
     throw new OvfFormatError("VirtualSystem", `expected exactly one VirtualSystem, found ${systems.length}; export the OS machine as its own OVF`);
   }
   const vs = systems[0];
   const id = ovfAttr(vs, ns, "id")?.trim() ?? "";
   const out: OvfVirtualSystem = { id, firmware: "bios", nics: [], controllers: [] };
-  const name = text(child(vs, ns, "Name"));
+  const name = text(child(vs, "Name", ns));
   if (name !== undefined) out.name = name;
 
-  const os = child(vs, ns, "OperatingSystemSection");
+  const os = child(vs, "OperatingSystemSection", ns);
   if (os) {
     const osType = vmwAttr(os, "osType")?.trim();
     if (osType) out.osType = osType;
-    const osDescription = text(child(os, ns, "Description"));
+    const osDescription = text(child(os, "Description", ns));
     if (osDescription !== undefined) out.osDescription = osDescription;
     const cimId = parseCount(ovfAttr(os, ns, "id"));
     if (cimId !== undefined) out.osCimId = cimId;
   }
 
-  const hw = child(vs, ns, "VirtualHardwareSection");
+  const hw = child(vs, "VirtualHardwareSection", ns);
   if (hw) readHardware(hw, ns, out);
   return out;
 }
@@ -171,7 +163,7 @@ function setting(item: XmlElement, name: string): string | undefined {
 const ITEM_ELEMENTS = ["Item", "EthernetPortItem", "StorageItem"];
 
 function readHardware(hw: XmlElement, ns: string, out: OvfVirtualSystem): void {
-  const system = child(hw, ns, "System");
+  const system = child(hw, "System", ns);
   const vsType = text(system?.children.find((c) => c.name === "VirtualSystemType" && c.ns === OVF_NS.vssd));
   if (vsType !== undefined) out.hardwareVersion = vsType;
 

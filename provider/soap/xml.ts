@@ -102,14 +102,14 @@ function convert(raw: RawNode, parentScope: Record<string, string>): XmlElement 
   };
 }
 
-/** The first child with this local name (any namespace), or undefined. */
-export function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
-  return el?.children.find((c) => c.name === name);
+/** The first child with this local name (in namespace `ns` when given, else any), or undefined. */
+export function child(el: XmlElement | undefined, name: string, ns?: string): XmlElement | undefined {
+  return el?.children.find((c) => c.name === name && (ns === undefined || c.ns === ns));
 }
 
-/** All children with this local name (any namespace). */
-export function children(el: XmlElement | undefined, name: string): XmlElement[] {
-  return el ? el.children.filter((c) => c.name === name) : [];
+/** All children with this local name (in namespace `ns` when given, else any). */
+export function children(el: XmlElement | undefined, name: string, ns?: string): XmlElement[] {
+  return el ? el.children.filter((c) => c.name === name && (ns === undefined || c.ns === ns)) : [];
 }
 
 /** Follows a path of local names, e.g. `path(env, "Body", "LoginResponse")`. */
