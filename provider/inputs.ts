@@ -17,6 +17,22 @@ export interface CheckFailure {
 
 type Raw = Record<string, unknown>;
 
+/** A value as a user would write it: NaN and Infinity by name (JSON.stringify says null for both). */
+export function show(v: unknown): string {
+  if (typeof v === "number") return String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+// Control characters in a name reach vSphere, the ELM and progress lines; none of them takes one.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Free text (descriptions, comments) may hold line breaks and tabs, never the other controls.
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
 /** Collects failures while reading a resource's raw inputs. */
 export class InputReader {
   readonly failures: CheckFailure[] = [];
@@ -40,7 +56,7 @@ export class InputReader {
   }
 
   /** A string; unknowns pass through untouched. */
-  string(property: string, opts: { required?: boolean; default?: string; max?: number; pattern?: [RegExp, string]; trim?: boolean } = {}): string | undefined {
+  string(property: string, opts: { required?: boolean; default?: string; max?: number; pattern?: [RegExp, string]; trim?: boolean; multiline?: boolean } = {}): string | undefined {
     const raw = this.raw[property];
     // Systems trim what they store: an untrimmed value would differ from it on every diff.
     const v = opts.trim && typeof raw === "string" ? raw.trim() : raw;
@@ -55,6 +71,13 @@ export class InputReader {
     }
     if (opts.required && v.trim() === "") {
       this.fail(property, "is required: set it to a non-empty string");
+      return undefined;
+    }
+    const control = (opts.multiline ? CONTROL_IN_TEXT : CONTROL).exec(v);
+    if (control) {
+      const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+      const kind = opts.multiline ? "text may hold line breaks and tabs, no other control characters" : "a name cannot hold line breaks, tabs, NUL or other control characters";
+      this.fail(property, `holds control characters (${code} at position ${control.index + 1}); ${kind}: remove it`);
       return undefined;
     }
     if (opts.max !== undefined && v.length > opts.max) {
@@ -72,7 +95,7 @@ export class InputReader {
     const n = typeof v === "string" ? Number(v) : v;
     const unit = opts.unit ? ` ${opts.unit}` : "";
     if (typeof n !== "number" || !Number.isFinite(n)) {
-      this.fail(property, `must be a number${unit}, got ${JSON.stringify(v)}`);
+      this.fail(property, `must be a number${unit}, got ${show(v)}`);
       return undefined;
     }
     if (opts.integer && !Number.isInteger(n)) this.fail(property, `must be a whole number${unit}, got ${n}`);
@@ -87,7 +110,7 @@ export class InputReader {
     if (v === undefined || v === null || v === "") return def;
     if (typeof v === "boolean") return v;
     if (v === "true" || v === "false") return v === "true";
-    this.fail(property, `must be true or false, got ${JSON.stringify(v)}`);
+    this.fail(property, `must be true or false, got ${show(v)}`);
     return def;
   }
 }

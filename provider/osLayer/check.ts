@@ -13,7 +13,7 @@ export function checkOsLayer(news: Record<string, unknown>): { inputs: OsLayerIn
   const r = new InputReader(news, "OsLayer");
   const inputs: OsLayerInputs = {
     name: r.string("name", { required: true, max: 64, pattern: NAME_PATTERN })!,
-    description: r.string("description", { max: 1024, trim: true }),
+    description: r.string("description", { max: 1024, trim: true, multiline: true }),
     icon: r.string("icon", { pattern: [/^\d+$/, "must be an ELM icon id (digits, e.g. \"196608\"); `applayering` lists none by name"] }),
     connector: r.string("connector", { required: true })!,
     fileShare: r.string("fileShare"),
@@ -23,9 +23,9 @@ export function checkOsLayer(news: Record<string, unknown>): { inputs: OsLayerIn
     vmMoref: r.string("vmMoref", { pattern: [/^vm-\d+$|^\d+$/, 'must be a VM managed object id such as "vm-42" (an OsMachine\'s moref)'] }),
     vmName: r.string("vmName"),
     version: r.string("version", { required: true, max: 64, pattern: NAME_PATTERN })!,
-    versionDescription: r.string("versionDescription", { max: 1024, trim: true }),
+    versionDescription: r.string("versionDescription", { max: 1024, trim: true, multiline: true }),
     maxLayerSizeGb: r.number("maxLayerSizeGb", { default: 100, min: 1, max: MAX_LAYER_SIZE_GB, integer: true, unit: "GB" })!,
-    comment: r.string("comment", { max: 1024, trim: true }),
+    comment: r.string("comment", { max: 1024, trim: true, multiline: true }),
     adoptExisting: r.boolean("adoptExisting", false),
     createTimeout: r.number("createTimeout", { default: 120, min: 0.01, unit: "minutes" })!,
     versionTimeout: r.number("versionTimeout", { default: 240, min: 0.01, unit: "minutes" })!,

@@ -2,7 +2,7 @@
  * Errors of the SOAP layer. Messages name the endpoint and what to do; they never carry a
  * request body, so a password or token sent in one cannot leak through them.
  */
-import type { XmlElement } from "./xml";
+import { escapeXml, type XmlElement } from "./xml";
 
 /** A SOAP 1.1 Fault returned by the server (HTTP 500 or 200 with a Fault body). */
 export class SoapFaultError extends Error {
@@ -55,5 +55,5 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
 }
 
 function encodeXmlText(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  return escapeXml(s);
 }

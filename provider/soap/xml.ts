@@ -151,11 +151,13 @@ export function descendants(el: XmlElement, name: string, out: XmlElement[] = []
   return out;
 }
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+// CR, LF and TAB as character references: a parser turns a literal CR into LF (and, in an attribute,
+// CR/LF/TAB into spaces), so a password holding one would not survive the trip otherwise.
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;" };
 
 /** Escapes text for element content and attribute values. */
 export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  return value.replace(/[&<>"'\r\n\t]/g, (c) => ESCAPES[c]);
 }
 
 /** A piece of already-serialized XML, inserted as is by `el()`. */

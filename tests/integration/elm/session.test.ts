@@ -2,7 +2,8 @@
 import { ElmClient, ElmLoginError, ElmTransportError } from "../../../provider/elm";
 import { Rig, startRig } from "./helpers";
 
-const NASTY = `p&<>"'w0rd;`;
+// A CR and a TAB too: an XML parser turns a literal CR into LF, so they must travel as references.
+const NASTY = `p&<>"'w0rd;\r\t`;
 
 describe("ELM session", () => {
   let rig: Rig;
@@ -11,7 +12,7 @@ describe("ELM session", () => {
   });
   afterAll(() => rig.stop());
 
-  it("logs in with a password holding & < > \" ' (XML-escaped) and calls with token and cookie", async () => {
+  it("logs in with a password holding & < > \" ' CR TAB (XML-escaped) and calls with token and cookie", async () => {
     const c = rig.newClient();
     expect(await c.osLayers()).toEqual([]);
     expect(c.session.loggedIn).toBe(true);

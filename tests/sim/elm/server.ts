@@ -80,7 +80,8 @@ export class ElmRequestHandler {
     }
     let payload: XmlElement | undefined;
     try {
-      payload = (await parseEnvelope(body)).payload;
+      // As .NET's XmlReader does (XML 1.0 §2.11): a literal CR or CRLF reads as LF; only &#13; is a CR.
+      payload = (await parseEnvelope(body.replace(/\r\n?/g, "\n"))).payload;
     } catch (err) {
       if (err instanceof XmlParseError || err instanceof NotSoapError) return clientFault(`Server was unable to read request. ---> ${err.message}`);
       throw err;

@@ -48,6 +48,12 @@ const TABLE: Row[] = [
   ["OsMachine", { operationTimeout: -1 },                                       "operationTimeout",   /at least 0\.01 minutes, got -1/],
   ["OsMachine", { operationTimeout: "soon" },                                   "operationTimeout",   /must be a number minutes, got "soon"/],
   ["OsMachine", { snapshotName: "s".repeat(81) },                               "snapshotName",       /shorten it to at most 80/],
+  ["OsMachine", { snapshotName: "\u0001" },                                     "snapshotName",       /control characters \(U\+0001 at position 1\).*remove it/],
+  ["OsMachine", { name: "win\u00002022" },                                      "name",               /control characters \(U\+0000 at position 4\)/],
+  ["OsMachine", { name: "win\nOsLayer x: done" },                               "name",               /line breaks.*remove it/],
+  ["OsMachine", { datastore: "LocalDS_0\t" },                                   "datastore",          /control characters \(U\+0009/],
+  ["OsMachine", { cpus: NaN },                                                  "cpus",               /must be a number, got NaN/],
+  ["OsMachine", { memoryMb: Infinity },                                         "memoryMb",           /got Infinity/],
 
   ["OvfExport", { shareFolder: "" },                                            "shareFolder",        /is required/],
   ["OvfExport", { shareFolder: "C:\\exports" },                                 "shareFolder",        /UNC path .*e\.g\. \\\\fileserver/],
@@ -59,6 +65,7 @@ const TABLE: Row[] = [
   ["OvfExport", { name: "n".repeat(101) },                                      "name",               /shorten it to at most 100/],
   ["OvfExport", { name: ".partial" },                                           "name",               /plain folder name.*not starting with "\."/],
   ["OvfExport", { name: "a/b" },                                                "name",               /plain folder name/],
+  ["OvfExport", { name: "win\u007f" },                                           "name",               /control characters \(U\+007F/],
   ["OvfExport", { vmMoref: undefined },                                         "vmMoref",            /pass an OsMachine .* or set vmInventoryPath/],
   ["OvfExport", { vmMoref: "VirtualMachine:42" },                               "vmMoref",            /such as "vm-42"/],
   ["OvfExport", { vmMoref: undefined, vmInventoryPath: "DC0\\vm\\win" },        "vmInventoryPath",    /use \/ between folders/],
@@ -78,6 +85,9 @@ const TABLE: Row[] = [
   ["OsLayer",   { maxLayerSizeGb: 2041 },                                       "maxLayerSizeGb",     /at most 2040 GB/],
   ["OsLayer",   { maxLayerSizeGb: 99.5 },                                       "maxLayerSizeGb",     /whole number/],
   ["OsLayer",   { connector: "" },                                              "connector",          /is required/],
+  ["OsLayer",   { connector: "vSphere\u001b[2J" },                              "connector",          /control characters \(U\+001B/],
+  ["OsLayer",   { name: "Win\r2022" },                                         "name",               /control characters \(U\+000D/],
+  ["OsLayer",   { description: "line one\u0000" },                              "description",        /no other control characters/],
   ["OsLayer",   { icon: "blue" },                                               "icon",               /ELM icon id \(digits/],
   ["OsLayer",   { ovfPath: undefined },                                         "ovfPath",            /needs a source: set ovfPath .* or machine/],
   ["OsLayer",   { ovfPath: "exports/win2022/win2022.vmdk" },                    "ovfPath",            /path of a \.ovf file/],
@@ -108,6 +118,12 @@ describe("bad input is refused by check(), naming the field and the fix", () => 
     expect(mine).toHaveLength(1);
     expect(mine[0].reason.startsWith(`${resource}.${field}: `)).toBe(true);
     expect(mine[0].reason).toMatch(fix);
+  });
+
+  it("free text keeps its line breaks and tabs", async () => {
+    const r = await RECONCILER.OsLayer.check({}, { ...VALID.OsLayer, description: "Windows Server 2022\n\tpatched monthly" });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.description).toBe("Windows Server 2022\n\tpatched monthly");
   });
 
   it.each(Object.keys(VALID) as Resource[])("the valid %s inputs the rows start from pass", async (resource) => {

@@ -62,3 +62,14 @@ describe("envelopes", () => {
     await expect(parseEnvelope("<html><body>502 Bad Gateway</body></html>")).rejects.toThrow(/SOAP 1.1 Envelope/);
   });
 });
+
+describe("line breaks in text and attributes", () => {
+  it("a CR, LF or TAB survives a round trip as a character reference (a password holding one logs in)", async () => {
+    const secret = "pa\r\nss\tword\r";
+    const xml = `<r a="${escapeXml(secret)}">${escapeXml(secret)}</r>`;
+    expect(xml).not.toMatch(/[\r\n\t]/);
+    const doc = await parseXml(xml);
+    expect(doc.text).toBe(secret);
+    expect(attr(doc, "a")).toBe(secret);
+  });
+});
