@@ -24,7 +24,8 @@ export async function sim(args: readonly string[], io: CliIo): Promise<number> {
     io.stdout(
       "usage: applayering sim [--clock-speed N]\n\n" +
         "Starts vcsim, smbd and the ELM simulator on 127.0.0.1 and prints one JSON line: endpoints,\n" +
-        "credentials, and `config` (the stack settings to give `pulumi config set`). Ctrl-C stops them.\n" +
+        "credentials, `config` (the stack settings to give `pulumi config set`) and `govc` (the GOVC_*\n" +
+        "settings for VMware's govc). Ctrl-C stops them.\n" +
         "--clock-speed N   ELM tasks run N times faster than real time (default 20)\n",
     );
     return 0;
@@ -40,6 +41,14 @@ export async function sim(args: readonly string[], io: CliIo): Promise<number> {
       elm: { url: peers.elm.url, user: s["applayering:elmUser"], password: s["applayering:elmPassword"], caCertPath: s["applayering:elmCaCert"], connector: s.connector },
       share: { unc: peers.smbd.unc, user: s["applayering:shareUser"], password: s["applayering:sharePassword"], exportsFolder: s.shareFolder },
       config: s,
+      // The same vSphere for govc, VMware's CLI: `export $(jq -r '.govc|to_entries[]|"\(.key)=\(.value)"')`.
+      govc: {
+        GOVC_URL: peers.vcsim.url,
+        GOVC_USERNAME: s["vsphere:user"],
+        GOVC_PASSWORD: s["vsphere:password"],
+        GOVC_TLS_CA_CERTS: peers.vcsim.caCertPath,
+        GOVC_DATACENTER: peers.vcsim.datacenters[0],
+      },
     }) + "\n",
   );
   await new Promise<void>((resolve) => {

@@ -14,10 +14,11 @@ as_root() {
   fi
 }
 
-# 1. Debian packages: vcsim (govmomi built with Go), Samba's smbd and smbclient, openssl, curl.
+# 1. Debian packages: vcsim and govc (govmomi built with Go), Samba's smbd and smbclient, openssl, curl.
 need=()
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/vmware/govmomi ] || need+=(golang-github-vmware-govmomi-dev)
+[ -d /usr/share/gocode/src/github.com/kr/pretty ] || need+=(golang-github-kr-pretty-dev)  # govc's one extra library
 command -v smbd >/dev/null || need+=(samba)
 command -v smbclient >/dev/null || need+=(smbclient)
 command -v openssl >/dev/null || need+=(openssl)
@@ -51,6 +52,7 @@ fi
 say "building"
 npx tsc -p tsconfig.json
 if [ -f tests/sim/vcsim/build.sh ]; then bash tests/sim/vcsim/build.sh; fi
+sh scripts/build-govc.sh  # govc, the tests' second vSphere client (cached in .tools/bin)
 # Programs and the provider host resolve `pulumi-applayering` from node_modules: link this checkout.
 node -e 'require("./dist/tests/setup/linkPackage").default()'
 

@@ -7,15 +7,12 @@ import (
 
 const sessionCookie = "vmware_soap_session"
 
-// vcenterCookies makes the session cookie look and behave like vCenter's: Set-Cookie carries
-// the value in double quotes (`vmware_soap_session="…"; Path=/; HttpOnly; Secure;`) and a
-// request whose cookie lost the quotes is treated as having no session, so a client must
-// echo the cookie exactly as received.
+// vcenterCookies makes the session cookie look like vCenter's: Set-Cookie carries the value
+// in double quotes (`vmware_soap_session="…"; Path=/; HttpOnly; Secure;`). Like real vCenter,
+// a cookie sent back with or without its quotes names the same session: Go's cookie parser
+// drops the quotes, and govc (net/http's cookie jar) sends the value unquoted.
 func vcenterCookies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if raw := r.Header.Get("Cookie"); strings.Contains(raw, sessionCookie+"=") && !strings.Contains(raw, sessionCookie+`="`) {
-			r.Header.Del("Cookie")
-		}
 		next.ServeHTTP(&quotingWriter{ResponseWriter: w}, r)
 	})
 }
