@@ -1,6 +1,7 @@
 /** The command table: `applayering <group> <command>`. Add a row to add a command. */
 import { CliIo } from "./io";
 import { ovfInspect } from "./ovfInspect";
+import { shareTest } from "./shareTest";
 import { sim } from "./sim";
 
 export interface Command {
@@ -18,6 +19,12 @@ export const COMMANDS: readonly Command[] = [
     name: "inspect",
     summary: "check that an OVF (local or on the share) is fit for an App Layering OS layer",
     run: ovfInspect,
+  },
+  {
+    group: "share",
+    name: "test",
+    summary: "log on to a share folder as the provider would, write, read back and remove a probe file",
+    run: shareTest,
   },
   {
     group: "sim",
