@@ -8,7 +8,7 @@ import { reporter } from "./progress";
 import { checkOvfExport } from "./ovfExport/check";
 import { diffOvfExport } from "./ovfExport/diff";
 import { exportToShare } from "./ovfExport/export";
-import { ExportMarker, claimMarker, filesPresent, readMarker, sameFiles } from "./ovfExport/marker";
+import { ExportMarker, MARKER_FILE, claimMarker, filesPresent, readMarker, sameFiles } from "./ovfExport/marker";
 import { withShare } from "./ovfExport/share";
 import { exportPaths } from "./ovfExport/paths";
 import type { OvfExportInputs, OvfExportOutputs } from "./ovfExport/types";
@@ -105,7 +105,16 @@ async function deleteImpl(_id: string, props: Props): Promise<void> {
       report("the folder now holds a newer export (a replacement published over it); leaving it");
       return;
     }
-    await share.remove(inputs.name, { recursive: true });
+    // Only what the export wrote goes, then the folder if that left it empty: a file someone put
+    // beside the export survives, whatever the server does with a non-empty folder.
+    const wrote = m.files.flatMap((f) => (f.name.endsWith(".ovf") ? [f.name, f.name.replace(/\.ovf$/, ".mf")] : [f.name]));
+    for (const name of [...wrote, MARKER_FILE]) await share.remove(`${inputs.name}/${name}`);
+    try {
+      await share.remove(inputs.name);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "ENOTEMPTY") throw e;
+      report(`left the folder ${inputs.name}: it holds files the export did not write (${(e as Error).message.replace(/^.*\(/, "(")})`);
+    }
   });
 }
 export { deleteImpl as delete };

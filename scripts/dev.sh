@@ -14,13 +14,15 @@ as_root() {
   fi
 }
 
-# 1. Debian packages: vcsim and govc (govmomi built with Go), Samba's smbd and smbclient, openssl, curl.
+# 1. Debian packages: vcsim and govc (govmomi built with Go), Samba's smbd and smbclient, impacket's
+#    SMB server, openssl, curl.
 need=()
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/vmware/govmomi ] || need+=(golang-github-vmware-govmomi-dev)
 [ -d /usr/share/gocode/src/github.com/kr/pretty ] || need+=(golang-github-kr-pretty-dev)  # govc's one extra library
 command -v smbd >/dev/null || need+=(samba)
 command -v smbclient >/dev/null || need+=(smbclient)
+/usr/bin/python3 -c 'import impacket' 2>/dev/null || need+=(python3-impacket)  # the second SMB server of the tests
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
 command -v npm >/dev/null || need+=(nodejs npm)

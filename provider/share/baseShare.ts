@@ -13,7 +13,7 @@ export abstract class BaseShare implements Share {
   abstract createWriteStream(path: string, opts?: ShareWriteOptions): Writable;
   abstract createReadStream(path: string, opts?: ShareReadOptions): Readable;
   abstract close(): Promise<void>;
-  abstract space(): Promise<ShareSpace>;
+  abstract space(): Promise<ShareSpace | undefined>;
   /** Deletes one file or one empty folder. */
   protected abstract deleteOne(path: string, isDirectory: boolean): Promise<void>;
   /** Native rename; replace only ever targets files here. */
@@ -24,8 +24,18 @@ export abstract class BaseShare implements Share {
     if (pathParts(path).length === 0) throw Object.assign(new Error(`refusing to remove the base folder ${this.location}`), { code: "EINVAL" });
     const st = await this.stat(path);
     if (!st) return;
-    if (st.isDirectory && opts.recursive) {
-      for (const e of await this.list(path)) await this.remove(joinPath(path, e.name), opts);
+    if (st.isDirectory) {
+      if (opts.recursive) {
+        for (const e of await this.list(path)) await this.remove(joinPath(path, e.name), opts);
+      }
+      // Some servers (impacket) delete a non-empty folder with everything in it: never rely on
+      // the server to refuse. Only a folder seen empty here is deleted, so a file that appeared
+      // meanwhile, or one we were not asked to remove, is never lost.
+      const left = await this.list(path);
+      if (left.length > 0) {
+        const names = left.slice(0, 5).map((e) => e.name).join(", ") + (left.length > 5 ? `, ... (${left.length} entries)` : "");
+        throw Object.assign(new Error(`${this.location}: not removing ${path}: the folder is not empty (${names})`), { code: "ENOTEMPTY" });
+      }
     }
     await this.deleteOne(path, st.isDirectory);
   }

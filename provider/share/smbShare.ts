@@ -125,7 +125,7 @@ export class SmbShare extends BaseShare {
     return new SmbReadStream(this.current, this.p(path), { start: opts.start, end: opts.end, maxInFlight: this.opts.maxInFlight, client: () => this.live() });
   }
 
-  async space(): Promise<ShareSpace> {
+  async space(): Promise<ShareSpace | undefined> {
     return (await this.live()).space(this.base);
   }
 

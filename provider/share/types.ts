@@ -78,8 +78,8 @@ export interface Share {
   writeFile(path: string, data: Buffer | string | Readable, opts?: ShareWriteOptions): Promise<WrittenFile>;
   /** Reads a whole (small) file. Use createReadStream for large ones. */
   readFile(path: string): Promise<Buffer>;
-  /** Space of the volume behind the base folder (to check before a large export). */
-  space(): Promise<ShareSpace>;
+  /** Size and free space of the volume; undefined when the server does not say. */
+  space(): Promise<ShareSpace | undefined>;
   /** Releases the connection. */
   close(): Promise<void>;
 }

@@ -293,13 +293,29 @@ export class SmbClient {
     await this.close(h);
   }
 
-  /** Creates a folder and its missing parents; succeeds if it exists already as a folder. */
+  /**
+   * Creates a folder and its missing parents; succeeds if it exists already as a folder. Each
+   * level is looked at first and created with FILE_CREATE only when missing: FILE_OPEN_IF on an
+   * existing folder is taken by some servers (impacket) as an open-with-truncate and refused.
+   */
   async mkdirp(path: string): Promise<void> {
     const parts = smbPath(path).split("\\").filter(Boolean);
     for (let i = 1; i <= parts.length; i++) {
       const sub = parts.slice(0, i).join("\\");
-      const h = await this.open(sub, { access: "read", disposition: "openOrCreate", directory: true });
-      await this.close(h);
+      let st = await this.stat(sub);
+      if (!st) {
+        try {
+          await this.mkdir(sub);
+          continue;
+        } catch (e) {
+          // Created meanwhile by someone else: fine if it is a folder.
+          if (!(e instanceof SmbStatusError && e.code === "EEXIST")) throw e;
+          st = await this.stat(sub);
+        }
+      }
+      if (!st?.isDirectory) {
+        throw Object.assign(new Error(`SMB: cannot create folder ${this.where(sub)}: a file has that name; rename or remove it`), { code: "ENOTDIR" });
+      }
     }
   }
 
@@ -319,10 +335,11 @@ export class SmbClient {
   }
 
   /** Total and caller-available bytes of the volume holding path (FileFsFullSizeInformation). */
-  async space(path = ""): Promise<{ totalBytes: number; freeBytes: number }> {
+  async space(path = ""): Promise<{ totalBytes: number; freeBytes: number } | undefined> {
     return this.withHandle(path, { access: "attributes" }, async (h) => {
       const b = await this.queryInfo(h, InfoType.FILESYSTEM, FileInfoClass.FileFsFullSizeInformation, 32);
-      if (b.length < 32) throw new SmbConnectionError(`SMB: short FileFsFullSizeInformation from ${this.where(path)}`, "EPROTO");
+      // Some servers (impacket) answer with an empty structure: the space is unknown, not an error.
+      if (b.length < 32) return undefined;
       const unit = b.readUInt32LE(24) * b.readUInt32LE(28);
       return { totalBytes: Number(b.readBigUInt64LE(0)) * unit, freeBytes: Number(b.readBigUInt64LE(8)) * unit };
     });

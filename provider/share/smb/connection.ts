@@ -356,7 +356,10 @@ export class SmbConnection {
     }
 
     const s = this.session;
-    if (!encrypted && s && s.signingKey && header.sessionId === s.sessionId && header.command !== Command.NEGOTIATE) {
+    // A failed SESSION_SETUP is judged by its status (MS-SMB2 3.2.5.3): impacket signs a logon
+    // failure with a key derived from the wrong password, which must read as a logon failure.
+    const failedSetup = header.command === Command.SESSION_SETUP && header.status !== Status.SUCCESS && header.status !== Status.MORE_PROCESSING_REQUIRED;
+    if (!encrypted && s && s.signingKey && !failedSetup && header.sessionId === s.sessionId && header.command !== Command.NEGOTIATE) {
       if (header.flags & Flags.SIGNED) {
         if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw)) {
           throw new SmbProtocolError(`SMB: the signature of a ${COMMAND_NAMES[header.command]} response from ${this.where} is wrong: the message was altered or the keys disagree`);

@@ -143,6 +143,17 @@ describe("OsMachine against vcsim", () => {
       outs = (await osMachine.update(id, running.outs, await checked(osMachine, { ...machine, cpus: 4, memoryMb: 8192 }))).outs;
     });
 
+    it("delete removes only what the export wrote: a file the admin put in the folder stays, with the folder", async () => {
+      const folder = path.join(smb.dir, "exports", "win2019");
+      await fs.writeFile(path.join(folder, "notes.txt"), "admin's notes");
+      await ovfExport.delete(exp.id, exp.outs);
+      expect(await fs.readdir(folder)).toEqual(["notes.txt"]);
+      await fs.rm(path.join(folder, "notes.txt"));
+      // Put the export back for the next case.
+      const r = await ovfExport.create(await checked(ovfExport, exportArgs()));
+      exp = { id: r.id, outs: r.outs as Record<string, unknown> };
+    });
+
     it("delete removes the export folder; read then reports it gone", async () => {
       await ovfExport.delete(exp.id, exp.outs);
       await expect(fs.stat(path.join(smb.dir, "exports", "win2019"))).rejects.toThrow();

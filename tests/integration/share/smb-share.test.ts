@@ -90,7 +90,7 @@ test("set size (truncate, extend) and volume space", async () => {
   expect(fs.statSync(local("sized.bin")).size).toBe(10);
   await c.setSize("base/sized.bin", 5000);
   expect((await share.stat("sized.bin"))?.size).toBe(5000);
-  const sp = await share.space();
+  const sp = (await share.space())!;
   const st = fs.statfsSync(srv.dir);
   expect(sp.totalBytes).toBe(st.blocks * st.bsize);
   expect(sp.freeBytes).toBeGreaterThan(0);

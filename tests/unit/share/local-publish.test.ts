@@ -88,7 +88,7 @@ test("cleanupStalePartials removes leftovers only", async () => {
 });
 
 test("local space reports the volume", async () => {
-  const sp = await share.space();
+  const sp = (await share.space())!;
   expect(sp.totalBytes).toBeGreaterThan(0);
   expect(sp.freeBytes).toBeLessThanOrEqual(sp.totalBytes);
 });
