@@ -92,7 +92,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
       await converge(vim, vm, inputs, deadlineOf(inputs), report, managed);
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) {
-        throw new Error(`OsMachine ${inputs.name}: VM ${id} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`);
+        throw new Error(`OsMachine ${inputs.name}: VM ${id} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`, { cause: err });
       }
       const outs = await outputs(vim, inputs, vm, managed).catch(() => olds);
       throw new PartialFailure(id, withProvider(news, outs), err instanceof Error ? err.message : String(err));

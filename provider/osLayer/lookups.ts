@@ -11,7 +11,7 @@ export async function asField<T>(field: keyof OsLayerInputs, p: Promise<T>): Pro
   try {
     return await p;
   } catch (err) {
-    if (err instanceof ElmError && err.isNotFound()) throw new Error(`OsLayer.${String(field)}: ${err.message}`);
+    if (err instanceof ElmError && err.isNotFound()) throw new Error(`OsLayer.${String(field)}: ${err.message}`, { cause: err });
     throw err;
   }
 }

@@ -43,11 +43,10 @@ export function parseUnc(s: string): UncLocation {
   const parts = s.slice(2).split(/[\\/]+/).filter((x) => x.length > 0);
   if (parts.length < 2) throw Object.assign(new Error(`UNC path "${s}" names no share: expected \\\\host[:port]\\share\\folder`), { code: "EINVAL" });
   const hostPart = parts[0];
-  let host = hostPart;
   let port: number | undefined;
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(hostPart) ?? /^([^:]+)(?::(\d+))?$/.exec(hostPart);
   if (!m) throw Object.assign(new Error(`UNC path "${s}" has a malformed host "${hostPart}"`), { code: "EINVAL" });
-  host = m[1];
+  const host = m[1];
   if (m[2] !== undefined) {
     port = Number(m[2]);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw Object.assign(new Error(`UNC path "${s}" has an invalid port "${m[2]}"`), { code: "EINVAL" });

@@ -241,7 +241,7 @@ export async function startVsphereProxy(target: { url: string; thumbprint: strin
         ur.on("data", (c: Buffer) => out.push(c));
         ur.on("end", () => {
           // Lease download URLs carry vcsim's thumbprint: hand out the proxy's instead.
-          let text = Buffer.concat(out).toString("utf8").split(target.thumbprint).join(x509.fingerprint);
+          const text = Buffer.concat(out).toString("utf8").split(target.thumbprint).join(x509.fingerprint);
           if (method === "ExportVm") {
             const lease = /<returnval[^>]*>([^<]+)<\/returnval>/.exec(text)?.[1];
             if (lease) state.leases.push(lease);
@@ -250,7 +250,6 @@ export async function startVsphereProxy(target: { url: string; thumbprint: strin
           delete h["content-length"];
           res.writeHead(ur.statusCode ?? 502, h);
           res.end(text);
-          text = "";
         });
       });
       up.on("error", () => res.destroy());

@@ -27,7 +27,7 @@ export async function makeSelfSignedCert(): Promise<SelfSignedCert> {
     ]);
   } catch (err) {
     await fs.rm(dir, { recursive: true, force: true });
-    throw new Error(`could not create a self-signed certificate with openssl (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); install openssl or start the simulator without https`);
+    throw new Error(`could not create a self-signed certificate with openssl (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); install openssl or start the simulator without https`, { cause: err });
   }
   return {
     certPem: await fs.readFile(certPath, "utf8"),
