@@ -189,7 +189,7 @@ function readDisk(el: XmlElement, ns: string): OvfDisk {
 
 function readCapacity(el: XmlElement, ns: string, where: string): { bytes: number } | { where: string; message: string } {
   const rawCapacity = ovfAttr(el, ns, "capacity")?.trim();
-  if (!rawCapacity) return { where: `${where}@ovf:capacity`, message: "ovf:capacity is missing; the OVF specification requires it" };
+  if (!rawCapacity) return { where: `${where}@ovf:capacity`, message: "ovf:capacity is missing (the OVF specification requires it)" };
   const count = parseCount(rawCapacity);
   if (count === undefined) {
     return { where: `${where}@ovf:capacity`, message: `"${rawCapacity}" is not a whole number (property references like \${size} are not supported)` };

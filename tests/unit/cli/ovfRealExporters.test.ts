@@ -195,6 +195,20 @@ describe("ovf inspect CLI on real exporters' descriptors", () => {
     expect(cli.run(["ovf", "inspect", join(dir, "ttylinux-pc_i486-16.1.ovf")]).stdout).toMatch(/MANIFEST_MISMATCH at ttylinux-pc_i486-16\.1\.mf: SHA1\(ttylinux-pc_i486-16\.1\.ovf\)/);
   });
 
+  it("finds a chunked file by its chunks and checks their total against ovf:size", () => {
+    const name = "template_with_custom_chunk_size-disk1.vmdk";
+    copyFileSync(real("win2016-ovftool-vapp-chunked.ovf"), join(dir, "vapp.ovf"));
+    // ovf:size 68096 in chunks of 40960 bytes: two chunk files.
+    writeFileSync(join(dir, `${name}.000000000`), Buffer.alloc(40960));
+    writeFileSync(join(dir, `${name}.000000001`), Buffer.alloc(68096 - 40960));
+    const whole = cli.run(["ovf", "inspect", join(dir, "vapp.ovf")]);
+    expect(whole.status).toBe(1);
+    expect(whole.stdout).toMatch(new RegExp(`File\\s+${name.replace(/\./g, "\\.")} \\(in chunks of 40960 bytes\\): 68096 bytes\n`));
+    expect(whole.stdout).not.toContain("FILE_");
+    rmSync(join(dir, `${name}.000000001`));
+    expect(cli.run(["ovf", "inspect", join(dir, "vapp.ovf")]).stdout).toMatch(/FILE_SIZE_MISMATCH .* is 40960 bytes but the descriptor says 68096/);
+  });
+
   it("reports a disk without ovf:capacity as one finding among the others (exit 1)", () => {
     const text = readFileSync(real("win2008r2-vmx10-450g-2disk.ovf"), "utf8");
     const noCapacity = text.replace('<Disk ovf:capacity="450" ovf:capacityAllocationUnits="byte * 2^30" ovf:diskId="vmdisk2"', '<Disk ovf:capacityAllocationUnits="byte * 2^30" ovf:diskId="vmdisk2"');
