@@ -4,6 +4,8 @@ import type { InspectReport } from "./ovfInspect";
 const GIB = 2 ** 30;
 
 function gb(bytes: number): string {
+  // Test appliances have disks of a few MB: "0.04 GB" says less than "40 MB".
+  if (bytes < GIB) return `${Math.round((bytes / 2 ** 20) * 100) / 100} MB`;
   const v = bytes / GIB;
   return `${Number.isInteger(v) ? v : v.toFixed(2)} GB`;
 }
@@ -14,25 +16,34 @@ function formatFormat(format: string | undefined): string {
   return hash >= 0 ? format.slice(hash + 1) : format;
 }
 
+function guest(osType: string | undefined, description: string | undefined): string {
+  if (osType) return description ? `${osType} - ${description}` : osType;
+  return description ? `${description} (no vmw:osType)` : "not given";
+}
+
 export function formatInspectReport(r: InspectReport): string {
   const vs = r.descriptor.virtualSystem;
   const rows: Array<[string, string]> = [];
   rows.push(["OVF", r.path]);
+  const col = r.descriptor.collection;
+  if (col) rows.push(["vApp", `${col.name ?? col.id} (VirtualSystemCollection holding this one VM)`]);
   rows.push(["VM", `${vs.name ?? vs.id}${vs.hardwareVersion ? ` (${vs.hardwareVersion})` : ""}`]);
-  rows.push(["Guest", [vs.osType ?? "not given", vs.osDescription].filter(Boolean).join(" - ")]);
+  rows.push(["Guest", guest(vs.osType, vs.osDescription)]);
   rows.push(["Firmware", vs.firmware.toUpperCase()]);
-  rows.push(["CPU / memory", `${vs.cpus ?? "?"} vCPU, ${vs.memoryMb ?? "?"} MB`]);
+  rows.push(["CPU / memory", `${vs.cpus ?? "?"} vCPU, ${vs.memoryMb ?? "?"} MB${vs.deploymentOption ? ` (deployment option "${vs.deploymentOption}")` : ""}`]);
   rows.push(["NICs", vs.nics.map((n) => `${n.type || "(no type)"}${n.network ? ` on "${n.network}"` : ""}`).join(", ") || "none"]);
   rows.push(["Controllers", vs.controllers.map((c) => `${c.kind}${c.subtype ? ` ${c.subtype}` : ""}`).join(", ") || "none"]);
   for (const d of r.descriptor.disks) {
     const file = r.descriptor.files.find((f) => f.id === d.fileRef);
-    const details = [file?.href, formatFormat(d.format)].filter(Boolean).join(", ");
-    rows.push(["Disk", `${d.diskId} ${gb(d.capacityBytes)}${details ? ` (${details})` : ""}`]);
+    const source = file?.href ?? (d.fileRef ? `fileRef ${d.fileRef} not in References` : "blank: no file");
+    const details = [source, formatFormat(d.format)].filter(Boolean).join(", ");
+    const size = d.capacityBytes === undefined ? "capacity unknown" : gb(d.capacityBytes);
+    rows.push(["Disk", `${d.diskId} ${size}${details ? ` (${details})` : ""}`]);
   }
   if (r.descriptor.disks.length === 0) rows.push(["Disk", "none"]);
   for (const f of r.files) {
     const state = f.presentSize === undefined ? "MISSING" : `${f.presentSize} bytes`;
-    rows.push(["File", `${f.href}: ${state}${f.size !== undefined && f.presentSize !== f.size ? ` (descriptor: ${f.size} bytes)` : ""}`]);
+    rows.push(["File", `${f.href}${f.chunkSize ? ` (in chunks of ${f.chunkSize} bytes)` : ""}: ${state}${f.size !== undefined && f.presentSize !== f.size ? ` (descriptor: ${f.size} bytes)` : ""}`]);
   }
   const mf = r.manifest;
   rows.push(["Manifest", mf === null ? "none" : `${mf.name}: ${mf.entries} entries (${mf.algorithms.join(", ") || "-"}), ${mf.verified ? "hashes checked" : "not checked"}`]);

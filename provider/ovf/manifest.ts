@@ -52,7 +52,8 @@ export function parseManifest(text: string): ManifestEntry[] {
     const line = raw.trim();
     if (line === "") return;
     const where = `manifest line ${i + 1}`;
-    const m = /^(SHA1|SHA256|SHA512)\((.+)\)\s*=\s*([0-9A-Fa-f]+)$/.exec(line);
+    // `SHA1 (name) = hex` (openssl dgst, shasum --tag, the ttylinux OVA) is read as ovftool reads it.
+    const m = /^(SHA1|SHA256|SHA512)\s*\((.+)\)\s*=\s*([0-9A-Fa-f]+)$/.exec(line);
     if (!m) throw new ManifestFormatError(`${where}: "${line.slice(0, 80)}" is not of the form SHA256(file)= <hex> (SHA1, SHA256 or SHA512)`);
     const algorithm = m[1] as ManifestAlgorithm;
     const digest = m[3].toLowerCase();

@@ -11,6 +11,8 @@ export interface OvfFile {
   href: string;
   /** `ovf:size` in bytes, when given. */
   size?: number;
+  /** `ovf:chunkSize`: the file is stored as `<href>.000000000`, `<href>.000000001`, … of this many bytes each. */
+  chunkSize?: number;
 }
 
 /** A virtual disk (`DiskSection/Disk`). */
@@ -19,8 +21,10 @@ export interface OvfDisk {
   diskId: string;
   /** `ovf:fileRef`: the `OvfFile.id` with the disk's content; absent for a blank disk. */
   fileRef?: string;
-  /** `ovf:capacity` times `ovf:capacityAllocationUnits`, in bytes. */
-  capacityBytes: number;
+  /** `ovf:capacity` times `ovf:capacityAllocationUnits`, in bytes; absent when it is missing or unreadable (see `capacityIssue`). */
+  capacityBytes?: number;
+  /** Why the capacity could not be read: one finding of the report, not the end of it. */
+  capacityIssue?: { where: string; message: string };
   /** `ovf:populatedSize` in bytes, when given. */
   populatedSizeBytes?: number;
   /** `ovf:format`, e.g. `http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized`. */
@@ -78,6 +82,14 @@ export interface OvfVirtualSystem {
   memoryMb?: number;
   nics: OvfNic[];
   controllers: OvfController[];
+  /** The `DeploymentOptionSection` configuration whose hardware was read (the default one), when the package has options. */
+  deploymentOption?: string;
+}
+
+/** The `VirtualSystemCollection` (a vApp, as vCloud Director and ovftool write one) the VM was found in. */
+export interface OvfCollection {
+  id: string;
+  name?: string;
 }
 
 export interface OvfDescriptor {
@@ -85,4 +97,6 @@ export interface OvfDescriptor {
   disks: OvfDisk[];
   networks: OvfNetwork[];
   virtualSystem: OvfVirtualSystem;
+  /** Present when the VM is the only one of a VirtualSystemCollection. */
+  collection?: OvfCollection;
 }

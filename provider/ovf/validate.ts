@@ -15,6 +15,7 @@ export type OvfProblemCode =
   | "NO_DISK"
   | "DISK_FILE_UNKNOWN"
   | "DISK_TOO_LARGE"
+  | "DISK_CAPACITY_UNKNOWN"
   | "FILE_NOT_BESIDE"
   | "FILE_MISSING"
   | "FILE_SIZE_MISMATCH"
@@ -114,6 +115,14 @@ function checkGuest(desc: OvfDescriptor): OvfProblem[] {
     }];
   }
   if (osDescription !== undefined && /windows/i.test(osDescription)) return [];
+  if (osDescription !== undefined && !/\bwin/i.test(osDescription)) {
+    // VirtualBox and other non-vSphere exporters name the guest only in the Description.
+    return [{
+      code: "GUEST_NOT_WINDOWS",
+      where: "OperatingSystemSection/Description",
+      message: `the descriptor describes the guest OS as "${osDescription}" (no vmw:osType); an OS layer needs a Windows guest: export a Windows OS machine`,
+    }];
+  }
   return [{
     code: "GUEST_UNKNOWN",
     where: "OperatingSystemSection",
@@ -132,7 +141,14 @@ function checkDisks(desc: OvfDescriptor, maxGb: number): OvfProblem[] {
     if (d.fileRef !== undefined && !fileIds.has(d.fileRef)) {
       problems.push({ code: "DISK_FILE_UNKNOWN", where, message: `ovf:fileRef "${d.fileRef}" names no File in References; re-export the OVF` });
     }
-    if (d.capacityBytes > maxGb * GIB) {
+    if (d.capacityBytes === undefined) {
+      const issue = d.capacityIssue ?? { where: `${where}@ovf:capacity`, message: "the capacity is not given" };
+      problems.push({
+        code: "DISK_CAPACITY_UNKNOWN",
+        where: issue.where,
+        message: `${issue.message}; the size of disk ${d.diskId} cannot be checked against the Max Layer Size: give the capacity in ovf:capacity (with ovf:capacityAllocationUnits) or export the OVF again from vSphere`,
+      });
+    } else if (d.capacityBytes > maxGb * GIB) {
       problems.push({
         code: "DISK_TOO_LARGE",
         where,
@@ -162,7 +178,8 @@ function checkFiles(desc: OvfDescriptor, present: PresentFiles): OvfProblem[] {
     }
     const found = lookup(present, f.href);
     if (found === undefined || found === false) {
-      problems.push({ code: "FILE_MISSING", where, message: `${f.href} is referenced but not beside the descriptor; copy it into the OVF folder or export again` });
+      const stored = f.chunkSize ? ` (stored in chunks of ${f.chunkSize} bytes: ${f.href}.000000000, ${f.href}.000000001, …)` : "";
+      problems.push({ code: "FILE_MISSING", where, message: `${f.href}${stored} is referenced but not beside the descriptor; copy it into the OVF folder or export again` });
     } else if (typeof found === "number" && f.size !== undefined && found !== f.size) {
       problems.push({ code: "FILE_SIZE_MISMATCH", where, message: `${f.href} is ${found} bytes but the descriptor says ${f.size} (ovf:size); the copy is incomplete or altered: copy it again or export again` });
     }

@@ -74,7 +74,7 @@ export async function exportToShare(
         changeVersion: info.contentVersion ?? "",
         snapshotId: info.currentSnapshot?.value ?? "",
         files,
-        diskCapacityBytes: desc.disks.reduce((n, d) => n + d.capacityBytes, 0),
+        diskCapacityBytes: desc.disks.reduce((n, d) => n + (d.capacityBytes ?? 0), 0),
       };
       await pub.writeFile(MARKER_FILE, JSON.stringify(marker, null, 2));
     },

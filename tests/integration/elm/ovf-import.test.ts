@@ -12,12 +12,15 @@ describe("ImportOs from an OVF on the file share", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "elmshare-"));
-    for (const sub of ["good", "e1000e", "nodisk"]) await fs.mkdir(path.join(dir, "os", sub), { recursive: true });
+    for (const sub of ["good", "e1000e", "nodisk", "nosize"]) await fs.mkdir(path.join(dir, "os", sub), { recursive: true });
     await fs.copyFile(path.join(FIXTURES, "win2019-bios.ovf"), path.join(dir, "os/good/win2019.ovf"));
     await fs.copyFile(path.join(FIXTURES, "win2019-disk-0.vmdk"), path.join(dir, "os/good/win2019-disk-0.vmdk"));
     await fs.copyFile(path.join(FIXTURES, "win2019-pvscsi-e1000e.ovf"), path.join(dir, "os/e1000e/win2019.ovf"));
     await fs.copyFile(path.join(FIXTURES, "win2019-disk-0.vmdk"), path.join(dir, "os/e1000e/win2019-disk-0.vmdk"));
     await fs.copyFile(path.join(FIXTURES, "win2019-bios.ovf"), path.join(dir, "os/nodisk/win2019.ovf"));
+    const bios = await fs.readFile(path.join(FIXTURES, "win2019-bios.ovf"), "utf8");
+    await fs.writeFile(path.join(dir, "os/nosize/win2019.ovf"), bios.replace(/ ovf:capacity="60"/, ""));
+    await fs.copyFile(path.join(FIXTURES, "win2019-disk-0.vmdk"), path.join(dir, "os/nosize/win2019-disk-0.vmdk"));
     rig = await startRig({ fileShares: [{ uncPath: "\\\\127.0.0.1\\elmshare", localDir: dir }] });
   });
   afterAll(async () => {
@@ -48,6 +51,13 @@ describe("ImportOs from an OVF on the file share", () => {
     await expect(importFrom("NoDisk OS", "os/nodisk/win2019.ovf")).rejects.toMatchObject({ message: expect.stringContaining("win2019-disk-0.vmdk") });
     const nic = await importFrom("E1000 OS", "os/e1000e/win2019.ovf").catch((e: unknown) => e);
     expect((nic as Error).message).toMatch(/E1000e network adapter.*VMXNet3/);
+    expect(rig.sim.layers().map((l) => l.name)).toEqual(["OVF OS"]);
+  });
+
+  it("rejects a disk without ovf:capacity as an invalid OVF (the descriptor parser only records it)", async () => {
+    const bad = await importFrom("NoSize OS", "os/nosize/win2019.ovf").catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ElmError);
+    expect((bad as Error).message).toMatch(/not a valid OVF descriptor: DiskSection\/Disk\[vmdisk1\]@ovf:capacity: ovf:capacity is missing/);
     expect(rig.sim.layers().map((l) => l.name)).toEqual(["OVF OS"]);
   });
 });

@@ -24,6 +24,11 @@ export async function checkOvfOnShare(share: SimFileShare, diskFilename: string)
   } catch (err) {
     throw new SimElmError("ValidationFailureCategory", "Invalid OVF", `The file '${where}' is not a valid OVF descriptor: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // parseDescriptor keeps a disk of unreadable capacity for the checks to report; the import refuses it.
+  const unsized = desc.disks.find((d) => d.capacityIssue);
+  if (unsized?.capacityIssue) {
+    throw new SimElmError("ValidationFailureCategory", "Invalid OVF", `The file '${where}' is not a valid OVF descriptor: ${unsized.capacityIssue.where}: ${unsized.capacityIssue.message}`);
+  }
   const dir = path.posix.dirname(rel);
   for (const f of desc.files) {
     if (/^[a-z]+:/i.test(f.href)) continue;

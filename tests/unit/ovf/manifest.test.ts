@@ -38,6 +38,14 @@ describe("formatManifest / parseManifest", () => {
     ]);
   });
 
+  it("reads the spaced form other tools write and accept: SHA1 (name) = hex", () => {
+    expect(parseManifest(`SHA1 (a b.ovf) = ${"A".repeat(40)}\nSHA256 (c.vmdk)= ${a}\n`)).toEqual([
+      { algorithm: "SHA1", name: "a b.ovf", digest: "a".repeat(40) },
+      { algorithm: "SHA256", name: "c.vmdk", digest: a },
+    ]);
+    expect(() => parseManifest(`SHA1 (../x) = ${"a".repeat(40)}\n`)).toThrow(/plain file name/);
+  });
+
   it("names the bad line", () => {
     expect(() => parseManifest(`SHA256(a)= ${a}\nMD5(b)= 00\n`)).toThrow(/manifest line 2/);
     expect(() => parseManifest(`SHA256(a)= ${"a".repeat(40)}\n`)).toThrow(/64 hex digits, this one has 40/);

@@ -166,21 +166,25 @@ describe("parseDescriptor: fails cleanly", () => {
     expect((await failure('<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"/>')).message).toMatch(/not an OVF Envelope/);
   });
 
+  it("without a VirtualSystem", async () => {
+    const xml = '<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"><References/></Envelope>';
+    expect((await failure(xml)).message).toMatch(/exactly one VirtualSystem, found 0/);
+  });
+});
+
+describe("parseDescriptor: an unreadable capacity is kept on the disk, for the checks to report", () => {
   it("on a disk without capacity (ganeti.ovf omits the required ovf:capacity)", async () => {
-    const err = await failure(fixture("ganeti", "ganeti.ovf"));
-    expect(err.where).toBe("DiskSection/Disk[vmdisk1]");
-    expect(err.message).toMatch(/ovf:capacity is missing/);
+    const d = await parseDescriptor(fixture("ganeti", "ganeti.ovf"));
+    expect(d.disks[0].capacityBytes).toBeUndefined();
+    expect(d.disks[0].capacityIssue).toEqual({ where: "DiskSection/Disk[vmdisk1]@ovf:capacity", message: expect.stringMatching(/ovf:capacity is missing/) });
+    expect(d.disks[0].fileRef).toBe("file1");
   });
 
   it("on unknown capacity units and non-numeric capacity", async () => {
     const base = fixture("win2019-bios.ovf");
-    expect((await failure(base.replace("byte * 2^30", "furlongs"))).where).toBe("DiskSection/Disk[vmdisk1]@ovf:capacityAllocationUnits");
-    expect((await failure(base.replace('ovf:capacity="60"', 'ovf:capacity="${size}"'))).message).toMatch(/not a whole number/);
-  });
-
-  it("without a VirtualSystem", async () => {
-    const xml = '<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"><References/></Envelope>';
-    expect((await failure(xml)).message).toMatch(/exactly one VirtualSystem, found 0/);
+    const issue = async (xml: string) => (await parseDescriptor(xml)).disks[0].capacityIssue;
+    expect((await issue(base.replace("byte * 2^30", "furlongs")))?.where).toBe("DiskSection/Disk[vmdisk1]@ovf:capacityAllocationUnits");
+    expect((await issue(base.replace('ovf:capacity="60"', 'ovf:capacity="${size}"')))?.message).toMatch(/not a whole number/);
   });
 });
 
@@ -188,9 +192,43 @@ describe("parseDescriptor: more shapes", () => {
   const envelope = (body: string) =>
     `<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">${body}</Envelope>`;
 
-  it("refuses a VirtualSystemCollection (several VMs) with the fix", async () => {
-    const xml = envelope('<VirtualSystemCollection ovf:id="vapp"><VirtualSystem ovf:id="a"/><VirtualSystem ovf:id="b"/></VirtualSystemCollection>');
-    await expect(parseDescriptor(xml)).rejects.toThrow(/several virtual machines.*exactly one VM/);
+  it("refuses a VirtualSystemCollection of several VMs, naming it and them", async () => {
+    const xml = envelope('<VirtualSystemCollection ovf:id="vapp"><Name>Web tier</Name><VirtualSystem ovf:id="a"/><VirtualSystem ovf:id="b"/></VirtualSystemCollection>');
+    await expect(parseDescriptor(xml)).rejects.toThrow(/vApp \(VirtualSystemCollection "Web tier"\) holding 2 virtual machines \(a, b\); an OS layer is made from exactly one VM/);
+  });
+
+  it("reads the one VM of a VirtualSystemCollection, nested or not", async () => {
+    const one = await parseDescriptor(envelope('<VirtualSystemCollection ovf:id="vapp"><VirtualSystem ovf:id="a"><Name>vm-a</Name></VirtualSystem></VirtualSystemCollection>'));
+    expect(one.collection).toEqual({ id: "vapp" });
+    expect(one.virtualSystem).toMatchObject({ id: "a", name: "vm-a" });
+    const nested = await parseDescriptor(envelope('<VirtualSystemCollection ovf:id="outer"><VirtualSystemCollection ovf:id="inner"><VirtualSystem ovf:id="b"/></VirtualSystemCollection></VirtualSystemCollection>'));
+    expect(nested.virtualSystem.id).toBe("b");
+  });
+
+  it("reads the CIM namespaces VirtualBox writes with a trailing .xsd as those namespaces", async () => {
+    const sasd = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_StorageAllocationSettingData";
+    const xml = envelope(`<VirtualSystem ovf:id="a"><VirtualHardwareSection xmlns:r="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData.xsd">
+      <Item><r:ResourceType>6</r:ResourceType><r:ResourceSubType>lsilogicsas</r:ResourceSubType></Item>
+      <StorageItem xmlns:s="${sasd}.xsd"><s:ResourceType>20</s:ResourceType></StorageItem>
+      <Item xmlns:x="urn:other.xsd"><x:ResourceType>10</x:ResourceType></Item></VirtualHardwareSection></VirtualSystem>`);
+    const vs = (await parseDescriptor(xml)).virtualSystem;
+    expect(vs.controllers).toEqual([{ kind: "scsi", subtype: "lsilogicsas" }, { kind: "sata" }]);
+    expect(vs.nics).toEqual([]);
+  });
+
+  it("refuses a DOCTYPE by name, even one that declares no entity", async () => {
+    for (const prolog of ['<?xml version="1.0"?>\n<!-- c -->\n<!DOCTYPE Envelope>', '\uFEFF<!DOCTYPE x [<!ENTITY a "b">]>']) {
+      await expect(parseDescriptor(`${prolog}${envelope('<VirtualSystem ovf:id="a"/>')}`)).rejects.toThrow(/DOCTYPE and entities are refused/);
+    }
+  });
+
+  it("reads the hardware of the default deployment option", async () => {
+    const cpu = (conf: string, n: number) => `<Item ovf:configuration="${conf}"><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>${n}</rasd:VirtualQuantity></Item>`;
+    const options = (def: string) => `<DeploymentOptionSection><Configuration ovf:id="s"${def === "s" ? ' ovf:default="true"' : ""}/><Configuration ovf:id="l"${def === "l" ? ' ovf:default="true"' : ""}/></DeploymentOptionSection>`;
+    const xml = (def: string) => envelope(`${options(def)}<VirtualSystem ovf:id="a"><VirtualHardwareSection>${cpu("s", 2)}${cpu("l", 8)}</VirtualHardwareSection></VirtualSystem>`);
+    expect((await parseDescriptor(xml("s"))).virtualSystem).toMatchObject({ cpus: 2, deploymentOption: "s" });
+    expect((await parseDescriptor(xml("l"))).virtualSystem).toMatchObject({ cpus: 8, deploymentOption: "l" });
+    expect((await parseDescriptor(xml("none"))).virtualSystem).toMatchObject({ cpus: 2, deploymentOption: "s" });
   });
 
   it("reads firmware from vmw:ExtraConfig too, and refuses an unknown firmware", async () => {
