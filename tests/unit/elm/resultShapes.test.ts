@@ -7,6 +7,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  ElmClient,
   ElmError,
   ElmSession,
   ElmTransportError,
@@ -15,7 +16,7 @@ import {
   queryWorkTickets,
   tryQueryOsLayerDetails,
 } from "../../../provider/elm";
-import { NS } from "../../../provider/soap";
+import { NS, XmlElement, child, parseEnvelope } from "../../../provider/soap";
 
 const ELM = "http://www.unidesk.com/";
 const wrap = (inner: string) => `<soap:Envelope xmlns:soap="${NS.soapEnv}" xmlns:xsi="${NS.xsi}"><soap:Body>${inner}</soap:Body></soap:Envelope>`;
@@ -27,12 +28,17 @@ describe("ELM client: optional and nested results", () => {
   /** The content of `<Op>Response` for the next non-Login calls, in turn (the last one repeats). */
   let replies: string[] = [];
   let logins = 0;
+  /** Every request but Login: its SOAPAction's operation and body. */
+  const seen: Array<{ op: string; body: string }> = [];
   let session: ElmSession;
+  let address: string;
   beforeAll(async () => {
     server = http.createServer((req, res) => {
-      req.resume();
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString("utf8")));
       req.on("end", () => {
         const op = String(req.headers.soapaction).split("/").pop();
+        if (op !== "Login") seen.push({ op: op!, body });
         if (op === "Login") {
           logins++;
           res.end(wrap(`<LoginResponse xmlns="${ELM}"><LoginResult><UserId>1</UserId><Rights>0</Rights><Token>t${logins}</Token></LoginResult></LoginResponse>`));
@@ -43,7 +49,8 @@ describe("ELM client: optional and nested results", () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-    session = new ElmSession({ address: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, user: "administrator", password: "pw" });
+    address = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    session = new ElmSession({ address, user: "administrator", password: "pw" });
   });
   afterAll(async () => {
     session.close();
@@ -71,6 +78,18 @@ describe("ELM client: optional and nested results", () => {
   it("a FinalizeLayerRevisionResponse without its result is success", async () => {
     replies = [""];
     await expect(finalizeLayerRevision(session, { layerRevisionId: 5, fileShareId: 6 })).resolves.toBeUndefined();
+  });
+
+  it("ElmClient.finalize sends FinalizeLayerRevisionCommand's members only, and nothing else before it", async () => {
+    replies = [`<OPResult/>`];
+    seen.length = 0;
+    const client = new ElmClient({ address, user: "administrator", password: "pw" });
+    await client.finalize({ layerRevisionId: 5, fileShareId: 6, comment: "c" });
+    client.session.close();
+    expect(seen.map((r) => r.op)).toEqual(["FinalizeLayerRevision"]);
+    const command = child((await parseEnvelope(seen[0].body)).payload, "command", ELM) as XmlElement;
+    // citrix/packer-plugin-citrix elm-client/elm_client.go: SelectedFileShare, LayerRevisionId, ScriptPath, Reason.
+    expect(command.children.map((c) => `${c.ns} ${c.name}`)).toEqual(["SelectedFileShare", "LayerRevisionId", "ScriptPath", "Reason"].map((n) => `${ELM} ${n}`));
   });
 
   it("an ImportOsResponse without its result is 'no work ticket', not a transport error", async () => {
