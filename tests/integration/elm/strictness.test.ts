@@ -87,9 +87,14 @@ describe("simulator binds requests as .NET's XmlSerializer does", () => {
     expect(child(ok.result, "Token")?.text).toMatch(/\S{8,}/);
   });
 
-  it("an invalid session on IsAuthenticated also carries UserId and Rights", async () => {
-    const r = await post(sim, "IsAuthenticated", `<IsAuthenticated xmlns="${ELM}"/>`, { UNIDESK_TOKEN: "not-a-session" });
-    expect(names(r.result)).toEqual(["Error", "UserId", "Rights"]);
+  it("an invalid session still gets the result's value-type members (IsAuthenticated, ticket queries)", async () => {
+    const bad = { UNIDESK_TOKEN: "not-a-session" };
+    const isAuth = await post(sim, "IsAuthenticated", `<IsAuthenticated xmlns="${ELM}"/>`, bad);
+    expect(names(isAuth.result)).toEqual(["Error", "UserId", "Rights"]);
+    const pending = await post(sim, "QueryWorkTicketsAsPendingOp", `<QueryWorkTicketsAsPendingOp xmlns="${ELM}"><query/></QueryWorkTicketsAsPendingOp>`, bad);
+    expect(names(pending.result)).toEqual(["Error", "Id", "Running"]);
+    const activity = await post(sim, "QueryActivity", `<QueryActivity xmlns="${ELM}"><query/></QueryActivity>`, bad);
+    expect(names(activity.result)).toEqual(["Error", "NextCallContext"]);
   });
 
   it("a by-id Filter whose id list is in no namespace selects nothing; an xsi:type outside the service namespace is a client fault", async () => {

@@ -2,7 +2,7 @@
 import { XmlElement, el, fields } from "../../../../provider/soap";
 import { cancelTickets } from "../flows";
 import { SimTicket, TERMINAL } from "../model";
-import { iso, workTicket } from "../reply";
+import { DOTNET_MIN_DATE, iso, workTicket } from "../reply";
 import { field, longs, polyType } from "../request";
 import { ElmWorld } from "../world";
 import { OpDef } from "./types";
@@ -31,6 +31,7 @@ function ticketsResult(world: ElmWorld, list: SimTicket[]) {
 export const ticketOps: Record<string, OpDef> = {
   QueryWorkTicketsAsPendingOp: {
     wrapper: "query",
+    errorFields: fields([["Id", 0], ["Running", false]]),
     handle({ world }, q) {
       const list = select(world, field(q, "Filter"));
       return [fields([["Id", 0], ["Running", false]]), el("OperationResult", ticketsResult(world, list))];
@@ -39,6 +40,7 @@ export const ticketOps: Record<string, OpDef> = {
 
   QueryWorkTickets: {
     wrapper: "query",
+    errorFields: fields([["CurrentMaSystemTime", DOTNET_MIN_DATE]]),
     handle({ world }, q) {
       return ticketsResult(world, select(world, field(q, "Filter")));
     },
@@ -46,6 +48,7 @@ export const ticketOps: Record<string, OpDef> = {
 
   QueryActivity: {
     wrapper: "query",
+    errorFields: fields([["NextCallContext", DOTNET_MIN_DATE]]),
     handle({ world }) {
       const active = select(world, undefined);
       return [
