@@ -80,10 +80,9 @@ export class ElmClient {
   layerInstallDisk(layerId: ElmId) {
     return revisions.queryLayerInstallDisk(this.session, layerId);
   }
-  /** QueryLayerInstallDisk, then FinalizeLayerRevision with it (what the PowerShell module does). */
-  async finalize(layerId: ElmId, args: Omit<revisions.FinalizeArgs, "installDisk">): Promise<void> {
-    const installDisk = await revisions.queryLayerInstallDisk(this.session, layerId);
-    await revisions.finalizeLayerRevision(this.session, { ...args, installDisk });
+  /** FinalizeLayerRevision (classic ELMs); then wait for the revision to turn Deployable. */
+  finalize(args: revisions.FinalizeArgs): Promise<void> {
+    return revisions.finalizeLayerRevision(this.session, args);
   }
   deleteOsLayerRevisions(args: revisions.DeleteRevisionsArgs) {
     return revisions.deleteOsLayerRevisions(this.session, args);

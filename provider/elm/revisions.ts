@@ -113,23 +113,20 @@ export async function queryLayerInstallDisk(session: ElmSession, layerId: ElmId)
 export interface FinalizeArgs {
   layerRevisionId: ElmId;
   fileShareId: ElmId;
-  /** From queryLayerInstallDisk; older ELMs need it, newer ones ignore it. */
-  installDisk?: LayerInstallDisk;
   scriptPath?: string;
   comment?: string;
 }
 
 /**
  * `FinalizeLayerRevision` for a Finalizable revision (classic ELMs). The current WSDL returns no
- * ticket: follow with waitForRevisionState(…, ["Deployable"]).
+ * ticket: follow with waitForRevisionState(…, ["Deployable"]). Sends exactly the members of
+ * FinalizeLayerRevisionCommand (the PowerShell module's InstallDisk* extras are not in the WSDL).
  */
 export async function finalizeLayerRevision(session: ElmSession, a: FinalizeArgs): Promise<void> {
   await session.call("FinalizeLayerRevision", "command", [
     fields([
       ["SelectedFileShare", a.fileShareId],
       ["LayerRevisionId", a.layerRevisionId],
-      ["InstallDiskUncPath", a.installDisk?.diskUncPath],
-      ["InstallDiskFilename", a.installDisk?.diskName],
       ["ScriptPath", a.scriptPath ?? ""],
     ]),
     reason(a.comment),

@@ -31,6 +31,11 @@ export interface ElmSessionOptions {
 export interface CallOptions {
   /** Do not log in again on a session error (used by Login/Logout themselves). */
   noRelogin?: boolean;
+  /**
+   * Members of the result that are results themselves (WebResultBase, e.g. the OperationResult
+   * of QueryWorkTicketsAsPendingOp): an Error in one of them fails the call like a top-level one.
+   */
+  nestedResults?: string[];
 }
 
 export class ElmSession {
@@ -124,11 +129,11 @@ export class ElmSession {
   async call(op: string, wrapper: Wrapper, content?: XmlContent, opts: CallOptions = {}): Promise<XmlElement> {
     if (this.token === undefined) await this.login();
     try {
-      return await this.send(op, wrapper, content);
+      return await this.send(op, wrapper, content, opts.nestedResults);
     } catch (err) {
       if (opts.noRelogin || !(err instanceof ElmError) || !err.isSessionError()) throw err;
       await this.login();
-      return this.send(op, wrapper, content);
+      return this.send(op, wrapper, content, opts.nestedResults);
     }
   }
 
@@ -151,7 +156,7 @@ export class ElmSession {
     this.transport.close();
   }
 
-  private async send(op: string, wrapper: Wrapper, content: XmlContent): Promise<XmlElement> {
+  private async send(op: string, wrapper: Wrapper, content: XmlContent, nestedResults: string[] = []): Promise<XmlElement> {
     const headers: Record<string, string> = {};
     if (this.token !== undefined) headers[this.tokenHeader] = this.token;
     let payload: XmlElement | undefined;
@@ -161,19 +166,22 @@ export class ElmSession {
     } catch (err) {
       throw this.transportError(op, err);
     }
-    const result = child(payload, `${op}Result`);
-    if (!payload || payload.name !== `${op}Response` || !result) {
-      if (payload && payload.name === `${op}Response` && op === "Logout") return payload;
+    if (!payload || payload.name !== `${op}Response`) {
       throw new ElmTransportError(
         op,
         this.url,
         `ELM ${op} at ${this.url} returned <${payload?.name ?? "nothing"}> instead of ${op}Response/${op}Result; is this address an App Layering ELM?`,
       );
     }
-    const error = resultError(result);
-    if (error) {
-      const clean = (s: string) => redact(s, this.secrets());
-      throw new ElmError(op, this.url, { ...error, message: clean(error.message), title: clean(error.title), details: clean(error.details) });
+    // The WSDL makes <Op>Result optional (minOccurs 0): a missing one is a null result, read as
+    // all defaults (no ticket id, empty lists), not a broken reply.
+    const result = child(payload, `${op}Result`) ?? { name: `${op}Result`, ns: payload.ns, attrs: [], children: [], text: "", scope: payload.scope };
+    for (const r of [result, ...nestedResults.map((n) => child(result, n))]) {
+      const error = r && resultError(r);
+      if (error) {
+        const clean = (s: string) => redact(s, this.secrets());
+        throw new ElmError(op, this.url, { ...error, message: clean(error.message), title: clean(error.title), details: clean(error.details) });
+      }
     }
     return result;
   }

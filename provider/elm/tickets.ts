@@ -21,7 +21,7 @@ export async function queryWorkTickets(session: ElmSession, filter: TicketFilter
       : filter === "completed"
         ? el("Filter", null, { "xsi:type": "WorkTicketsQueryByCompletedFilter" })
         : el("Filter", longList("WorkTicketIds", filter.ids), { "xsi:type": "WorkTicketsQueryByIdFilter" });
-  const result = await session.call("QueryWorkTicketsAsPendingOp", "query", filterEl);
+  const result = await session.call("QueryWorkTicketsAsPendingOp", "query", filterEl, { nestedResults: ["OperationResult"] });
   const list = result.children.find((c) => c.name === "OperationResult")?.children.find((c) => c.name === "WorkTickets");
   return (list?.children ?? []).filter((c) => c.name === "WorkTicketResult").map(readWorkTicket);
 }

@@ -142,7 +142,7 @@ describe("ELM failure paths", () => {
 
     const details = await rig.client.osLayerDetails(layerId);
     const first = details.revisions[0];
-    await expect(rig.client.finalize(layerId, { layerRevisionId: first.id, fileShareId: share.id })).rejects.toMatchObject({ message: expect.stringContaining("cannot be finalized") });
+    await expect(rig.client.finalize({ layerRevisionId: first.id, fileShareId: share.id })).rejects.toMatchObject({ message: expect.stringContaining("cannot be finalized") });
 
     rig.sim.setImagesUsing(first.id, [{ id: 5, name: "Gold image" }]);
     const used = (await rig.client.osLayerDetails(layerId)).revisions[0];

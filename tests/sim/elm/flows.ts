@@ -174,7 +174,7 @@ export function createRevision(w: ElmWorld, i: CreateRevisionInput): { ticket: S
           `Install the updates, then run Shutdown For Finalize` + (w.finalizeMode === "manual" ? " and Finalize the layer." : ".");
         t.status = text;
         t.workItem.status = text;
-        t.workItem.itemType = "VirtualMachine";
+        t.workItem.itemType = "InstallMachine"; // EntityType has no VirtualMachine; the packaging machine is an InstallMachine
       },
     },
   ]);

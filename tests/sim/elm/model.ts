@@ -66,10 +66,13 @@ export interface SimFileShare {
   list?: (relativePath: string) => Promise<{ directories: string[]; files: string[] } | undefined>;
 }
 
+/** `EntityType` members a work item of this simulator names (the WSDL enum has no `VirtualMachine`). */
+export type WorkItemEntityType = "OsLayer" | "OsLayerRevision" | "InstallMachine";
+
 export interface SimWorkItem {
   id: number;
   itemId: number;
-  itemType: string;
+  itemType: WorkItemEntityType;
   itemName: string;
   state: TicketState;
   status: string;

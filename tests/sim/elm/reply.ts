@@ -5,6 +5,9 @@ import { PackagingMachine, SimLayer, SimRevision, SimTicket } from "./model";
 
 export const ELM_NS = "http://www.unidesk.com/";
 
+/** How XmlSerializer writes `default(DateTime)`. */
+export const DOTNET_MIN_DATE = "0001-01-01T00:00:00";
+
 export function iso(d: Date | undefined): string | undefined {
   return d?.toISOString();
 }
@@ -114,7 +117,7 @@ export function workTicket(t: SimTicket, m: PackagingMachine | undefined): RawXm
       ["CancelRequested", t.state === "Canceling"],
       ["IsCancelable", t.state !== "Canceling" && !["Complete", "Failed", "Canceled", "DoneWithErrors"].includes(t.state)],
       ["ItemType", wi.itemType],
-      ["ItemName", m && wi.itemType === "VirtualMachine" ? m.name : wi.itemName],
+      ["ItemName", m && wi.itemType === "InstallMachine" ? m.name : wi.itemName],
       ["State", wi.state],
       ["TimeoutInSec", 0],
       ["DateCreated", iso(t.dateCreated)],

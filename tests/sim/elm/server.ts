@@ -4,7 +4,7 @@
  * header and/or cookie, ASMX-style faults, and transport fault injection.
  */
 import * as http from "node:http";
-import { NotSoapError, XmlElement, XmlParseError, child, fields, parseEnvelope } from "../../../provider/soap";
+import { NotSoapError, XmlElement, XmlParseError, fields, parseEnvelope } from "../../../provider/soap";
 import { SimElmError } from "./errors";
 import { TransportFaults } from "./faults";
 import { layerOps } from "./ops/layers";
@@ -13,7 +13,7 @@ import { revisionOps } from "./ops/revisions";
 import { ticketOps } from "./ops/tickets";
 import { OpDef } from "./ops/types";
 import { ELM_NS, errorResult, faultEnvelope, resultEnvelope } from "./reply";
-import { BadRequest, text } from "./request";
+import { BadRequest, field, rawText, text } from "./request";
 import { SessionStore, SimSession } from "./sessions";
 import { ElmWorld } from "./world";
 
@@ -96,10 +96,10 @@ export class ElmRequestHandler {
         if (session) this.sessions.remove(session);
         return { status: 200, body: resultEnvelope("Logout", "") };
       }
-      if (!session) return { status: 200, body: errorResult(op, invalidSession(req), def?.errorFields) };
+      if (!session) return { status: 200, body: errorResult(op, invalidSession(req), op === "IsAuthenticated" ? LOGIN_ERROR_FIELDS : def?.errorFields) };
       if (op === "IsAuthenticated") return { status: 200, body: resultEnvelope(op, loginFields(session)) };
       this.world.engine.advance();
-      const input = def.wrapper ? child(payload, def.wrapper) : payload;
+      const input = def.wrapper ? field(payload, def.wrapper) : payload;
       const content = await def.handle({ world: this.world, user: session.user }, input);
       return { status: 200, body: resultEnvelope(op, content) };
     } catch (err) {
@@ -110,12 +110,12 @@ export class ElmRequestHandler {
   }
 
   private login(payload: XmlElement): Answer {
-    const c = child(payload, "command");
+    const c = field(payload, "command");
     const user = text(c, "UserName");
-    const password = child(c, "Password")?.text ?? "";
+    const password = rawText(c, "Password");
     if (user.toLowerCase() !== this.creds.user.toLowerCase() || password !== this.creds.password) {
       const e = new SimElmError("NotAuthorizedCategory", "Login failed", "The user name or password is incorrect.", "", { User: user });
-      return { status: 200, body: errorResult("Login", e, "") };
+      return { status: 200, body: errorResult("Login", e, LOGIN_ERROR_FIELDS) };
     }
     const s = this.sessions.create(this.creds.user);
     return {
@@ -125,6 +125,9 @@ export class ElmRequestHandler {
     };
   }
 }
+
+/** LoginResult's value-type members, which .NET writes even beside an Error. */
+const LOGIN_ERROR_FIELDS = fields([["UserId", 0], ["Rights", 0]]);
 
 function loginFields(s: SimSession) {
   return fields([

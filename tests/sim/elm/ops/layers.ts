@@ -1,9 +1,9 @@
 /** QueryOsLayers, QueryOsLayerDetails, ImportOs, EditLayer. */
-import { child, children, el, fields } from "../../../../provider/soap";
+import { el, fields } from "../../../../provider/soap";
 import { duplicate, notFound, SimElmError } from "../errors";
 import { importOs } from "../flows";
-import { layerDetails, layerSummary } from "../reply";
-import { long, optLong, text } from "../request";
+import { DOTNET_MIN_DATE, layerDetails, layerSummary } from "../reply";
+import { field, items, long, optLong, text } from "../request";
 import { OpDef } from "./types";
 
 export const layerOps: Record<string, OpDef> = {
@@ -18,6 +18,8 @@ export const layerOps: Record<string, OpDef> = {
 
   QueryOsLayerDetails: {
     wrapper: "query",
+    // DateTime and int members: .NET writes their defaults even beside an Error.
+    errorFields: fields([["CreationDate", DOTNET_MIN_DATE], ["NumberOfAppLayersUsing", 0], ["NumberOfPlatformLayersUsing", 0]]),
     handle({ world }, q) {
       return layerDetails(world.layer(long(q, "Id")));
     },
@@ -27,8 +29,8 @@ export const layerOps: Record<string, OpDef> = {
     wrapper: "command",
     errorFields: fields([["WorkTicketId", 0], ["WorkItemId", 0]]),
     async handle({ world, user }, c) {
-      const li = child(c, "LayerInfo");
-      const ri = child(c, "RevisionInfo");
+      const li = field(c, "LayerInfo");
+      const ri = field(c, "RevisionInfo");
       const { ticket, layer } = await importOs(world, {
         user,
         shareId: long(c, "SelectedFileShare"),
@@ -43,7 +45,7 @@ export const layerOps: Record<string, OpDef> = {
         versionDescription: text(ri, "Description"),
         scriptPath: text(ri, "ScriptPath"),
         sizeMiB: long(ri, "LayerSizeMiB"),
-        comment: text(child(c, "Reason"), "Description"),
+        comment: text(field(c, "Reason"), "Description"),
       });
       return [fields([["WorkTicketId", ticket.id], ["WorkItemId", ticket.workItem.id]]), layerSummary("LayerSummary", layer)];
     },
@@ -59,7 +61,7 @@ export const layerOps: Record<string, OpDef> = {
       if (other && other.id !== layer.id) throw duplicate("layer", name);
       const iconId = optLong(c, "IconId");
       if (iconId !== undefined && !world.icons.includes(iconId)) throw notFound("icon", iconId);
-      const changes = children(child(c, "RevisionChanges"), "LayerRevisionChange").map((rc) => ({
+      const changes = items(c, "RevisionChanges", "LayerRevisionChange").map((rc) => ({
         id: long(rc, "Id"),
         name: text(rc, "Name"),
         description: text(rc, "Description"),
@@ -83,7 +85,7 @@ export const layerOps: Record<string, OpDef> = {
         rev.whoLastEdited = user;
       }
       layer.dateLastModified = world.now();
-      world.addAudit(layer, user, text(child(c, "Reason"), "Description"), `Edited OS layer '${layer.name}'`);
+      world.addAudit(layer, user, text(field(c, "Reason"), "Description"), `Edited OS layer '${layer.name}'`);
       return layerSummary("LayerSummary", layer);
     },
   },

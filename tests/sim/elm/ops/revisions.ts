@@ -1,8 +1,8 @@
 /** CreateOsLayerRevision, QueryLayerInstallDisk, FinalizeLayerRevision, DeleteOsLayerRevisions. */
-import { child, fields } from "../../../../provider/soap";
+import { fields } from "../../../../provider/soap";
 import { createRevision, deleteRevisions, finalize } from "../flows";
 import { layerSummary } from "../reply";
-import { long, longs, optLong, text } from "../request";
+import { field, long, longs, optLong, text } from "../request";
 import { OpDef } from "./types";
 
 export const revisionOps: Record<string, OpDef> = {
@@ -10,7 +10,7 @@ export const revisionOps: Record<string, OpDef> = {
     wrapper: "command",
     errorFields: fields([["RevisionId", 0], ["WorkTicketId", 0]]),
     handle({ world, user }, c) {
-      const ri = child(c, "RevisionInfo");
+      const ri = field(c, "RevisionInfo");
       const { ticket, rev } = createRevision(world, {
         user,
         layerId: long(c, "LayerId"),
@@ -23,7 +23,7 @@ export const revisionOps: Record<string, OpDef> = {
         packagingDiskFormat: text(c, "PackagingDiskFormat"),
         connectorId: text(c, "PlatformConnectorConfigId"),
         baseRevisionId: optLong(c, "BaseLayerRevisionId"),
-        comment: text(child(c, "Reason"), "Description"),
+        comment: text(field(c, "Reason"), "Description"),
       });
       return fields([["RevisionId", rev.id], ["WorkTicketId", ticket.id]]);
     },
@@ -49,7 +49,7 @@ export const revisionOps: Record<string, OpDef> = {
   FinalizeLayerRevision: {
     wrapper: "command",
     handle({ world, user }, c) {
-      finalize(world, user, long(c, "LayerRevisionId"), text(child(c, "Reason"), "Description"));
+      finalize(world, user, long(c, "LayerRevisionId"), text(field(c, "Reason"), "Description"));
       return "";
     },
   },
@@ -59,7 +59,7 @@ export const revisionOps: Record<string, OpDef> = {
     errorFields: fields([["WorkTicketId", 0]]),
     handle({ world, user }, c) {
       const layer = world.layer(long(c, "LayerId"));
-      const ticket = deleteRevisions(world, user, layer.id, longs(c, "RevisionIds"), text(child(c, "Reason"), "Description"));
+      const ticket = deleteRevisions(world, user, layer.id, longs(c, "RevisionIds"), text(field(c, "Reason"), "Description"));
       return [fields([["WorkTicketId", ticket.id]]), layerSummary("LayerSummary", layer)];
     },
   },

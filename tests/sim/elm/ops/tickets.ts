@@ -1,16 +1,16 @@
 /** QueryWorkTicketsAsPendingOp, QueryWorkTickets, QueryActivity, CancelWorkTickets. */
-import { XmlElement, child, el, fields, xsiType } from "../../../../provider/soap";
+import { XmlElement, el, fields } from "../../../../provider/soap";
 import { cancelTickets } from "../flows";
 import { SimTicket, TERMINAL } from "../model";
-import { iso, workTicket } from "../reply";
-import { longs } from "../request";
+import { DOTNET_MIN_DATE, iso, workTicket } from "../reply";
+import { field, longs, polyType } from "../request";
 import { ElmWorld } from "../world";
 import { OpDef } from "./types";
 
 /** Tickets selected by `Filter xsi:type=…` (active when absent). Completed: the newest 200. */
 function select(world: ElmWorld, filter: XmlElement | undefined): SimTicket[] {
   const all = [...world.tickets.values()];
-  const type = filter ? xsiType(filter)?.name : undefined;
+  const type = polyType(filter);
   if (type === "WorkTicketsQueryByCompletedFilter") {
     return all.filter((t) => TERMINAL.has(t.state)).sort((a, b) => (b.dateCompleted?.getTime() ?? 0) - (a.dateCompleted?.getTime() ?? 0)).slice(0, 200);
   }
@@ -31,21 +31,24 @@ function ticketsResult(world: ElmWorld, list: SimTicket[]) {
 export const ticketOps: Record<string, OpDef> = {
   QueryWorkTicketsAsPendingOp: {
     wrapper: "query",
+    errorFields: fields([["Id", 0], ["Running", false]]),
     handle({ world }, q) {
-      const list = select(world, child(q, "Filter"));
+      const list = select(world, field(q, "Filter"));
       return [fields([["Id", 0], ["Running", false]]), el("OperationResult", ticketsResult(world, list))];
     },
   },
 
   QueryWorkTickets: {
     wrapper: "query",
+    errorFields: fields([["CurrentMaSystemTime", DOTNET_MIN_DATE]]),
     handle({ world }, q) {
-      return ticketsResult(world, select(world, child(q, "Filter")));
+      return ticketsResult(world, select(world, field(q, "Filter")));
     },
   },
 
   QueryActivity: {
     wrapper: "query",
+    errorFields: fields([["NextCallContext", DOTNET_MIN_DATE]]),
     handle({ world }) {
       const active = select(world, undefined);
       return [
