@@ -22,8 +22,8 @@ export async function findOsLayerByName(session: ElmSession, name: string): Prom
 }
 
 /** `QueryOsLayerDetails`: the layer with its revisions (sorted by revision number). */
-export async function queryOsLayerDetails(session: ElmSession, layerId: ElmId): Promise<OsLayerDetails> {
-  const result = await session.call("QueryOsLayerDetails", "query", fields([["Id", layerId]]));
+export async function queryOsLayerDetails(session: ElmSession, layerId: ElmId, deadline?: number): Promise<OsLayerDetails> {
+  const result = await session.call("QueryOsLayerDetails", "query", fields([["Id", layerId]]), { deadline });
   return readOsLayerDetails(result);
 }
 
