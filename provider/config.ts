@@ -40,6 +40,7 @@ export const KEYS = {
   shareUser: { config: "applayering:shareUser", env: "APPLAYERING_SHARE_USER" },
   sharePassword: { config: "applayering:sharePassword", env: "APPLAYERING_SHARE_PASSWORD", secret: true },
   shareDomain: { config: "applayering:shareDomain", env: "APPLAYERING_SHARE_DOMAIN" },
+  maxReplyBytes: { config: "applayering:maxReplyBytes", env: "APPLAYERING_MAX_REPLY_BYTES" },
 } as const satisfies Record<string, Key>;
 
 // The host calls configure() once per distinct serialized provider; all of ours share this module.
@@ -147,6 +148,17 @@ export function elmSettings(env: NodeJS.ProcessEnv = process.env): ElmSettings {
 
 export function shareCredentials(env: NodeJS.ProcessEnv = process.env): ShareCredentials {
   return { user: raw(KEYS.shareUser, env), password: raw(KEYS.sharePassword, env), domain: raw(KEYS.shareDomain, env) };
+}
+
+/** Largest vCenter or ELM reply accepted, in bytes; undefined keeps the client's default (64 MiB). */
+export function maxReplyBytes(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = raw(KEYS.maxReplyBytes, env);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1024) {
+    throw new ConfigError(`${KEYS.maxReplyBytes.config} (${KEYS.maxReplyBytes.env}) must be a whole number of bytes, at least 1024, got "${v}"`);
+  }
+  return n;
 }
 
 /**

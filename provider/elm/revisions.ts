@@ -183,7 +183,7 @@ export async function waitForRevisionState(
   for (;;) {
     let details: OsLayerDetails | undefined;
     try {
-      details = await queryOsLayerDetails(session, layerId);
+      details = await queryOsLayerDetails(session, layerId, opts.deadline);
       transient.ok();
     } catch (err) {
       transient.absorb(err); // a failed poll (HTTP 500, bad reply) says nothing about the revision

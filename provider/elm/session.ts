@@ -22,8 +22,10 @@ export interface ElmSessionOptions {
   user: string;
   password: string;
   tls?: ElmTlsOptions;
-  /** Per-request timeout in milliseconds (default 120 000). */
+  /** Deadline of each whole request in milliseconds (default 120 000). */
   timeoutMs?: number;
+  /** Largest reply accepted, in bytes (default 64 MiB; applayering:maxReplyBytes). */
+  maxReplyBytes?: number;
   /** Token header name (default `UNIDESK_TOKEN`, as the PowerShell module sends it). */
   tokenHeader?: string;
 }
@@ -36,6 +38,8 @@ export interface CallOptions {
    * of QueryWorkTicketsAsPendingOp): an Error in one of them fails the call like a top-level one.
    */
   nestedResults?: string[];
+  /** Absolute deadline (ms since the epoch) of the caller's wait; cuts the request's own timeout short. */
+  deadline?: number;
 }
 
 export class ElmSession {
@@ -66,6 +70,7 @@ export class ElmSession {
       url: this.url,
       tls: { ca: opts.tls?.ca, insecure: opts.tls?.insecure },
       timeoutMs: opts.timeoutMs,
+      maxReplyBytes: opts.maxReplyBytes,
       secrets: () => this.secrets(),
     });
   }
@@ -129,11 +134,11 @@ export class ElmSession {
   async call(op: string, wrapper: Wrapper, content?: XmlContent, opts: CallOptions = {}): Promise<XmlElement> {
     if (this.token === undefined) await this.login();
     try {
-      return await this.send(op, wrapper, content, opts.nestedResults);
+      return await this.send(op, wrapper, content, opts.nestedResults, opts.deadline);
     } catch (err) {
       if (opts.noRelogin || !(err instanceof ElmError) || !err.isSessionError()) throw err;
       await this.login();
-      return this.send(op, wrapper, content, opts.nestedResults);
+      return this.send(op, wrapper, content, opts.nestedResults, opts.deadline);
     }
   }
 
@@ -156,12 +161,12 @@ export class ElmSession {
     this.transport.close();
   }
 
-  private async send(op: string, wrapper: Wrapper, content: XmlContent, nestedResults: string[] = []): Promise<XmlElement> {
+  private async send(op: string, wrapper: Wrapper, content: XmlContent, nestedResults: string[] = [], deadline?: number): Promise<XmlElement> {
     const headers: Record<string, string> = {};
     if (this.token !== undefined) headers[this.tokenHeader] = this.token;
     let payload: XmlElement | undefined;
     try {
-      const reply = await this.transport.call(soapAction(op), requestEnvelope(op, wrapper, content), headers);
+      const reply = await this.transport.call(soapAction(op), requestEnvelope(op, wrapper, content), headers, deadline);
       payload = reply.payload;
     } catch (err) {
       throw this.transportError(op, err);

@@ -14,14 +14,14 @@ import { longList } from "./wire";
 export type TicketFilter = "active" | "completed" | { ids: ElmId[] };
 
 /** `QueryWorkTicketsAsPendingOp` with the active, completed or by-id filter. */
-export async function queryWorkTickets(session: ElmSession, filter: TicketFilter): Promise<WorkTicket[]> {
+export async function queryWorkTickets(session: ElmSession, filter: TicketFilter, deadline?: number): Promise<WorkTicket[]> {
   const filterEl =
     filter === "active"
       ? el("Filter", null, { "xsi:type": "WorkTicketsQueryByActiveFilter" })
       : filter === "completed"
         ? el("Filter", null, { "xsi:type": "WorkTicketsQueryByCompletedFilter" })
         : el("Filter", longList("WorkTicketIds", filter.ids), { "xsi:type": "WorkTicketsQueryByIdFilter" });
-  const result = await session.call("QueryWorkTicketsAsPendingOp", "query", filterEl, { nestedResults: ["OperationResult"] });
+  const result = await session.call("QueryWorkTicketsAsPendingOp", "query", filterEl, { nestedResults: ["OperationResult"], deadline });
   const list = result.children.find((c) => c.name === "OperationResult")?.children.find((c) => c.name === "WorkTickets");
   return (list?.children ?? []).filter((c) => c.name === "WorkTicketResult").map(readWorkTicket);
 }
@@ -77,7 +77,7 @@ export async function waitForWorkTicket(session: ElmSession, ticketId: ElmId, op
     let polled = false;
     let ticket: WorkTicket | undefined;
     try {
-      ticket = await findTicket(session, ticketId);
+      ticket = await findTicket(session, ticketId, deadline); // the deadline holds during a poll too
       polled = true;
       transient.ok();
     } catch (err) {
@@ -107,10 +107,10 @@ export async function waitForWorkTicket(session: ElmSession, ticketId: ElmId, op
 }
 
 /** The ticket from the active list, else from the completed list, else undefined. */
-export async function findTicket(session: ElmSession, ticketId: ElmId): Promise<WorkTicket | undefined> {
-  const active = (await queryWorkTickets(session, "active")).find((t) => t.id === ticketId);
+export async function findTicket(session: ElmSession, ticketId: ElmId, deadline?: number): Promise<WorkTicket | undefined> {
+  const active = (await queryWorkTickets(session, "active", deadline)).find((t) => t.id === ticketId);
   if (active) return active;
-  return (await queryWorkTickets(session, "completed")).find((t) => t.id === ticketId);
+  return (await queryWorkTickets(session, "completed", deadline)).find((t) => t.id === ticketId);
 }
 
 function changeKey(t: WorkTicket): string {

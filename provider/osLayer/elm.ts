@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ElmClient } from "../elm";
-import { elmSettings, ElmSettings } from "../config";
+import { elmSettings, ElmSettings, maxReplyBytes } from "../config";
 
 /**
  * How long a session stays open after its last use. The engine calls Read/Check/Diff for every
@@ -40,7 +40,7 @@ export async function withElm<T>(fn: (elm: ElmClient) => Promise<T>): Promise<T>
   const key = keyOf(s);
   let entry = sessions.get(key);
   if (!entry) {
-    entry = { client: new ElmClient({ address: s.address, user: s.user, password: s.password, tls: s.tls }), users: 0 };
+    entry = { client: new ElmClient({ address: s.address, user: s.user, password: s.password, tls: s.tls, maxReplyBytes: maxReplyBytes() }), users: 0 };
     sessions.set(key, entry);
   }
   const e = entry;

@@ -7,11 +7,12 @@
 import type * as http from "node:http";
 import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createAgent, el, streamGet } from "../soap";
+import { el, streamGet } from "../soap";
 import { decodeMoRef, decodeObject, many } from "./decode";
 import { BackgroundHasher, type Digests } from "./hasher";
 import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
 import { retrieveProperties } from "./properties";
+import { transferTarget } from "./transfer";
 import type { VimClient } from "./session";
 import type { MoRef } from "./types";
 import { moref } from "./wire";
@@ -110,11 +111,6 @@ class HashingCounter extends Transform {
   }
 }
 
-/** Replaces a `*` host (ESXi/vcsim) with the SDK's host:port, keeping scheme and path. */
-export function resolveNfcUrl(url: string, sdkHost: string): string {
-  return url.replace(/^(https?:\/\/)\*(:\d+)?(?=\/)/, (_m, scheme: string) => `${scheme}${sdkHost}`);
-}
-
 /** A VM name made safe as a file name on SMB shares and local disks. */
 export function packageBaseName(name: string): string {
   const safe = name.replace(/%2f/gi, "/").replace(/%5c/gi, "\\").replace(/%25/g, "%").replace(/[\\/:*?"<>|\x00-\x1f]/g, "_").trim();
@@ -168,11 +164,9 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
     for (const [i, d] of disks.entries()) {
       const fileName = `${name}-${d.targetId ?? `disk-${i}.vmdk`}`;
       step = `downloading ${fileName}`;
-      const url = resolveNfcUrl(d.url, c.host);
-      const agent = createAgent(url, d.sslThumbprint ? { thumbprint: d.sslThumbprint } : c.tls);
+      const { url, agent, headers } = transferTarget(c, d.url, d.sslThumbprint);
       agents.push(agent);
-      const cookie = c.cookieHeader();
-      const res = await streamGet(url, { agent, headers: cookie ? { Cookie: cookie } : {}, signal: abortCtl.signal, secrets: c.secrets() });
+      const res = await streamGet(url, { agent, headers, signal: abortCtl.signal, secrets: c.secrets() });
       const sink = await opts.openDiskSink({ name: fileName, deviceId: d.key, size: d.fileSize, capacityKB: info.totalDiskCapacityKB });
       const counter = new HashingCounter((n) => {
         done += n;

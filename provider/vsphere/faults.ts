@@ -3,7 +3,7 @@
  * failure carries a LocalizedMethodFault. Both become a `VimFault` subclass, so callers can
  * write `err instanceof InvalidPowerStateError` or test `err.faultType`.
  */
-import { SoapFaultError, XmlElement, xsiType } from "../soap";
+import { SoapFaultError, XmlElement, redact, xsiType } from "../soap";
 import { decodeObject } from "./decode";
 import type { MoRef, VimObject, VimValue } from "./types";
 import { isMoRef } from "./types";
@@ -105,12 +105,24 @@ export function faultFromDetail(detail: XmlElement | undefined): { type: string;
   return { type: t, fields: decodeObject(el) };
 }
 
-/** Converts a SoapFaultError from a vim call into its typed VimFault (others pass through). */
-export function toVimFault(err: unknown, operation: string): unknown {
+/**
+ * Converts a SoapFaultError from a vim call into its typed VimFault (others pass through).
+ * Every string field is redacted of `secrets`: a peer may echo the password into a fault's
+ * detail, and the fields show in JSON.stringify and util.inspect of the error, not only its message.
+ */
+export function toVimFault(err: unknown, operation: string, secrets: ReadonlyArray<string> = []): unknown {
   if (!(err instanceof SoapFaultError)) return err;
   const f = faultFromDetail(err.detail);
   if (!f) return err;
-  return makeFault(f.type, err.faultString, f.fields, operation);
+  return makeFault(f.type, redact(err.faultString, secrets), redactFields(f.fields, secrets), operation);
+}
+
+function redactFields<T extends VimValue>(v: T, secrets: ReadonlyArray<string>): T {
+  if (secrets.length === 0) return v;
+  if (typeof v === "string") return redact(v, secrets) as T;
+  if (Array.isArray(v)) return v.map((x) => redactFields(x, secrets)) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactFields(x as VimValue, secrets)])) as T;
+  return v;
 }
 
 /** A LocalizedMethodFault value (task `info.error`, lease `error`) as a typed error. */

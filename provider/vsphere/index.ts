@@ -12,3 +12,4 @@ export * from "./vmread";
 export * from "./vm";
 export * from "./lease";
 export * from "./export";
+export * from "./transfer";

@@ -71,10 +71,17 @@ export function decodeLeaseInfo(lease: MoRef, v: VimValue | undefined): LeaseInf
 /** Polls the lease until it leaves `initializing`; `error` throws the lease's fault. */
 export async function waitForLease(c: PropertyCollectorHost, lease: MoRef, timeoutMs = 10 * 60_000, signal?: AbortSignal): Promise<LeaseInfo> {
   const start = Date.now();
+  const deadline = start + timeoutMs;
   let delay = 50;
   for (;;) {
     signal?.throwIfAborted();
-    const oc = await retrieveProperties(c, lease, ["state", "info", "error"]);
+    let oc;
+    try {
+      oc = await retrieveProperties(c, lease, ["state", "info", "error"], deadline); // the deadline holds during a poll too
+    } catch (e) {
+      if (Date.now() >= deadline) throw new LeaseTimeoutError(lease, timeoutMs);
+      throw e;
+    }
     const state = oc.props.state;
     if (state === "ready") return decodeLeaseInfo(lease, oc.props.info);
     if (state === "error") throw fromLocalizedFault(oc.props.error, `export lease ${lease.value}`);

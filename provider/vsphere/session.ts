@@ -20,8 +20,10 @@ export interface VimClientOptions {
   password: string;
   /** TLS policy: CA bundle, pinned SHA-1/SHA-256 thumbprint, or insecure (never the default). */
   tls?: TlsOptions;
-  /** Per-request timeout in milliseconds (default 120 000). */
+  /** Deadline of each whole request in milliseconds (default 120 000). */
   timeoutMs?: number;
+  /** Largest reply accepted, in bytes (default 64 MiB; applayering:maxReplyBytes). */
+  maxReplyBytes?: number;
   /** Login locale (default en_US). */
   locale?: string;
 }
@@ -41,7 +43,8 @@ export interface ServiceContent {
 
 /** Something that can call vim methods; the property collector and tests only need this. */
 export interface VimInvoker {
-  invoke(method: string, self: MoRef, params?: XmlContent, check?: (payload: XmlElement) => void): Promise<XmlElement>;
+  /** `deadline` (ms since the epoch) is the caller's wait; it cuts the request's own timeout short. */
+  invoke(method: string, self: MoRef, params?: XmlContent, check?: (payload: XmlElement) => void, deadline?: number): Promise<XmlElement>;
 }
 
 export function normalizeSdkUrl(url: string): string {
@@ -72,6 +75,7 @@ export class VimClient implements VimInvoker {
       url: this.url,
       tls: opts.tls,
       timeoutMs: opts.timeoutMs,
+      maxReplyBytes: opts.maxReplyBytes,
       secrets: () => [credentials.get(this)?.password, this.sessionCookie()],
     });
   }
@@ -172,9 +176,9 @@ export class VimClient implements VimInvoker {
    * VimFault errors; a NotAuthenticated fault (or one `check` throws) triggers one re-login
    * and one retry.
    */
-  async invoke(method: string, self: MoRef, params?: XmlContent, check?: (payload: XmlElement) => void): Promise<XmlElement> {
+  async invoke(method: string, self: MoRef, params?: XmlContent, check?: (payload: XmlElement) => void, deadline?: number): Promise<XmlElement> {
     const once = async () => {
-      const payload = await this.call(method, self, params);
+      const payload = await this.call(method, self, params, deadline);
       check?.(payload);
       return payload;
     };
@@ -187,15 +191,15 @@ export class VimClient implements VimInvoker {
     }
   }
 
-  private async call(method: string, self: MoRef, params?: XmlContent): Promise<XmlElement> {
+  private async call(method: string, self: MoRef, params?: XmlContent, deadline?: number): Promise<XmlElement> {
     const body = el(method, [moref("_this", self), params], { xmlns: VIM25_NS });
     const operation = `${method} on ${self.type}:${self.value} at ${this.host}`;
     try {
-      const reply = await this.transport.call(this.soapAction, buildEnvelope(body));
+      const reply = await this.transport.call(this.soapAction, buildEnvelope(body), {}, deadline);
       if (!reply.payload) throw new Error(`${operation}: the reply has an empty SOAP Body`);
       return reply.payload;
     } catch (e) {
-      throw toVimFault(e, operation);
+      throw toVimFault(e, operation, this.secrets());
     }
   }
 

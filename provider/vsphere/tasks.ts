@@ -50,7 +50,13 @@ export async function waitForTask(c: PropertyCollectorHost, task: MoRef, opts: W
   let delay = 50;
   for (;;) {
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error(`${operation}: aborted`);
-    const oc = await retrieveProperties(c, task, ["info"]);
+    let oc;
+    try {
+      oc = await retrieveProperties(c, task, ["info"], deadline); // the deadline holds during a poll too
+    } catch (e) {
+      if (Date.now() >= deadline) throw new TaskTimeoutError(task, operation, deadline - start);
+      throw e;
+    }
     const info = (oc.props.info ?? {}) as VimObject;
     const state = info.state;
     if (state === "success") return info.result;

@@ -231,6 +231,7 @@ describe("ELM faults (OsLayer)", () => {
   describe.each([
     ["HTTP 500 from the ELM", { http500Next: 1 }, /HTTP 500|SOAP fault soap:Server/],
     ["malformed XML from the ELM", { malformedNext: 1 }, /not a SOAP envelope/],
+    ["XML nested deeper than the parser's limit from the ELM", { deepNext: 1 }, /nested deeper than 64/],
   ])("%s in the middle of a wait", (_name, fault, what) => {
     it("the wait rides it out (one failed poll says nothing about the task): one layer, Deployable", async () => {
       const name = `Transport OS ${JSON.stringify(fault).replace(/\W/g, "")}`;
@@ -253,7 +254,7 @@ describe("ELM faults (OsLayer)", () => {
       await until(() => (sim.requestCounts().QueryWorkTicketsAsPendingOp ?? 0) >= 2, 10_000, "the wait to start");
       sim.inject(Object.fromEntries(Object.keys(fault).map((k) => [k, 1000])));
       const first = await pending;
-      sim.inject({ http500Next: 0, malformedNext: 0 });
+      sim.inject({ http500Next: 0, malformedNext: 0, deepNext: 0 });
       keep(`transport-${name}`, first);
       expectClearError(first.error, what, /check the appliance|check the ELM/);
       const again = await up(osLayer, first.recorded, layer(name));

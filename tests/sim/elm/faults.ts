@@ -8,6 +8,8 @@ export interface InjectOptions {
   http500Next?: number;
   /** Answer the next n requests with HTTP 200 and truncated XML. */
   malformedNext?: number;
+  /** Answer the next n requests with a well-formed reply nested 200 elements deep (a hostile or broken peer). */
+  deepNext?: number;
   /** Delay every answer by this many ms (0 to stop). */
   delayMs?: number;
   /** Packaging machines that shut down leave their ticket in ActionRequired forever (false to stop). */
@@ -17,5 +19,6 @@ export interface InjectOptions {
 export interface TransportFaults {
   http500Next: number;
   malformedNext: number;
+  deepNext?: number;
   delayMs: number;
 }

@@ -135,6 +135,7 @@ export class ElmSim {
     if (opts.expireSessions) this.sessions.expireAll();
     if (opts.http500Next !== undefined) this.faults.http500Next = opts.http500Next;
     if (opts.malformedNext !== undefined) this.faults.malformedNext = opts.malformedNext;
+    if (opts.deepNext !== undefined) this.faults.deepNext = opts.deepNext;
     if (opts.delayMs !== undefined) this.faults.delayMs = opts.delayMs;
     if (opts.hangInActionRequired !== undefined) this.world.hangInActionRequired = opts.hangInActionRequired;
   }

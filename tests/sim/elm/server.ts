@@ -74,6 +74,11 @@ export class ElmRequestHandler {
       this.faults.malformedNext--;
       return { status: 200, body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><${op}Response` };
     }
+    if ((this.faults.deepNext ?? 0) > 0) {
+      this.faults.deepNext!--;
+      const deep = `${"<Deep>".repeat(200)}${"</Deep>".repeat(200)}`;
+      return { status: 200, body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><${op}Response xmlns="${ELM_NS}"><${op}Result>${deep}</${op}Result></${op}Response></soap:Body></soap:Envelope>` };
+    }
     const def = OPS[op];
     if (!action.startsWith(ELM_NS) || (!def && !SESSION_OPS.has(op))) {
       return clientFault(`Server did not recognize the value of HTTP Header SOAPAction: ${action}.`);
