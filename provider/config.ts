@@ -40,6 +40,7 @@ export const KEYS = {
   shareUser: { config: "applayering:shareUser", env: "APPLAYERING_SHARE_USER" },
   sharePassword: { config: "applayering:sharePassword", env: "APPLAYERING_SHARE_PASSWORD", secret: true },
   shareDomain: { config: "applayering:shareDomain", env: "APPLAYERING_SHARE_DOMAIN" },
+  ownerKey: { config: "applayering:ownerKey", env: "APPLAYERING_OWNER_KEY", secret: true },
 } as const satisfies Record<string, Key>;
 
 // The host calls configure() once per distinct serialized provider; all of ours share this module.
@@ -147,6 +148,11 @@ export function elmSettings(env: NodeJS.ProcessEnv = process.env): ElmSettings {
 
 export function shareCredentials(env: NodeJS.ProcessEnv = process.env): ShareCredentials {
   return { user: raw(KEYS.shareUser, env), password: raw(KEYS.sharePassword, env), domain: raw(KEYS.shareDomain, env) };
+}
+
+/** The secret that keys ownership marks (owner.ts), when set. */
+export function ownerKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return raw(KEYS.ownerKey, env);
 }
 
 /**
