@@ -41,6 +41,7 @@ export const KEYS = {
   sharePassword: { config: "applayering:sharePassword", env: "APPLAYERING_SHARE_PASSWORD", secret: true },
   shareDomain: { config: "applayering:shareDomain", env: "APPLAYERING_SHARE_DOMAIN" },
   maxReplyBytes: { config: "applayering:maxReplyBytes", env: "APPLAYERING_MAX_REPLY_BYTES" },
+  ownerKey: { config: "applayering:ownerKey", env: "APPLAYERING_OWNER_KEY", secret: true },
 } as const satisfies Record<string, Key>;
 
 // The host calls configure() once per distinct serialized provider; all of ours share this module.
@@ -159,6 +160,11 @@ export function maxReplyBytes(env: NodeJS.ProcessEnv = process.env): number | un
     throw new ConfigError(`${KEYS.maxReplyBytes.config} (${KEYS.maxReplyBytes.env}) must be a whole number of bytes, at least 1024, got "${v}"`);
   }
   return n;
+}
+
+/** The secret that keys ownership marks (owner.ts), when set. */
+export function ownerKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return raw(KEYS.ownerKey, env);
 }
 
 /**

@@ -9,7 +9,7 @@ import { Report, reporter } from "./progress";
 import { checkOsLayer } from "./osLayer/check";
 import { diffOsLayer } from "./osLayer/diff";
 import { withElm } from "./osLayer/elm";
-import { VersionPending, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./osLayer/lifecycle";
+import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./osLayer/lifecycle";
 import { outputsOf } from "./osLayer/state";
 import { plain } from "./wire";
 import type { OsLayerInputs, OsLayerOutputs } from "./osLayer/types";
@@ -37,11 +37,11 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
     let ticketId: number | undefined;
     const existing = await elm.findOsLayerByName(inputs.name);
     if (existing) {
-      // A re-run after an interrupted create finds its own layer (our mark in the audit history).
+      // A re-run after an interrupted create finds its own layer: a mark bound to this layer id in its audit history.
       if (!inputs.adoptExisting && !(await importedByUs(elm, existing.id))) {
         throw new Error(
-          `OsLayer.name: a layer named "${inputs.name}" already exists in the ELM (id ${existing.id}): ` +
-            `set adoptExisting: true to manage it with this stack, or choose another name`,
+          `OsLayer.name: a layer named "${inputs.name}" already exists in the ELM (id ${existing.id}) and its audit history holds no ownership mark of this stack for it ` +
+            `(nothing was changed): set adoptExisting: true to manage it with this stack, or choose another name`,
         );
       }
       report(`adopting existing layer ${existing.id}`);
@@ -54,6 +54,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
     }
     let details: OsLayerDetails | undefined;
     try {
+      if (ticketId !== undefined) await bindMark(elm, layerId, ticketId);
       details = await elm.osLayerDetails(layerId);
       await ensureWanted(elm, details, inputs, report, ticketId);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);

@@ -8,7 +8,7 @@ import { PartialFailure, withProvider } from "./errors";
 import { reporter } from "./progress";
 import { checkOsMachine } from "./osMachine/check";
 import { diffOsMachine } from "./osMachine/diff";
-import { converge, createdByUs, findByInventoryPath, makeVm, placement } from "./osMachine/converge";
+import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./osMachine/converge";
 import { outputsOf } from "./osMachine/state";
 import type { OsMachineInputs, OsMachineOutputs } from "./osMachine/types";
 import { withVim } from "./vim";
@@ -46,11 +46,12 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       const p = await placement(vim, inputs);
       const existing = await findByInventoryPath(vim, p.vmPath);
       if (existing) {
-        // A re-run after an interrupted create finds its own VM (our mark in its notes).
+        // A re-run after an interrupted create finds its own VM: a mark bound to this VM's instanceUuid.
+        // A bare mark, one typed into a stranger's notes, or one a clone inherited does not verify.
         if (!(await createdByUs(vim, existing))) {
           throw new Error(
-            `OsMachine.name: a VM named "${inputs.name}" already exists at ${p.vmPath}: ` +
-              `set adoptInventoryPath: "${p.vmPath}" to manage it with this stack, or choose another name`,
+            `OsMachine.name: a VM named "${inputs.name}" already exists at ${p.vmPath} and its notes hold no ownership mark of this stack for it ` +
+              `(nothing was changed): set adoptInventoryPath: "${p.vmPath}" to manage it with this stack (it is then released, never destroyed), or choose another name`,
           );
         }
         report(`found ${p.vmPath} (${existing.value}) from an earlier run; continuing with it`);
@@ -61,6 +62,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       }
     }
     try {
+      if (managed) await markAsOurs(vim, vm, deadline);
       await converge(vim, vm, inputs, deadline, report, managed);
       return { id: vm.value, outs: await outputs(vim, inputs, vm, managed) };
     } catch (err) {
@@ -108,6 +110,15 @@ async function deleteImpl(id: string, props: Props): Promise<void> {
   await withVim(async (vim) => {
     const vm = vmRef(id);
     try {
+      // A moref names a slot, not a VM: destroy only the VM this stack recorded (same instanceUuid).
+      const recorded = typeof props.instanceUuid === "string" ? props.instanceUuid : "";
+      const now = (await readVm(vim, vm)).instanceUuid ?? "";
+      if (recorded && now.toLowerCase() !== recorded.toLowerCase()) {
+        throw new Error(
+          `OsMachine ${inputs.name}: VM ${id} now has instanceUuid ${now || "(none)"}, not ${recorded} as recorded: it is not the VM this stack created, so nothing was destroyed; ` +
+            "run `pulumi refresh`, or `pulumi state delete` this resource to forget it",
+        );
+      }
       await powerOff(vim, vm);
       report("destroying the VM");
       await destroyVm(vim, vm, { deadline: deadlineOf(inputs) });

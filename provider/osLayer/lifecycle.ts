@@ -15,15 +15,15 @@ import {
   revisionByVersion,
 } from "../elm";
 import type { Report } from "../progress";
-import { markedByUs, ownerMark } from "../owner";
+import { layerIdentity, layerMarked, ownerMark, productMark } from "../owner";
 import { pollIntervalMs } from "../config";
 import { asField, busyLayer, checkIcon, connectorFor, ovfRefusal } from "./lookups";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
 
-/** Marks our requests in the ELM's audit history, so a re-run can tell our layer from a stranger's. */
+/** Names the stack in our requests' audit comments (proves nothing: see bindMark for the mark that does). */
 export function auditComment(inputs: OsLayerInputs, op: string): string {
-  return `${inputs.comment ? `${inputs.comment} ` : ""}${ownerMark()} ${op} ${inputs.name} ${inputs.version}`.trim();
+  return `${inputs.comment ? `${inputs.comment} ` : ""}${productMark()} ${op} ${inputs.name} ${inputs.version}`.trim();
 }
 
 const minutes = (n: number) => Date.now() + n * 60_000;
@@ -41,11 +41,23 @@ function ticketReporter(report: Report): (t: WorkTicket) => void {
   };
 }
 
-/** Was this layer imported by this library (our mark in its audit history)? */
+/**
+ * Was this layer imported by this stack: an audit comment holding a mark that verifies for this
+ * layer id (and the import task it names)? A bare or quoted mark, or one for another layer, does not.
+ */
 export async function importedByUs(elm: ElmClient, layerId: number): Promise<boolean> {
   // A failing audit query is an error, not "not ours": that would push users to adoptExisting.
   const entries = await elm.auditLog("OsLayer", layerId);
-  return entries.some((e) => markedByUs(e.comment));
+  return layerMarked(entries.map((e) => e.comment), layerId);
+}
+
+/**
+ * Right after the import, once the layer id is known: an EditLayer changing nothing, whose audit
+ * comment is the mark bound to the layer id and the import's ticket.
+ */
+export async function bindMark(elm: ElmClient, layerId: number, ticketId: number): Promise<void> {
+  const details = await elm.osLayerDetails(layerId);
+  await elm.editLayer({ ...editLayerArgsFrom(details), comment: ownerMark(layerIdentity(layerId, ticketId)) });
 }
 
 /** The file share named by `fileShare` (its UNC path), or the ELM's only share. */

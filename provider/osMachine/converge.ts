@@ -25,8 +25,8 @@ import {
   shutdownGuest,
 } from "../vsphere";
 import type { Report } from "../progress";
-import { vmNote } from "./state";
-import { markedByUs } from "../owner";
+import { randomUUID } from "node:crypto";
+import { vmMarkedByUs, vmNote } from "./state";
 import type { OsMachineInputs } from "./types";
 
 export interface Placement {
@@ -46,14 +46,27 @@ export async function placement(vim: VimClient, inputs: OsMachineInputs): Promis
   return { folders, folder, vmPath: joinPath(folderPath, inputs.name) };
 }
 
-async function annotation(vim: VimClient, vm: MoRef): Promise<string> {
-  const oc = await retrieveProperties(vim, vm, ["config.annotation"]);
-  return String(oc.props["config.annotation"] ?? "");
+async function identity(vim: VimClient, vm: MoRef): Promise<{ notes: string; instanceUuid?: string }> {
+  const oc = await retrieveProperties(vim, vm, ["config.annotation", "config.instanceUuid"]);
+  const uuid = oc.props["config.instanceUuid"];
+  return { notes: String(oc.props["config.annotation"] ?? ""), instanceUuid: typeof uuid === "string" && uuid ? uuid : undefined };
 }
 
-/** Was this VM created by this library (our mark in its notes)? */
+/** Was this VM created by this stack: a mark in its notes that verifies for its own instanceUuid? */
 export async function createdByUs(vim: VimClient, vm: MoRef): Promise<boolean> {
-  return markedByUs(await annotation(vim, vm));
+  const id = await identity(vim, vm);
+  return vmMarkedByUs(id.notes, id.instanceUuid);
+}
+
+/**
+ * After create: binds the mark to the instanceUuid vCenter actually reports (it may not honour
+ * the one asked for), so that a re-run recognises the VM and a clone of it does not verify.
+ */
+export async function markAsOurs(vim: VimClient, vm: MoRef, deadline: number): Promise<void> {
+  const id = await identity(vim, vm);
+  if (!id.instanceUuid) throw new Error(`VM ${vm.value}: vCenter reports no instanceUuid, so its ownership mark cannot be bound; check the VM in vSphere`);
+  if (vmMarkedByUs(id.notes, id.instanceUuid)) return;
+  await reconfigureVm(vim, vm, { annotation: vmNote(id.instanceUuid, id.notes) }, { deadline });
 }
 
 async function defaultPool(vim: VimClient, p: Placement): Promise<MoRef> {
@@ -65,15 +78,16 @@ async function defaultPool(vim: VimClient, p: Placement): Promise<MoRef> {
 
 /** Creates the VM, or clones it from the template; returns its moref. */
 export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placement, deadline: number): Promise<MoRef> {
+  // The mark goes in with the VM itself, bound to the instanceUuid we ask for, so an interrupted run finds it marked.
+  const instanceUuid = randomUUID();
   const pool = inputs.resourcePool ? await mustFind(vim, inputs.resourcePool, "resource pool (OsMachine.resourcePool)") : await defaultPool(vim, p);
   const datastore = await mustFind(vim, joinPath(inputs.datacenter, "datastore", inputs.datastore!), "datastore (OsMachine.datastore)");
   if (inputs.template) {
     const template = await mustFind(vim, inputs.template, "template (OsMachine.template)");
-    // The note goes in with the clone itself, so an interrupted run finds the clone marked.
     return cloneVm(
       vim,
       template,
-      { name: inputs.name, folder: p.folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb, annotation: vmNote() },
+      { name: inputs.name, folder: p.folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb, annotation: vmNote(instanceUuid), instanceUuid },
       { deadline },
     );
   }
@@ -91,7 +105,8 @@ export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placeme
       memoryMB: inputs.memoryMb!,
       diskGB: inputs.diskGb!,
       firmware: inputs.firmware,
-      annotation: vmNote(),
+      annotation: vmNote(instanceUuid),
+      instanceUuid,
     },
     { deadline },
   );

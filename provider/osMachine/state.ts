@@ -1,11 +1,22 @@
 import type { VmInfo } from "../vsphere";
 import { osLayerBlockers } from "../vmReadiness";
-import { ownerMark } from "../owner";
+import { ownerMark, vmIdentity, verifiesMark } from "../owner";
 import type { OsMachineInputs, OsMachineOutputs, PowerState } from "./types";
 
-/** The note left on VMs this library creates (with the stack, see owner.ts). */
-export function vmNote(): string {
-  return `Managed by ${ownerMark()}`;
+/**
+ * The notes left on VMs this library creates: the first line is the mark bound to the VM's
+ * instanceUuid (see owner.ts); the rest of `previous` (past an older mark line) is kept.
+ */
+export function vmNote(instanceUuid: string, previous = ""): string {
+  const lines = previous.split("\n");
+  const rest = (/^(Managed by )?\[pulumi-applayering/.test(lines[0]) ? lines.slice(1) : lines).join("\n");
+  return `${ownerMark(vmIdentity(instanceUuid))}\n${rest || "Managed by pulumi-applayering: the line above proves ownership of this VM only; a copy or a clone does not inherit it."}`;
+}
+
+/** Whether the VM's notes begin with a mark that verifies for its own instanceUuid. */
+export function vmMarkedByUs(notes: string, instanceUuid: string | undefined): boolean {
+  if (!instanceUuid) return false;
+  return verifiesMark(notes.split("\n", 1)[0], vmIdentity(instanceUuid));
 }
 
 /**

@@ -33,6 +33,8 @@ export interface CreateVmSpec {
   scsiType?: ScsiControllerType;
   firmware?: "bios" | "efi";
   annotation?: string;
+  /** The instanceUuid to ask for (vCenter may assign another; read it back). */
+  instanceUuid?: string;
 }
 
 const objRef = (v: unknown, what: string): MoRef => {
@@ -71,6 +73,7 @@ export async function createVm(c: PropertyCollectorHost, spec: CreateVmSpec, opt
   const backing = await nicBackingFor(c, spec.network);
   const config = configSpec("config", {
     name: spec.name,
+    instanceUuid: spec.instanceUuid,
     guestId: spec.guestId,
     annotation: spec.annotation,
     vmPathName: `[${dsName}]`,
@@ -100,6 +103,8 @@ export interface CloneVmSpec {
   memoryMB?: number;
   /** Notes of the new VM. */
   annotation?: string;
+  /** The instanceUuid to ask for (vCenter may assign another; read it back). */
+  instanceUuid?: string;
   powerOn?: boolean;
 }
 
@@ -107,8 +112,8 @@ export interface CloneVmSpec {
 export async function cloneVm(c: PropertyCollectorHost, source: MoRef, spec: CloneVmSpec, opts: WaitOptions = {}): Promise<MoRef> {
   checkVmName(spec.name);
   const config =
-    spec.numCPUs !== undefined || spec.memoryMB !== undefined || spec.annotation !== undefined
-      ? configSpec("config", { annotation: spec.annotation, numCPUs: spec.numCPUs, memoryMB: spec.memoryMB })
+    spec.numCPUs !== undefined || spec.memoryMB !== undefined || spec.annotation !== undefined || spec.instanceUuid !== undefined
+      ? configSpec("config", { instanceUuid: spec.instanceUuid, annotation: spec.annotation, numCPUs: spec.numCPUs, memoryMB: spec.memoryMB })
       : undefined;
   const params = [
     moref("folder", spec.folder),
