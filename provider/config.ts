@@ -40,6 +40,8 @@ export const KEYS = {
   shareUser: { config: "applayering:shareUser", env: "APPLAYERING_SHARE_USER" },
   sharePassword: { config: "applayering:sharePassword", env: "APPLAYERING_SHARE_PASSWORD", secret: true },
   shareDomain: { config: "applayering:shareDomain", env: "APPLAYERING_SHARE_DOMAIN" },
+  shareSigning: { config: "applayering:shareSigning", env: "APPLAYERING_SHARE_SIGNING" },
+  shareEncryption: { config: "applayering:shareEncryption", env: "APPLAYERING_SHARE_ENCRYPTION" },
 } as const satisfies Record<string, Key>;
 
 // The host calls configure() once per distinct serialized provider; all of ours share this module.
@@ -147,6 +149,29 @@ export function elmSettings(env: NodeJS.ProcessEnv = process.env): ElmSettings {
 
 export function shareCredentials(env: NodeJS.ProcessEnv = process.env): ShareCredentials {
   return { user: raw(KEYS.shareUser, env), password: raw(KEYS.sharePassword, env), domain: raw(KEYS.shareDomain, env) };
+}
+
+export interface ShareSecurity {
+  /** "required" (default): every message signed, unsigned replies refused; "optional": sign only when the server requires it. */
+  signing: "required" | "optional";
+  /** "auto" (default): encrypt when the server or share requires it; "required": encrypt everything (SMB 3.x). */
+  encryption: "auto" | "required";
+}
+
+function choice<T extends string>(key: Key, allowed: readonly T[], fallback: T, env: NodeJS.ProcessEnv): T {
+  const v = raw(key, env);
+  if (v === undefined) return fallback;
+  const found = allowed.find((a) => a === v.trim().toLowerCase());
+  if (!found) throw new ConfigError(`${key.config} (or ${key.env}) must be ${allowed.map((a) => `"${a}"`).join(" or ")}, got "${v}"`);
+  return found;
+}
+
+/** The share session's signing and encryption policy (applayering:shareSigning / applayering:shareEncryption). */
+export function shareSecurity(env: NodeJS.ProcessEnv = process.env): ShareSecurity {
+  return {
+    signing: choice(KEYS.shareSigning, ["required", "optional"] as const, "required", env),
+    encryption: choice(KEYS.shareEncryption, ["auto", "required"] as const, "auto", env),
+  };
 }
 
 /**
