@@ -542,6 +542,22 @@ describe("vSphere and file share faults (OsMachine, OvfExport)", () => {
     });
   });
 
+  describe("a misspelled share signing policy", () => {
+    it("fails clearly before any export starts, naming the setting and its values", async () => {
+      const restore = setEnv({ APPLAYERING_SHARE_SIGNING: "off" });
+      const exportsBefore = proxy.counts.get("ExportVm") ?? 0;
+      try {
+        const r = await up(ovfExport, undefined, exportArgs("bad-signing"));
+        keep("bad-signing", r);
+        expectClearError(r.error, /applayering:shareSigning \(or APPLAYERING_SHARE_SIGNING\)/, /must be "required" or "optional", got "off"/);
+        expect(proxy.counts.get("ExportVm") ?? 0).toBe(exportsBefore);
+        expect(publishedExportState(smb.dir, "exports", "bad-signing")).toBe("absent");
+      } finally {
+        restore();
+      }
+    });
+  });
+
   describe("a wrong share password", () => {
     it("fails clearly before any export starts, naming the settings, not the password", async () => {
       const wrong = `Wrong-${Math.random().toString(36).slice(2)}`;
