@@ -42,6 +42,8 @@ export const KEYS = {
   shareDomain: { config: "applayering:shareDomain", env: "APPLAYERING_SHARE_DOMAIN" },
   maxReplyBytes: { config: "applayering:maxReplyBytes", env: "APPLAYERING_MAX_REPLY_BYTES" },
   ownerKey: { config: "applayering:ownerKey", env: "APPLAYERING_OWNER_KEY", secret: true },
+  shareSigning: { config: "applayering:shareSigning", env: "APPLAYERING_SHARE_SIGNING" },
+  shareEncryption: { config: "applayering:shareEncryption", env: "APPLAYERING_SHARE_ENCRYPTION" },
 } as const satisfies Record<string, Key>;
 
 // The host calls configure() once per distinct serialized provider; all of ours share this module.
@@ -165,6 +167,29 @@ export function maxReplyBytes(env: NodeJS.ProcessEnv = process.env): number | un
 /** The secret that keys ownership marks (owner.ts), when set. */
 export function ownerKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return raw(KEYS.ownerKey, env);
+}
+
+export interface ShareSecurity {
+  /** "required" (default): every message signed, unsigned replies refused; "optional": sign only when the server requires it. */
+  signing: "required" | "optional";
+  /** "auto" (default): encrypt when the server or share requires it; "required": encrypt everything (SMB 3.x). */
+  encryption: "auto" | "required";
+}
+
+function choice<T extends string>(key: Key, allowed: readonly T[], fallback: T, env: NodeJS.ProcessEnv): T {
+  const v = raw(key, env);
+  if (v === undefined) return fallback;
+  const found = allowed.find((a) => a === v.trim().toLowerCase());
+  if (!found) throw new ConfigError(`${key.config} (or ${key.env}) must be ${allowed.map((a) => `"${a}"`).join(" or ")}, got "${v}"`);
+  return found;
+}
+
+/** The share session's signing and encryption policy (applayering:shareSigning / applayering:shareEncryption). */
+export function shareSecurity(env: NodeJS.ProcessEnv = process.env): ShareSecurity {
+  return {
+    signing: choice(KEYS.shareSigning, ["required", "optional"] as const, "required", env),
+    encryption: choice(KEYS.shareEncryption, ["auto", "required"] as const, "auto", env),
+  };
 }
 
 /**

@@ -1,11 +1,11 @@
 import { Share, formatUnc, openShare, parseUnc } from "../share";
-import { shareCredentials } from "../config";
+import { shareCredentials, shareSecurity } from "../config";
 
 /**
  * Runs `fn` with the share folder opened (our SMB client for UNC paths), and closes it. A missing
  * folder is made when `create` (an export's first run); otherwise `fn` gets undefined.
  */
-export async function withShare<T>(shareFolder: string, fn: (share: Share | undefined) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+export async function withShare<T>(shareFolder: string, fn: (share: Share | undefined) => Promise<T>, how: { create?: boolean } = {}): Promise<T> {
   const c = shareCredentials();
   if (!c.user || !c.password) {
     throw new Error(
@@ -14,7 +14,9 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share | unde
     );
   }
   const creds = { user: c.user, password: c.password, domain: c.domain };
-  const share = await openShare(shareFolder, creds).catch(async (err: { code?: string; message?: string }) => {
+  const sec = shareSecurity();
+  const opts = { requireSigning: sec.signing === "required", requireEncryption: sec.encryption === "required" };
+  const share = await openShare(shareFolder, creds, opts).catch(async (err: { code?: string; message?: string }) => {
     if (err.code === "EAUTH") {
       // Name the settings to fix; the SMB error itself never carries the password.
       throw new Error(
@@ -26,16 +28,16 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share | unde
       throw new Error(`OvfExport.shareFolder: ${shareFolder} cannot be opened (${err.message}): check the server, port and share name`);
     }
     if (err.code !== "ENOENT") throw err;
-    if (!opts.create) return undefined;
+    if (!how.create) return undefined;
     // The exports folder does not exist yet: make it, as an admin would before the first export.
     const loc = parseUnc(shareFolder);
-    const root = await openShare(formatUnc({ ...loc, path: "" }), creds);
+    const root = await openShare(formatUnc({ ...loc, path: "" }), creds, opts);
     try {
       await root.mkdirp(loc.path);
     } finally {
       await root.close().catch(() => undefined);
     }
-    return openShare(shareFolder, creds);
+    return openShare(shareFolder, creds, opts);
   });
   try {
     return await fn(share);

@@ -11,12 +11,15 @@ import type { ShareEntry, ShareReadOptions, ShareSettings, ShareSpace, ShareStat
 export interface SmbShareOptions {
   /** Offer only these dialects (default 2.0.2 to 3.1.1). */
   dialects?: number[];
+  /** Default true: sign everything, refuse unsigned replies (applayering:shareSigning). */
   requireSigning?: boolean;
   requireEncryption?: boolean;
   /** Requests in flight per stream (default 8). */
   maxInFlight?: number;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Overall limit for one request, interim replies included (default 600000 ms). */
+  requestDeadlineMs?: number;
 }
 
 /**
@@ -147,5 +150,6 @@ function clientOptions(settings: ShareSettings, opts: SmbShareOptions): SmbClien
     requireEncryption: opts.requireEncryption,
     connectTimeoutMs: opts.connectTimeoutMs,
     requestTimeoutMs: opts.requestTimeoutMs,
+    requestDeadlineMs: opts.requestDeadlineMs,
   };
 }

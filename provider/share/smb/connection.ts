@@ -68,6 +68,10 @@ interface Pending {
   granted: boolean;
   asyncId?: bigint;
   timer?: NodeJS.Timeout;
+  /** The overall deadline: interim replies never push it back. */
+  deadline?: NodeJS.Timeout;
+  /** The SessionId the request carried: its reply must carry the same (but a first SESSION_SETUP's). */
+  sessionId: bigint;
   encrypted: boolean;
   signed: boolean;
 }
@@ -85,6 +89,8 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** A request with no response (not even an interim one) for this long fails the connection (ms). */
   requestTimeoutMs?: number;
+  /** A request without its final response this long after it was sent fails the connection, however many interim replies came (ms, default 600000). */
+  requestDeadlineMs?: number;
 }
 
 /** Credits we try to hold: enough for 8 x 1 MiB in flight on each of several streams. */
@@ -110,6 +116,7 @@ export class SmbConnection {
   private failure?: Error;
   private creditProbes = 0;
   private readonly requestTimeoutMs: number;
+  private readonly requestDeadlineMs: number;
   private readonly connectTimeoutMs: number;
 
   constructor(opts: ConnectionOptions) {
@@ -117,6 +124,7 @@ export class SmbConnection {
     this.port = opts.port;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 120_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;
+    this.requestDeadlineMs = opts.requestDeadlineMs ?? 600_000;
   }
 
   get where(): string {
@@ -164,6 +172,7 @@ export class SmbConnection {
     this.socket?.destroy();
     for (const [, p] of this.pending) {
       if (p.timer) clearTimeout(p.timer);
+      if (p.deadline) clearTimeout(p.deadline);
       p.reject(err);
     }
     this.pending.clear();
@@ -225,6 +234,7 @@ export class SmbConnection {
     const inSession = s !== undefined && req.command !== Command.NEGOTIATE;
     const encrypt = inSession && s.encryptionKey !== undefined && (req.encrypt ?? s.encryptAll);
     const sign = !encrypt && inSession && s.signingKey !== undefined && (req.sign ?? s.signAll);
+    const sessionId = req.sessionId ?? (inSession ? s.sessionId : 0n);
 
     // A WRITE's data goes to the socket as it is, without a copy into the message, unless the
     // whole message must be signed, encrypted or seen (a 1 MiB copy per request into fresh
@@ -242,7 +252,7 @@ export class SmbConnection {
       messageId,
       asyncId: 0n,
       treeId: req.treeId ?? 0,
-      sessionId: req.sessionId ?? (inSession ? s.sessionId : 0n),
+      sessionId,
     });
     req.body.copy(msg, HEADER_SIZE);
     if (req.data && !separate) req.data.copy(msg, HEADER_SIZE + req.body.length);
@@ -258,11 +268,16 @@ export class SmbConnection {
     frame.writeUInt32BE(payload.length + (separate ? (req.data as Buffer).length : 0));
 
     return new Promise<SmbResponse>((resolve, reject) => {
-      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, encrypted: encrypt, signed: sign };
+      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, sessionId, encrypted: encrypt, signed: sign };
       this.pending.set(messageId, p);
       this.stats.requests++;
       if (this.pending.size > this.stats.maxInFlight) this.stats.maxInFlight = this.pending.size;
       this.armTimer(messageId, p);
+      const deadlineMs = this.requestDeadlineMs;
+      p.deadline = setTimeout(() => {
+        this.fail(new SmbConnectionError(`SMB: ${this.where} did not complete ${COMMAND_NAMES[p.command] ?? p.command} (message ${messageId}) within its deadline of ${deadlineMs / 1000} s (interim replies do not extend it); the server may be hung or overloaded (requestDeadlineMs)`, "ETIMEDOUT"));
+      }, deadlineMs);
+      p.deadline.unref?.();
       // Separate writes: the socket gathers them; copying a 1 MiB payload once more would cost.
       this.socket?.cork();
       this.socket?.write(frame);
@@ -355,28 +370,52 @@ export class SmbConnection {
       return;
     }
 
-    const s = this.session;
-    // A failed SESSION_SETUP is judged by its status (MS-SMB2 3.2.5.3): impacket signs a logon
-    // failure with a key derived from the wrong password, which must read as a logon failure.
-    const failedSetup = header.command === Command.SESSION_SETUP && header.status !== Status.SUCCESS && header.status !== Status.MORE_PROCESSING_REQUIRED;
-    if (!encrypted && s && s.signingKey && !failedSetup && header.sessionId === s.sessionId && header.command !== Command.NEGOTIATE) {
-      if (header.flags & Flags.SIGNED) {
-        if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw)) {
-          throw new SmbProtocolError(`SMB: the signature of a ${COMMAND_NAMES[header.command]} response from ${this.where} is wrong: the message was altered or the keys disagree`);
-        }
-        this.stats.signedResponsesVerified++;
-      } else if (
-        s.signingRequired &&
-        header.command !== Command.SESSION_SETUP &&
-        header.status !== Status.USER_SESSION_DELETED
-      ) {
-        throw new SmbProtocolError(`SMB: ${this.where} sent an unsigned ${COMMAND_NAMES[header.command]} response on a session that requires signing`);
-      }
-    }
+    this.checkReply(p, header, raw, encrypted);
 
     if (p.timer) clearTimeout(p.timer);
+    if (p.deadline) clearTimeout(p.deadline);
     this.pending.delete(header.messageId);
     this.pumpCredits();
     p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, encrypted });
+  }
+
+  /**
+   * The one place a final reply is judged before anyone sees it (MS-SMB2 3.2.5.1). It must answer
+   * the request's command for the request's session; once the session encrypts, it must have
+   * come encrypted; once it signs, it must carry a valid signature, except what MS-SMB2 exempts
+   * (interim replies, handled before; NEGOTIATE; a failed SESSION_SETUP). Anything else is a
+   * forgery or a broken server: the connection is dropped (the caller's throw fails it).
+   */
+  private checkReply(p: Pending, header: Smb2Header, raw: Buffer, encrypted: boolean): void {
+    const name = COMMAND_NAMES[header.command] ?? String(header.command);
+    if (header.command !== p.command) {
+      throw new SmbProtocolError(`SMB: ${this.where} answered a ${COMMAND_NAMES[p.command] ?? p.command} request with a ${name} reply (message ${header.messageId}); dropping the connection`);
+    }
+    if (p.command === Command.NEGOTIATE) return;
+    const firstSetup = p.command === Command.SESSION_SETUP && p.sessionId === 0n;
+    if (!firstSetup && header.sessionId !== p.sessionId) {
+      throw new SmbProtocolError(`SMB: ${this.where} sent a ${name} reply for session 0x${header.sessionId.toString(16)}, not the request's session 0x${p.sessionId.toString(16)}: a forged or misrouted reply; dropping the connection`);
+    }
+    const s = this.session;
+    if (!s || s.sessionId !== p.sessionId) return; // no session keys yet (the first SESSION_SETUP rounds)
+    if (!encrypted && (p.encrypted || s.encryptAll)) {
+      throw new SmbProtocolError(`SMB: ${this.where} sent an unencrypted ${name} reply on a session that encrypts: refused (a man in the middle may have stripped the encryption); dropping the connection`);
+    }
+    if (encrypted || !s.signingKey) return; // the cipher authenticates an encrypted reply
+    // A failed SESSION_SETUP is judged by its status alone: impacket signs a logon failure with a
+    // key derived from the wrong password, which must read as the logon failure it is.
+    const exempt = header.command === Command.SESSION_SETUP && header.status !== Status.SUCCESS;
+    if (exempt) return;
+    if (header.flags & Flags.SIGNED) {
+      if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw)) {
+        throw new SmbProtocolError(`SMB: the signature of a ${name} response from ${this.where} is wrong: the message was altered or the keys disagree (a downgraded NEGOTIATE also shows this way); dropping the connection`);
+      }
+      this.stats.signedResponsesVerified++;
+      return;
+    }
+    // A session gone on the server cannot be signed for; it can only fail the call, never forge data.
+    if (s.signingRequired && header.status !== Status.USER_SESSION_DELETED) {
+      throw new SmbProtocolError(`SMB: ${this.where} sent an unsigned ${name} response on a session that requires signing: refused; dropping the connection`);
+    }
   }
 }

@@ -21,6 +21,7 @@ import { VimClient, destroyVm, findByInventoryPath, powerOff, powerOn, readVm, r
 import { el } from "../../../provider/soap";
 import { ElmSim, startElmSim } from "../../sim/elm";
 import { startSmbd, SmbdInstance } from "../../sim/smbd";
+import { Cmd, command, forgeWriteAck, isSmb2, startMitm } from "../../sim/smbd/mitm";
 import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
 import { DynamicProviderHost, Engine, OperationError, resource, secret, Program } from "../../harness";
 import { trampoline } from "../../../sdk/trampoline";
@@ -499,6 +500,31 @@ describe("vSphere and file share faults (OsMachine, OvfExport)", () => {
     });
   });
 
+  describe("a man in the middle on the share acknowledging WRITEs the server never gets", () => {
+    it("fails clearly, publishes nothing (no manifest for bytes never stored); once the path is honest, the re-run exports it complete", async () => {
+      const mitm = await startMitm({ host: smb.host, port: smb.port });
+      const via = { ...smb, unc: `\\\\127.0.0.1:${mitm.port}\\${smb.share}` } as SmbdInstance;
+      // Forged acks behind SessionId 0 (the old client skipped the signature check for them).
+      mitm.tamper = (m, dir, link) => {
+        if (dir !== "toServer" || !isSmb2(m) || command(m) !== Cmd.WRITE) return undefined;
+        link.toClient(forgeWriteAck(m));
+        return null;
+      };
+      try {
+        const first = await up(ovfExport, undefined, exportArgs("smb-mitm", via));
+        keep("smb-mitm", first);
+        expectClearError(first.error, /SMB: 127\.0\.0\.1:\d+ sent a WRITE reply for session 0x0, not the request's session/, /nothing was published/);
+        expect(publishedExportState(smb.dir, "exports", "smb-mitm")).toBe("absent");
+        mitm.tamper = undefined; // the same path, now honest
+        const again = await up(ovfExport, first.recorded, exportArgs("smb-mitm", via));
+        expect(again.error).toBeUndefined();
+        expect(publishedExportState(smb.dir, "exports", "smb-mitm")).toBe("complete");
+      } finally {
+        await mitm.stop();
+      }
+    });
+  });
+
   describe("the share full", () => {
     it("fails clearly each time, publishing nothing and leaving no stray files", async () => {
       const restore = setEnv({ APPLAYERING_SHARE_USER: full.user, APPLAYERING_SHARE_PASSWORD: full.password });
@@ -511,6 +537,22 @@ describe("vSphere and file share faults (OsMachine, OvfExport)", () => {
           expect(publishedExportState(full.dir, "exports", "share-full")).toBe("absent");
           expect(strayEntries(full.dir, "exports")).toEqual([]);
         }
+      } finally {
+        restore();
+      }
+    });
+  });
+
+  describe("a misspelled share signing policy", () => {
+    it("fails clearly before any export starts, naming the setting and its values", async () => {
+      const restore = setEnv({ APPLAYERING_SHARE_SIGNING: "off" });
+      const exportsBefore = proxy.counts.get("ExportVm") ?? 0;
+      try {
+        const r = await up(ovfExport, undefined, exportArgs("bad-signing"));
+        keep("bad-signing", r);
+        expectClearError(r.error, /applayering:shareSigning \(or APPLAYERING_SHARE_SIGNING\)/, /must be "required" or "optional", got "off"/);
+        expect(proxy.counts.get("ExportVm") ?? 0).toBe(exportsBefore);
+        expect(publishedExportState(smb.dir, "exports", "bad-signing")).toBe("absent");
       } finally {
         restore();
       }
