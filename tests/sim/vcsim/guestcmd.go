@@ -58,6 +58,9 @@ func (r *run) abs(p string) string {
 
 // writeFile writes (or appends) data to a guest file; a missing folder fails as on Windows.
 func (r *run) writeFile(win, data string, appendTo bool) error {
+	if strings.EqualFold(strings.Trim(win, `"`), "nul") {
+		return nil // the NUL device
+	}
 	p, err := r.gv.hostPath(r.abs(win))
 	if err != nil {
 		return err
