@@ -47,6 +47,8 @@ type guestVM struct {
 	services map[string]string             // service (lower case) -> start type from sc config
 	// toolsInstalled: Setup_x64.exe ran to its end.
 	toolsInstalled bool
+	toolsHeld      bool            // guestControl tools-stop
+	hang           map[string]bool // guestControl hang: program file names (lower case) that never end
 }
 
 func newGuests(root, user, password string, delay, forget time.Duration) *guests {
@@ -67,7 +69,7 @@ func (g *guests) install(m *simulator.Model) {
 		vm := obj.(*simulator.VirtualMachine)
 		g.vms[vm.Self.Value] = &guestVM{ref: vm.Self, dir: filepath.Join(g.root, vm.Self.Value),
 			procs: map[int64]*guestProc{}, nextPid: 4000, registry: map[string]*regKey{},
-			services: map[string]string{}}
+			services: map[string]string{}, hang: map[string]bool{}}
 		g.publish(vm, false)
 	}
 	g.tick()
@@ -110,7 +112,7 @@ func (g *guests) tick() {
 		gv := g.vms[vm.Self.Value]
 		if gv == nil { // a VM created after start (clone, import)
 			gv = &guestVM{ref: vm.Self, dir: filepath.Join(g.root, vm.Self.Value), procs: map[int64]*guestProc{},
-				nextPid: 4000, registry: map[string]*regKey{}, services: map[string]string{}}
+				nextPid: 4000, registry: map[string]*regKey{}, services: map[string]string{}, hang: map[string]bool{}}
 			g.vms[vm.Self.Value] = gv
 		}
 		if on && !gv.on {
@@ -120,7 +122,7 @@ func (g *guests) tick() {
 			gv.killAll()
 		}
 		gv.on = on
-		want := on && !now.Before(gv.readyAt)
+		want := on && !gv.toolsHeld && !now.Before(gv.readyAt)
 		changed := want != gv.running
 		gv.running = want
 		gv.expire(now, g.forget)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"net/http"
 	"io/ioutil"
 	"net/url"
 	"strings"
@@ -310,6 +312,52 @@ func TestSimulatedWindowsGuest(t *testing.T) {
 		ps, _ := f.pm.ListProcesses(ctx, f.auth, []int64{pid})
 		return len(ps) == 0
 	})
+
+	// Faults injected through /guestControl.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // loopback test only
+	control := func(query, user string) int {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+l.url.Host+"/guestControl?"+query, nil)
+		req.SetBasicAuth(user, "p")
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := control("vm=DC0_H0_VM0&action=tools-stop", "intruder"); code != http.StatusUnauthorized {
+		t.Fatalf("guestControl without the launcher's credentials: %d", code)
+	}
+	if code := control("vm=DC0_H0_VM0&action=tools-stop", "u"); code != http.StatusNoContent {
+		t.Fatalf("tools-stop: %d", code)
+	}
+	if err := f.am.ValidateCredentials(ctx, f.auth); !isFault(err, "GuestOperationsUnavailable") || f.toolsRunning() {
+		t.Fatalf("after tools-stop: want GuestOperationsUnavailable, got %v", err)
+	}
+	control("vm=DC0_H0_VM0&action=tools-start", "u")
+	if err := f.am.ValidateCredentials(ctx, f.auth); err != nil {
+		t.Fatalf("after tools-start: %v", err)
+	}
+	control("vm=DC0_H0_VM0&action=hang&program=Setup_x64.exe", "u")
+	hung, err := f.pm.StartProgram(ctx, f.auth, &types.GuestProgramSpec{ProgramPath: `C:\Windows\Setup\scripts\Setup_x64.exe`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // a model program ends in microseconds; this one must not
+	if ps, _ := f.pm.ListProcesses(ctx, f.auth, []int64{hung}); len(ps) != 1 || ps[0].EndTime != nil {
+		t.Fatalf("a hung Setup_x64.exe ended: %+v", ps)
+	}
+	if code := control("vm=DC0_H0_VM0&action=reboot", "u"); code != http.StatusNoContent {
+		t.Fatalf("reboot: %d", code)
+	}
+	if err := f.am.ValidateCredentials(ctx, f.auth); !isFault(err, "GuestOperationsUnavailable") {
+		t.Fatalf("right after an injected reboot: want GuestOperationsUnavailable, got %v", err)
+	}
+	eventually(t, "tools back after the injected reboot", f.toolsRunning)
+	if ps, _ := f.pm.ListProcesses(ctx, f.auth, []int64{hung}); len(ps) != 0 {
+		t.Fatalf("the hung process survived the reboot: %+v", ps)
+	}
+	control("vm=DC0_H0_VM0&action=unhang&program=setup_x64.exe", "u")
 
 	// shutdown.exe /r: Tools go away, processes are forgotten, Tools come back; the disk stays.
 	hang, _ := f.pm.StartProgram(ctx, f.auth, &types.GuestProgramSpec{ProgramPath: `timeout.exe`, Arguments: "/t 600"})

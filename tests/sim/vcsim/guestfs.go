@@ -390,10 +390,14 @@ func (g *guests) serveTransfer(w http.ResponseWriter, r *http.Request) {
 }
 
 // wrap puts /guestFile in front of the rest (vcsim's own /guestFile/ handler needs Docker).
-func (g *guests) wrap(next http.Handler) http.Handler {
+func (g *guests) wrap(next http.Handler, user, password string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/guestFile" {
 			g.serveTransfer(w, r)
+			return
+		}
+		if r.URL.Path == "/guestControl" {
+			g.serveControl(w, r, user, password)
 			return
 		}
 		next.ServeHTTP(w, r)

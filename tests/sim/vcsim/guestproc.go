@@ -77,6 +77,9 @@ func (g *guests) spawn(gv *guestVM, spec *types.GuestProgramSpec, prog program) 
 	c, cancel := context.WithCancel(context.Background())
 	now := time.Now()
 	g.mu.Lock()
+	if gv.hang[strings.ToLower(filepath.Base(strings.ReplaceAll(spec.ProgramPath, `\`, "/")))] {
+		prog = func(r *run, args []string, raw string) int { r.sleep(-1); return 1 }
+	}
 	gv.nextPid += 4 // Windows pids are multiples of 4
 	pid := gv.nextPid
 	cmdLine := `"` + spec.ProgramPath + `"`

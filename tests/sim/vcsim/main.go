@@ -149,7 +149,7 @@ func start(cfg config) (*launcher, error) {
 	_, l.guests.port, _ = net.SplitHostPort(host)
 	l.guests.install(m)
 
-	var handler http.Handler = l.guests.wrap(l.export)
+	var handler http.Handler = l.guests.wrap(l.export, cfg.User, cfg.Password)
 	if cfg.QuotedCookie {
 		handler = vcenterCookies(handler)
 	}
