@@ -35,6 +35,14 @@ export interface VcsimOptions {
    * when echoed without the quotes (default true; false gives plain vcsim cookies).
    */
   vcenterCookie?: boolean;
+  /** The simulated Windows guest's account (default "Administrator"; Windows compares it case-insensitively). */
+  guestUser?: string;
+  /** That account's password (default "Guest-Passw0rd!"). */
+  guestPassword?: string;
+  /** VMware Tools run this many milliseconds after power-on and after a guest reboot (default 1000). */
+  guestToolsDelayMs?: number;
+  /** An ended guest process's record (exit code, end time) is dropped this many seconds after its end (default 300, as Tools). */
+  guestProcessForgetSeconds?: number;
   /** Dump every SOAP request/response to this process's stderr (default false). */
   trace?: boolean;
   /** Launcher binary (default <repo>/.tools/bin/vcsim-launcher, or env VCSIM_LAUNCHER). */
@@ -66,6 +74,11 @@ export interface Vcsim {
   datastores: VcsimDatastore[];
   leaseTimeoutSeconds: number;
   pid: number;
+  /** Guest account of every VM's simulated Windows (README: "Simulated Windows guest"). */
+  guestUser: string;
+  guestPassword: string;
+  /** Tools start this long after power-on, in milliseconds. */
+  guestToolsDelayMs: number;
   /** Local file behind a datastore path such as "[LocalDS_0] vm1/vm1.vmdk" (first datacenter unless given). */
   localPath(datastorePath: string, datacenter?: string): string;
   /** Makes a disk file exactly `bytes` long (sparse; content kept up to that length). */
@@ -96,6 +109,9 @@ interface ReadyLine {
   datastores: VcsimDatastore[] | null;
   leaseTimeoutSeconds: number;
   pid: number;
+  guestUser: string;
+  guestPassword: string;
+  guestToolsDelayMs: number;
 }
 
 function args(o: VcsimOptions): string[] {
@@ -112,6 +128,10 @@ function args(o: VcsimOptions): string[] {
   num("lease-init-ms", o.leaseInitMs);
   if (o.sessionIdleTimeoutSeconds !== undefined) a.push("-session-idle-timeout", `${o.sessionIdleTimeoutSeconds}s`);
   if (o.manifest) a.push("-manifest", o.manifest);
+  if (o.guestUser !== undefined) a.push("-guest-user", o.guestUser);
+  if (o.guestPassword !== undefined) a.push("-guest-password", o.guestPassword);
+  if (o.guestToolsDelayMs !== undefined) a.push("-guest-tools-delay", `${o.guestToolsDelayMs}ms`);
+  if (o.guestProcessForgetSeconds !== undefined) a.push("-guest-process-forget", `${o.guestProcessForgetSeconds}s`);
   if (o.trace) a.push("-trace");
   if (o.vcenterCookie ?? true) a.push("-vcenter-cookie");
   return a;

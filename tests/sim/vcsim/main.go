@@ -1,7 +1,8 @@
 // Command vcsim-launcher runs VMware's vcsim (govmomi 0.24.2, VPX model) on a loopback
 // port and adds what that version lacks for OVF export: VirtualMachine.ExportVm, an
 // export HttpNfcLease (Progress, GetManifest, Complete, Abort, enforced timeout),
-// OvfManager.CreateDescriptor and /nfc/ downloads with Range support.
+// OvfManager.CreateDescriptor and /nfc/ downloads with Range support; and a simulated
+// Windows guest per VM for guest operations (guest*.go).
 //
 // It prints one JSON line on stdout when ready and removes its temporary folders on
 // exit (SIGINT/SIGTERM, or stdin closing when started with -watch-stdin).
@@ -15,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/ioutil"
 	"log"
 	"net"
 	"net/http"
@@ -47,6 +49,11 @@ type config struct {
 	Trace        bool
 	QuotedCookie bool
 	Manifest     string
+	// The simulated Windows guest (guest.go).
+	GuestUser       string
+	GuestPassword   string
+	GuestToolsDelay time.Duration
+	GuestForget     time.Duration
 }
 
 // datastoreInfo tells the caller where a datastore's files live on the local disk.
@@ -69,6 +76,9 @@ type readyLine struct {
 	Datastores          []datastoreInfo `json:"datastores"`
 	LeaseTimeoutSeconds int             `json:"leaseTimeoutSeconds"`
 	Pid                 int             `json:"pid"`
+	GuestUser           string          `json:"guestUser"`
+	GuestPassword       string          `json:"guestPassword"`
+	GuestToolsDelayMs   int64           `json:"guestToolsDelayMs"`
 }
 
 // launcher owns the model, the inner vcsim server and our own front listener.
@@ -83,6 +93,7 @@ type launcher struct {
 	sha1   string
 	sha256 string
 	export *exporter
+	guests *guests
 }
 
 func start(cfg config) (*launcher, error) {
@@ -129,7 +140,16 @@ func start(cfg config) (*launcher, error) {
 	installOvfManager(m)
 	l.export = newExporter(m.Service.ServeMux, cfg.LeaseTimeout, cfg.LeaseInit, l.sha1, cfg.Manifest)
 
-	var handler http.Handler = l.export
+	guestRoot, err := ioutil.TempDir("", "vcsim-guests-")
+	if err != nil {
+		l.close()
+		return nil, fmt.Errorf("creating the guests' folder: %w", err)
+	}
+	l.guests = newGuests(guestRoot, cfg.GuestUser, cfg.GuestPassword, cfg.GuestToolsDelay, cfg.GuestForget)
+	_, l.guests.port, _ = net.SplitHostPort(host)
+	l.guests.install(m)
+
+	var handler http.Handler = l.guests.wrap(l.export, cfg.User, cfg.Password)
 	if cfg.QuotedCookie {
 		handler = vcenterCookies(handler)
 	}
@@ -148,6 +168,9 @@ func (l *launcher) ready() readyLine {
 		Password:            l.cfg.Password,
 		LeaseTimeoutSeconds: int(l.cfg.LeaseTimeout / time.Second),
 		Pid:                 os.Getpid(),
+		GuestUser:           l.cfg.GuestUser,
+		GuestPassword:       l.cfg.GuestPassword,
+		GuestToolsDelayMs:   int64(l.cfg.GuestToolsDelay / time.Millisecond),
 	}
 	for _, obj := range simulator.Map.All("Datacenter") {
 		line.Datacenters = append(line.Datacenters, obj.Entity().Name)
@@ -175,6 +198,10 @@ func (l *launcher) close() {
 	}
 	if l.front != nil {
 		_ = l.front.Close()
+	}
+	if l.guests != nil {
+		l.guests.stop()
+		_ = os.RemoveAll(l.guests.root)
 	}
 	if l.inner != nil {
 		l.inner.Close()
@@ -230,6 +257,10 @@ func main() {
 	flag.BoolVar(&cfg.Trace, "trace", false, "dump every SOAP request and response to stderr")
 	flag.BoolVar(&cfg.QuotedCookie, "vcenter-cookie", false, "quote the session cookie as vCenter does and insist it comes back quoted")
 	flag.StringVar(&cfg.Manifest, "manifest", "sha256", "HttpNfcLeaseGetManifest hashes: sha256 (sha1 + sha256), sha1, or none (method missing, as before vSphere 6.7)")
+	flag.StringVar(&cfg.GuestUser, "guest-user", "Administrator", "the guest account every VM's simulated Windows accepts")
+	flag.StringVar(&cfg.GuestPassword, "guest-password", "Guest-Passw0rd!", "that account's password")
+	flag.DurationVar(&cfg.GuestToolsDelay, "guest-tools-delay", time.Second, "VMware Tools run this long after power-on (and after a guest reboot)")
+	flag.DurationVar(&cfg.GuestForget, "guest-process-forget", 5*time.Minute, "an ended guest process's record (exit code, end time) is dropped this long after its end, as Tools do")
 	watchStdin := flag.Bool("watch-stdin", false, "exit when stdin closes (the parent process died)")
 	flag.Parse()
 	cfg.LeaseTimeout = time.Duration(*leaseTimeout) * time.Second
