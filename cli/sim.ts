@@ -37,7 +37,9 @@ export async function sim(args: readonly string[], io: CliIo): Promise<number> {
   const s = peers.settings;
   io.stdout(
     JSON.stringify({
-      vsphere: { url: peers.vcsim.url, user: s["vsphere:user"], password: s["vsphere:password"], thumbprintSha256: peers.vcsim.thumbprintSha256, datacenters: peers.vcsim.datacenters },
+      vsphere: { url: peers.vcsim.url, user: s["vsphere:user"], password: s["vsphere:password"], thumbprintSha256: peers.vcsim.thumbprintSha256, datacenters: peers.vcsim.datacenters,
+        // The account of the VMs' simulated Windows guest (VMware Tools guest operations).
+        guest: { user: peers.vcsim.guestUser, password: peers.vcsim.guestPassword } },
       elm: { url: peers.elm.url, user: s["applayering:elmUser"], password: s["applayering:elmPassword"], caCertPath: s["applayering:elmCaCert"], connector: s.connector },
       share: { unc: peers.smbd.unc, user: s["applayering:shareUser"], password: s["applayering:sharePassword"], exportsFolder: s.shareFolder },
       config: s,
@@ -48,6 +50,7 @@ export async function sim(args: readonly string[], io: CliIo): Promise<number> {
         GOVC_PASSWORD: s["vsphere:password"],
         GOVC_TLS_CA_CERTS: peers.vcsim.caCertPath,
         GOVC_DATACENTER: peers.vcsim.datacenters[0],
+        GOVC_GUEST_LOGIN: `${peers.vcsim.guestUser}:${peers.vcsim.guestPassword}`,
       },
     }) + "\n",
   );
