@@ -7,6 +7,7 @@
 import { createHash, randomBytes, type Hash } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { shareSecurity, type ShareSecurity } from "../provider/config";
 import { formatUnc, parseUnc, SmbShare, type ShareSettings } from "../provider/share";
 import { dialectName } from "../provider/share/smb/negotiate";
 import { CliError, CliIo } from "./io";
@@ -43,13 +44,6 @@ function parseArgs(args: readonly string[]): Args {
   }
   if (!unc) throw new CliError(`a UNC folder is needed\n${USAGE}`);
   return { unc, create, sizeBytes: mib * 1024 * 1024 };
-}
-
-function choice<T extends string>(env: CliIo["env"], name: string, allowed: readonly T[], fallback: T): T {
-  const v = env[name];
-  if (v === undefined || v === "") return fallback;
-  if ((allowed as readonly string[]).includes(v)) return v as T;
-  throw new CliError(`${name}=${JSON.stringify(v)} is not one of ${allowed.join(", ")}`);
 }
 
 const mb = (bytes: number, seconds: number) => `${(bytes / 1e6 / Math.max(seconds, 1e-6)).toFixed(1)} MB/s`;
@@ -98,8 +92,12 @@ export async function shareTest(argv: readonly string[], io: CliIo): Promise<num
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
   const creds = shareCredentialsFromEnv(io.env);
-  const signing = choice(io.env, "APPLAYERING_SHARE_SIGNING", ["required", "optional"] as const, "required");
-  const encryption = choice(io.env, "APPLAYERING_SHARE_ENCRYPTION", ["auto", "required"] as const, "auto");
+  let security: ShareSecurity;
+  try {
+    security = shareSecurity(io.env as NodeJS.ProcessEnv);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
   const say = (label: string, text: string) => io.stdout(`${label.padEnd(9)}${redact(text, creds.password)}\n`);
   const where = formatUnc(target);
 
@@ -107,7 +105,7 @@ export async function shareTest(argv: readonly string[], io: CliIo): Promise<num
   const root: ShareSettings = { ...target, path: "", ...creds };
   let share: SmbShare;
   try {
-    share = await SmbShare.open(root, { requireSigning: signing === "required", requireEncryption: encryption === "required" });
+    share = await SmbShare.open(root, { requireSigning: security.signing === "required", requireEncryption: security.encryption === "required" });
   } catch (err) {
     throw new CliError(`${where}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, 2);
   }
