@@ -38,7 +38,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
     const existing = await elm.findOsLayerByName(inputs.name);
     if (existing) {
       // A re-run after an interrupted create finds its own layer: a mark bound to this layer id in its audit history.
-      if (!inputs.adoptExisting && !(await importedByUs(elm, existing.id))) {
+      if (!inputs.adoptExisting && !(await importedByUs(elm, existing.id, inputs.name))) {
         throw new Error(
           `OsLayer.name: a layer named "${inputs.name}" already exists in the ELM (id ${existing.id}) and its audit history holds no ownership mark of this stack for it ` +
             `(nothing was changed): set adoptExisting: true to manage it with this stack, or choose another name`,

@@ -22,7 +22,7 @@ export function ownerTag(env: NodeJS.ProcessEnv = process.env): string {
 
 /** What a mark is bound to: the kind of object and the values that identify it. */
 export interface MarkIdentity {
-  kind: "vm" | "layer";
+  kind: "vm" | "layer" | "layer-import";
   /** Name/value pairs in a fixed order, e.g. [["vm", instanceUuid]]; values hold no space or "]". */
   fields: Array<[string, string]>;
 }
@@ -78,6 +78,22 @@ export const layerIdentity = (layerId: number | string, ticketId: number | strin
   kind: "layer",
   fields: [["layer", String(layerId)], ["ticket", String(ticketId)]],
 });
+
+/**
+ * The mark an import request carries, before the layer has an id: bound to the layer's name and a
+ * fresh nonce. It counts only as the first entry of that layer's audit history (the ELM writes the
+ * import's comment there), so a host killed between the import and bindMark still finds its own
+ * layer, while the same text quoted in a later entry, or a layer of another name, never verifies.
+ */
+export function importIdentity(name: string, nonce: string): MarkIdentity {
+  return { kind: "layer-import", fields: [["name", createHash("sha256").update(name).digest("hex").slice(0, 32)], ["import", nonce]] };
+}
+
+/** Whether the first of a layer's audit comments (oldest first) is our import mark for this name. */
+export function importMarked(firstComment: string | undefined, name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (firstComment === undefined) return false;
+  return marksIn(firstComment).some((m) => m.fields.length === 2 && m.fields[1][0] === "import" && verifiesMark(firstComment, importIdentity(name, m.fields[1][1]), env));
+}
 
 /** Whether a layer's audit comments hold a verifying mark for this layer id (with the ticket it names). */
 export function layerMarked(comments: string[], layerId: number | string, env: NodeJS.ProcessEnv = process.env): boolean {

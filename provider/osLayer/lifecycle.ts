@@ -15,7 +15,8 @@ import {
   revisionByVersion,
 } from "../elm";
 import type { Report } from "../progress";
-import { layerIdentity, layerMarked, ownerMark, productMark } from "../owner";
+import { importIdentity, importMarked, layerIdentity, layerMarked, ownerMark, productMark } from "../owner";
+import { randomUUID } from "node:crypto";
 import { pollIntervalMs } from "../config";
 import { asField, busyLayer, checkIcon, connectorFor, ovfRefusal } from "./lookups";
 import { packagingMachineFrom } from "./state";
@@ -45,10 +46,11 @@ function ticketReporter(report: Report): (t: WorkTicket) => void {
  * Was this layer imported by this stack: an audit comment holding a mark that verifies for this
  * layer id (and the import task it names)? A bare or quoted mark, or one for another layer, does not.
  */
-export async function importedByUs(elm: ElmClient, layerId: number): Promise<boolean> {
+export async function importedByUs(elm: ElmClient, layerId: number, name: string): Promise<boolean> {
   // A failing audit query is an error, not "not ours": that would push users to adoptExisting.
   const entries = await elm.auditLog("OsLayer", layerId);
-  return layerMarked(entries.map((e) => e.comment), layerId);
+  const oldest = [...entries].sort((a, b) => Number(a.id) - Number(b.id))[0];
+  return layerMarked(entries.map((e) => e.comment), layerId) || importMarked(oldest?.comment, name);
 }
 
 /**
@@ -82,7 +84,7 @@ export async function importLayer(elm: ElmClient, inputs: OsLayerInputs): Promis
     versionDescription: inputs.versionDescription,
     layerSizeMiB: inputs.maxLayerSizeGb * 1024,
     fileShareId: share.id,
-    comment: auditComment(inputs, "import"),
+    comment: `${auditComment(inputs, "import")} ${ownerMark(importIdentity(inputs.name, randomUUID()))}`,
   };
   const r = await (inputs.ovfPath
     ? elm.importOs({ ...common, diskFilename: inputs.ovfPath, connectorConfigId: connector.id })
