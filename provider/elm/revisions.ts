@@ -7,7 +7,7 @@ import type { ElmSession } from "./session";
 import type { ConnectorConfig, DiskFormat, ElmId, LayerInstallDisk, LayerSummary, OsLayerDetails, OsLayerRevision, RevisionState } from "./types";
 import { bool, longList, nil, num, reason, str } from "./wire";
 import { sleep } from "../soap";
-import { TransientBudget } from "./transient";
+import { TransientBudget, pollDeadline } from "./transient";
 
 /** The newest (highest `Revision`) Deployable revision: the base of a new version. */
 export function newestDeployableRevision(details: OsLayerDetails): OsLayerRevision | undefined {
@@ -183,7 +183,7 @@ export async function waitForRevisionState(
   for (;;) {
     let details: OsLayerDetails | undefined;
     try {
-      details = await queryOsLayerDetails(session, layerId, opts.deadline);
+      details = await queryOsLayerDetails(session, layerId, pollDeadline(opts.deadline));
       transient.ok();
     } catch (err) {
       transient.absorb(err); // a failed poll (HTTP 500, bad reply) says nothing about the revision

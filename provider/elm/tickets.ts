@@ -7,7 +7,7 @@ import { WorkTicketFailedError, WorkTicketWaitError, describeTicket } from "./er
 import { readWorkTicket } from "./read";
 import type { ElmSession } from "./session";
 import { sleep } from "../soap";
-import { TransientBudget } from "./transient";
+import { TransientBudget, pollDeadline } from "./transient";
 import { ElmId, TERMINAL_STATES, WorkItemState, WorkTicket } from "./types";
 import { longList } from "./wire";
 
@@ -77,7 +77,7 @@ export async function waitForWorkTicket(session: ElmSession, ticketId: ElmId, op
     let polled = false;
     let ticket: WorkTicket | undefined;
     try {
-      ticket = await findTicket(session, ticketId, deadline); // the deadline holds during a poll too
+      ticket = await findTicket(session, ticketId, pollDeadline(deadline)); // the deadline holds during a poll too
       polled = true;
       transient.ok();
     } catch (err) {

@@ -14,6 +14,15 @@ export function isTransient(err: unknown): boolean {
   return /^(EBADREPLY|ETIMEDOUT|ECONNRESET|ECONNREFUSED|EPIPE|ECONNABORTED|EAI_AGAIN)$/.test(err.code ?? "");
 }
 
+/**
+ * The deadline a poll's request runs under: the wait's own, except that the poll a wait makes at its
+ * deadline still gets a few seconds, so the wait ends reporting the last state it saw (not a transport error).
+ */
+export const FINAL_POLL_MS = 5000;
+export function pollDeadline(deadline: number): number {
+  return Math.max(deadline, Date.now() + FINAL_POLL_MS);
+}
+
 /** Counts consecutive transient failures of a polling loop; rethrows anything else, or too many. */
 export class TransientBudget {
   private failures = 0;
