@@ -38,7 +38,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
     const existing = await elm.findOsLayerByName(inputs.name);
     if (existing) {
       // A re-run after an interrupted create finds its own layer: a mark bound to this layer id in its audit history.
-      if (!inputs.adoptExisting && !(await importedByUs(elm, existing.id, inputs.name))) {
+      if (!inputs.adoptExisting && !(await importedByUs(elm, existing.id, existing.name))) {
         throw new Error(
           `OsLayer.name: a layer named "${inputs.name}" already exists in the ELM (id ${existing.id}) and its audit history holds no ownership mark of this stack for it ` +
             `(nothing was changed): set adoptExisting: true to manage it with this stack, or choose another name`,
@@ -54,9 +54,11 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
     }
     let details: OsLayerDetails | undefined;
     try {
-      if (ticketId !== undefined) await bindMark(elm, layerId, ticketId);
+      // Bound as soon as the id is known; an ELM that refuses edits while the import runs gets it once it is done.
+      const unbound = ticketId !== undefined && !(await bindMark(elm, layerId, ticketId).then(() => true, () => false));
       details = await elm.osLayerDetails(layerId);
       await ensureWanted(elm, details, inputs, report, ticketId);
+      if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
       const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
@@ -73,7 +75,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       if (!now) {
         // The ELM removed the layer (its import was canceled or undone): nothing to record.
         const message = err instanceof Error ? err.message : String(err);
-        throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
+        throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`);
       }
       throw await partial(Promise.resolve(now), raw, inputs, err);
     }

@@ -90,6 +90,11 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
   const report = reporter("OsMachine", inputs.name);
   return withVim(async (vim) => {
     const vm = vmRef(id);
+    // Before the try: on a VM that is not the one in state, nothing is changed or recorded.
+    if (managed) await markAsOurs(vim, vm, deadlineOf(inputs), typeof olds.instanceUuid === "string" ? olds.instanceUuid : undefined).catch((err: unknown) => {
+      if (err instanceof ManagedObjectNotFoundError) return; // reported below, with the fix
+      throw err;
+    });
     try {
       await converge(vim, vm, inputs, deadlineOf(inputs), report, managed);
     } catch (err) {

@@ -22,7 +22,7 @@ export function ownerTag(env: NodeJS.ProcessEnv = process.env): string {
 
 /** What a mark is bound to: the kind of object and the values that identify it. */
 export interface MarkIdentity {
-  kind: "vm" | "layer" | "layer-import";
+  kind: "vm" | "layer" | "import";
   /** Name/value pairs in a fixed order, e.g. [["vm", instanceUuid]]; values hold no space or "]". */
   fields: Array<[string, string]>;
 }
@@ -80,19 +80,22 @@ export const layerIdentity = (layerId: number | string, ticketId: number | strin
 });
 
 /**
- * The mark an import request carries, before the layer has an id: bound to the layer's name and a
- * fresh nonce. It counts only as the first entry of that layer's audit history (the ELM writes the
- * import's comment there), so a host killed between the import and bindMark still finds its own
- * layer, while the same text quoted in a later entry, or a layer of another name, never verifies.
+ * The import comment's mark, before the layer has an id: bound to the layer name and a nonce. It
+ * counts only in the entry that created the layer (the oldest of its history: no later edit can
+ * put an entry before it), so that a crash between the import and the EditLayer binding the id
+ * still lets the re-run continue with its layer.
  */
-export function importIdentity(name: string, nonce: string): MarkIdentity {
-  return { kind: "layer-import", fields: [["name", createHash("sha256").update(name).digest("hex").slice(0, 32)], ["import", nonce]] };
-}
+export const importIdentity = (layerName: string, nonce: string): MarkIdentity => ({
+  kind: "import",
+  fields: [["import", nonce], ["name", createHash("sha256").update(layerName).digest("hex").slice(0, 32)]],
+});
 
-/** Whether the first of a layer's audit comments (oldest first) is our import mark for this name. */
-export function importMarked(firstComment: string | undefined, name: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (firstComment === undefined) return false;
-  return marksIn(firstComment).some((m) => m.fields.length === 2 && m.fields[1][0] === "import" && verifiesMark(firstComment, importIdentity(name, m.fields[1][1]), env));
+/** Whether a layer's audit history holds a mark that verifies for it (see layerMarked). */
+export function layerHistoryMarked(entries: Array<{ id: number; comment: string }>, layerId: number | string, layerName: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (layerMarked(entries.map((e) => e.comment), layerId, env)) return true;
+  const first = [...entries].sort((a, b) => a.id - b.id)[0];
+  if (!first) return false;
+  return marksIn(first.comment).some((m) => m.fields.length === 2 && m.fields[0][0] === "import" && verifiesMark(first.comment, importIdentity(layerName, m.fields[0][1]), env));
 }
 
 /** Whether a layer's audit comments hold a verifying mark for this layer id (with the ticket it names). */

@@ -15,16 +15,16 @@ import {
   revisionByVersion,
 } from "../elm";
 import type { Report } from "../progress";
-import { importIdentity, importMarked, layerIdentity, layerMarked, ownerMark, productMark } from "../owner";
 import { randomUUID } from "node:crypto";
+import { importIdentity, layerHistoryMarked, layerIdentity, ownerMark, productMark } from "../owner";
 import { pollIntervalMs } from "../config";
 import { asField, busyLayer, checkIcon, connectorFor, ovfRefusal } from "./lookups";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
 
 /** Names the stack in our requests' audit comments (proves nothing: see bindMark for the mark that does). */
-export function auditComment(inputs: OsLayerInputs, op: string): string {
-  return `${inputs.comment ? `${inputs.comment} ` : ""}${productMark()} ${op} ${inputs.name} ${inputs.version}`.trim();
+export function auditComment(inputs: OsLayerInputs, op: string, mark = productMark()): string {
+  return `${inputs.comment ? `${inputs.comment} ` : ""}${mark} ${op} ${inputs.name} ${inputs.version}`.trim();
 }
 
 const minutes = (n: number) => Date.now() + n * 60_000;
@@ -46,11 +46,10 @@ function ticketReporter(report: Report): (t: WorkTicket) => void {
  * Was this layer imported by this stack: an audit comment holding a mark that verifies for this
  * layer id (and the import task it names)? A bare or quoted mark, or one for another layer, does not.
  */
-export async function importedByUs(elm: ElmClient, layerId: number, name: string): Promise<boolean> {
+export async function importedByUs(elm: ElmClient, layerId: number, layerName: string): Promise<boolean> {
   // A failing audit query is an error, not "not ours": that would push users to adoptExisting.
   const entries = await elm.auditLog("OsLayer", layerId);
-  const oldest = [...entries].sort((a, b) => Number(a.id) - Number(b.id))[0];
-  return layerMarked(entries.map((e) => e.comment), layerId) || importMarked(oldest?.comment, name);
+  return layerHistoryMarked(entries.map((e) => ({ id: Number(e.id), comment: e.comment })), layerId, layerName);
 }
 
 /**
@@ -84,7 +83,7 @@ export async function importLayer(elm: ElmClient, inputs: OsLayerInputs): Promis
     versionDescription: inputs.versionDescription,
     layerSizeMiB: inputs.maxLayerSizeGb * 1024,
     fileShareId: share.id,
-    comment: `${auditComment(inputs, "import")} ${ownerMark(importIdentity(inputs.name, randomUUID()))}`,
+    comment: auditComment(inputs, "import", ownerMark(importIdentity(inputs.name, randomUUID()))),
   };
   const r = await (inputs.ovfPath
     ? elm.importOs({ ...common, diskFilename: inputs.ovfPath, connectorConfigId: connector.id })
@@ -222,7 +221,7 @@ async function finishVersion(
     if (r.state === "Finalizable") {
       report(`finalizing version ${r.versionName}`);
       const share = await resolveShare(elm, inputs);
-      await elm.finalize({ layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, "finalize") });
+      await elm.finalize(layerId, { layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, "finalize") });
       r = await elm.waitForRevisionState(layerId, rev.id, ["Deployable"], { ...polling(), deadline, onChange });
     }
     return r;

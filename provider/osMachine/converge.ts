@@ -60,11 +60,16 @@ export async function createdByUs(vim: VimClient, vm: MoRef): Promise<boolean> {
 
 /**
  * After create: binds the mark to the instanceUuid vCenter actually reports (it may not honour
- * the one asked for), so that a re-run recognises the VM and a clone of it does not verify.
+ * the one asked for), so that a re-run recognises the VM and a clone of it does not verify. On
+ * update (`recorded` = the instanceUuid in state) it rewrites a mark of an older version, but
+ * only on the VM the state names.
  */
-export async function markAsOurs(vim: VimClient, vm: MoRef, deadline: number): Promise<void> {
+export async function markAsOurs(vim: VimClient, vm: MoRef, deadline: number, recorded?: string): Promise<void> {
   const id = await identity(vim, vm);
   if (!id.instanceUuid) throw new Error(`VM ${vm.value}: vCenter reports no instanceUuid, so its ownership mark cannot be bound; check the VM in vSphere`);
+  if (recorded && recorded.toLowerCase() !== id.instanceUuid.toLowerCase()) {
+    throw new Error(`VM ${vm.value} now has instanceUuid ${id.instanceUuid}, not ${recorded} as recorded: it is not the VM this stack created, so nothing was changed; run \`pulumi refresh\``);
+  }
   if (vmMarkedByUs(id.notes, id.instanceUuid)) return;
   await reconfigureVm(vim, vm, { annotation: vmNote(id.instanceUuid, id.notes) }, { deadline });
 }

@@ -1,5 +1,5 @@
 /** Ownership marks: bound to one object's identity and keyed, so copies, clones and typed marks never verify. */
-import { layerIdentity, layerMarked, ownerMark, productMark, verifiesMark, vmIdentity } from "../../../provider/owner";
+import { importIdentity, layerHistoryMarked, layerIdentity, layerMarked, ownerMark, productMark, verifiesMark, vmIdentity } from "../../../provider/owner";
 import { vmMarkedByUs, vmNote } from "../../../provider/osMachine/state";
 
 const stack = { PULUMI_PROJECT: "layers", PULUMI_STACK: "prod" } as NodeJS.ProcessEnv;
@@ -72,6 +72,16 @@ describe("ownership marks", () => {
     expect(layerMarked([mark], 13, stack)).toBe(false); // another layer's mark quoted into this one's history
     expect(layerMarked([mark.replace("layer=12", "layer=13")], 13, stack)).toBe(false);
     expect(layerMarked([mark.replace("ticket=345", "ticket=346")], 12, stack)).toBe(false);
+  });
+
+  it("the import comment's mark counts only as the layer's first audit entry, for the name it was written for", () => {
+    const imp = `[pulumi-applayering layers/prod] ${ownerMark(importIdentity("Win2019 OS", "n0nce-1"), stack)} import Win2019 OS 1.0`;
+    expect(layerHistoryMarked([{ id: 5, comment: imp }], 12, "Win2019 OS", stack)).toBe(true);
+    // Copied into a later entry of another layer's history (an edit cannot come before the creation entry).
+    expect(layerHistoryMarked([{ id: 5, comment: "created by hand" }, { id: 9, comment: imp }], 12, "Win2019 OS", stack)).toBe(false);
+    // Or into the creation of a layer of another name.
+    expect(layerHistoryMarked([{ id: 5, comment: imp }], 12, "Other OS", stack)).toBe(false);
+    expect(layerHistoryMarked([{ id: 5, comment: imp }], 12, "Win2019 OS", { ...stack, PULUMI_STACK: "dev" })).toBe(false);
   });
 
   it("refuses identities that would break the mark's syntax", () => {
