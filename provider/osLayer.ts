@@ -75,7 +75,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       if (!now) {
         // The ELM removed the layer (its import was canceled or undone): nothing to record.
         const message = err instanceof Error ? err.message : String(err);
-        throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`);
+        throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
       }
       throw await partial(Promise.resolve(now), raw, inputs, err);
     }

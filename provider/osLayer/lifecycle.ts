@@ -221,7 +221,7 @@ async function finishVersion(
     if (r.state === "Finalizable") {
       report(`finalizing version ${r.versionName}`);
       const share = await resolveShare(elm, inputs);
-      await elm.finalize(layerId, { layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, "finalize") });
+      await elm.finalize({ layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, "finalize") });
       r = await elm.waitForRevisionState(layerId, rev.id, ["Deployable"], { ...polling(), deadline, onChange });
     }
     return r;
