@@ -4,6 +4,7 @@
  * captured in the serialized provider, never printed (DESIGN.md, "Contracts").
  */
 import { normalizeSdkUrl } from "./vsphere/session";
+import type { ShareCredentials } from "./share";
 
 /** What the host's configure() hands over: raw string values by namespaced key. */
 export interface ConfigSource {
@@ -113,11 +114,6 @@ export interface ElmSettings {
   tls: TlsSettings;
 }
 
-export interface ShareCredentials {
-  user?: string;
-  password?: string;
-  domain?: string;
-}
 
 export function vsphereSettings(env: NodeJS.ProcessEnv = process.env): VsphereSettings {
   const server = required(KEYS.vsphereServer, "the vCenter address", env);
@@ -149,7 +145,8 @@ export function elmSettings(env: NodeJS.ProcessEnv = process.env): ElmSettings {
   };
 }
 
-export function shareCredentials(env: NodeJS.ProcessEnv = process.env): ShareCredentials {
+/** The share account as configured; any part may be missing (the caller names what is). */
+export function shareCredentials(env: NodeJS.ProcessEnv = process.env): Partial<ShareCredentials> {
   return { user: raw(KEYS.shareUser, env), password: raw(KEYS.sharePassword, env), domain: raw(KEYS.shareDomain, env) };
 }
 

@@ -42,8 +42,3 @@ export async function openShare(target: ShareSettings | string, creds?: ShareCre
   }
   return SmbShare.open({ ...parseUnc(target), ...creds }, opts);
 }
-
-/** Connection settings from a UNC string and credentials. */
-export function shareSettings(unc: string, creds: ShareCredentials): ShareSettings {
-  return { ...parseUnc(unc), ...creds };
-}
