@@ -107,8 +107,8 @@ async function deleteImpl(_id: string, props: Props): Promise<void> {
     }
     // Only what the export wrote goes, then the folder if that left it empty: a file someone put
     // beside the export survives, whatever the server does with a non-empty folder.
-    const wrote = m.files.flatMap((f) => (f.name.endsWith(".ovf") ? [f.name, f.name.replace(/\.ovf$/, ".mf")] : [f.name]));
-    for (const name of [...wrote, MARKER_FILE]) await share.remove(`${inputs.name}/${name}`);
+    // The marker lists the descriptor and disks; the export also wrote its manifest and the marker.
+    for (const file of [...m.files.map((f) => f.name), `${inputs.name}.mf`, MARKER_FILE]) await share.remove(`${inputs.name}/${file}`);
     try {
       await share.remove(inputs.name);
     } catch (e) {
