@@ -6,8 +6,11 @@
 import { Backoff, PollBudget, PollWindow, checkBackoff, nextDelay } from "./backoff";
 import { DeadlineError } from "./deadlineError";
 
-/** One poll's outcome: finished with a value, or still going in some observed state. */
-export type Step<R, S> = { done: true; value: R } | { done: false; state?: S };
+/**
+ * One poll's outcome: finished with a value, finished badly (the error is thrown), or still going.
+ * A state given with any of them is reported to onChange first (so the final state is seen too).
+ */
+export type Step<R, S> = { done: true; value: R; state?: S } | { done: true; error: unknown; state?: S } | { done: false; state?: S };
 
 export interface PollContext {
   /** The wait's deadline (ms since the epoch); a poll's own request should not outlive it by much. */
@@ -123,7 +126,6 @@ export async function waitFor<R, S = unknown>(poll: (ctx: PollContext) => Promis
       if (clock.now() >= opts.deadline) throw deadlineError(err);
       if (!opts.transient?.(err) || ++failures > maxTransient) throw err;
     }
-    if (step?.done) return step.value;
     let changed = false;
     if (step?.state !== undefined) {
       const k = key(step.state);
@@ -133,6 +135,10 @@ export async function waitFor<R, S = unknown>(poll: (ctx: PollContext) => Promis
         lastKey = k;
         opts.onChange?.(step.state);
       }
+    }
+    if (step?.done) {
+      if ("error" in step) throw step.error;
+      return step.value;
     }
     delay = nextDelay(backoff, delay, changed);
     if (!(await pause(delay))) throw deadlineError();

@@ -171,3 +171,15 @@ describe("backoff parts", () => {
     await expect(waitFor(async () => ({ done: true, value: 1 }), { awaited: "x", deadline: v.now() + 1, resumable: true, backoff: { initialMs: 0, maxMs: 0, factor: 2 }, clock: v.clock })).rejects.toThrow(RangeError);
   });
 });
+
+describe("waitFor's final state", () => {
+  it("reports the state a poll ends with, then returns its value or throws its error", async () => {
+    const v = virtualClock();
+    const seen: string[] = [];
+    const ok = await waitFor<string, string>(async () => ({ done: true, value: "v", state: "Complete" }), { awaited: "x", deadline: v.now() + 1000, resumable: true, clock: v.clock, onChange: (s) => seen.push(s) });
+    expect(ok).toBe("v");
+    const failed = new Error("ended Failed");
+    await expect(waitFor<string, string>(async () => ({ done: true, error: failed, state: "Failed" }), { awaited: "x", deadline: v.now() + 1000, resumable: true, clock: v.clock, onChange: (s) => seen.push(s) })).rejects.toBe(failed);
+    expect(seen).toEqual(["Complete", "Failed"]);
+  });
+});
