@@ -27,8 +27,8 @@ export class DeadlineError extends Error {
 
   constructor(f: DeadlineErrorFields) {
     const rerun = f.resumable
-      ? "it keeps running there, and the next run resumes it"
-      : "it may still be running there, but the next run does not resume it: it checks the state again and starts over where needed";
+      ? "it keeps running, and the next run resumes it"
+      : "it may still be running, but the next run does not resume it: it looks at the state again and starts over where needed";
     super(
       `timed out waiting for ${f.awaited} after ${seconds(f.waitedMs)} s${f.lastSeen ? ` (${f.lastSeen})` : ""}; ${rerun}${f.fix ? `; ${f.fix}` : ""}`,
       f.cause === undefined ? undefined : { cause: f.cause },

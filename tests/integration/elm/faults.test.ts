@@ -84,7 +84,7 @@ describe("ELM failure paths", () => {
       const err = await rig.client.waitForWorkTicket(v.workTicketId, { ...FAST, timeoutMs: 400 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DeadlineError);
       expect(err).toMatchObject({ resumable: true, last: { state: "ActionRequired" } });
-      expect((err as Error).message).toMatch(/timed out waiting for ELM task \d+ at .* \(.*last ActionRequired.*\); it keeps running there, and the next run resumes it/);
+      expect((err as Error).message).toMatch(/timed out waiting for ELM task \d+ at .* \(.*last ActionRequired.*\); it keeps running, and the next run resumes it/);
       await rig.client.cancelWorkTickets([v.workTicketId]);
       await expect(rig.client.waitForWorkTicket(v.workTicketId, FAST)).rejects.toMatchObject({ state: "Canceled" });
       const revs = (await rig.client.osLayerDetails(layerId)).revisions.map((r) => r.versionName);
@@ -105,7 +105,7 @@ describe("ELM failure paths", () => {
       expect(err).toBeInstanceOf(DeadlineError);
       expect(err).not.toBeInstanceOf(WorkTicketWaitError);
       const msg = (err as Error).message;
-      expect(msg).toMatch(new RegExp(`^timed out waiting for version ${v.revisionId} of layer ${layerId} at \\S+ to become Deployable after [\\d.]+ s \\(version 'stuck' is still \\w+\\); it keeps running there, and the next run resumes it`));
+      expect(msg).toMatch(new RegExp(`^timed out waiting for version ${v.revisionId} of layer ${layerId} at \\S+ to become Deployable after [\\d.]+ s \\(version 'stuck' is still \\w+\\); it keeps running, and the next run resumes it`));
       expect(msg).not.toMatch(/task/);
       rig.sim.shutdownPackagingMachine(v.revisionId);
       await rig.client.cancelWorkTickets([v.workTicketId]).catch(() => undefined);

@@ -3,7 +3,8 @@ import * as http from "node:http";
 import { inspect } from "node:util";
 import { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { InvalidArgumentError, TaskTimeoutError, VimClient, exportVm, retrieveProperties, waitForTask } from "../../../provider/vsphere";
+import { InvalidArgumentError, VimClient, exportVm, retrieveProperties, waitForTask } from "../../../provider/vsphere";
+import { DeadlineError } from "../../../provider/wait";
 import { FakeVcenter, SESSION_COOKIE, fault, response, startFakeVcenter } from "./fakeVcenter";
 
 const PASSWORD = "Secr3t-Pa55!";
@@ -85,7 +86,7 @@ describe("vSphere client against a hostile vCenter", () => {
     };
     try {
       const err = await waitForTask(vim, { type: "Task", value: "task-9" }, { timeoutMs: 1500, operation: "powering on web01" }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TaskTimeoutError);
+      expect(err).toBeInstanceOf(DeadlineError);
       expect((err as Error).message).toContain("task-9");
     } finally {
       timers.forEach(clearInterval);

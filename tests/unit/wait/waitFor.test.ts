@@ -62,7 +62,7 @@ describe("waitFor", () => {
     expect(err).toBeInstanceOf(DeadlineError);
     const d = err as DeadlineError;
     expect(d).toMatchObject({ awaited: "ELM task 7", waitedMs: 1000, resumable: true, last: "Running" });
-    expect(d.message).toBe("timed out waiting for ELM task 7 after 1.0 s (last Running); it keeps running there, and the next run resumes it; raise createTimeout");
+    expect(d.message).toBe("timed out waiting for ELM task 7 after 1.0 s (last Running); it keeps running, and the next run resumes it; raise createTimeout");
     // the pauses never run past the deadline, and the last poll is made at it
     expect(v.pauses.reduce((a, b) => a + b, 0)).toBe(1000);
     expect(s.times[s.times.length - 1]).toBe(v.now());
