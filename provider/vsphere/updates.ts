@@ -12,7 +12,6 @@ import { decodeMoRef, decodeValue } from "./decode";
 import { ManagedObjectNotFoundError } from "./faults";
 import { propertySpec, objectSpec, type PropertyCollectorHost } from "./properties";
 import type { MoRef, VimValue } from "./types";
-import { moref } from "./wire";
 
 /** Longest server-side wait of one WaitForUpdatesEx call. */
 export const MAX_WAIT_SECONDS = 60;
