@@ -12,6 +12,7 @@ import { decodeMoRef, decodeObject, many } from "./decode";
 import { BackgroundHasher, type Digests } from "./hasher";
 import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
 import { LeaseUpdater, keepAliveInterval } from "./leaseUpdater";
+import { DeadlineError } from "../wait";
 import { retrieveProperties } from "./properties";
 import { transferTarget } from "./transfer";
 import type { VimClient } from "./session";
@@ -137,7 +138,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
   const onOuterAbort = () => abortCtl.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const deadlineTimer = setTimeout(
-    () => abortCtl.abort(new Error(`exporting ${name} did not finish within ${Math.round((deadline - started) / 1000)} s; retry with a longer timeout`)),
+    () => abortCtl.abort(new DeadlineError({ awaited: `the export of ${name}`, waitedMs: Date.now() - started, resumable: false, fix: "retry with a longer timeout" })),
     Math.min(2 ** 31 - 1, Math.max(0, deadline - Date.now())), // setTimeout's limit (24.8 days)
   );
   let keepAlive: LeaseUpdater | undefined;

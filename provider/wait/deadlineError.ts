@@ -28,7 +28,7 @@ export class DeadlineError extends Error {
   constructor(f: DeadlineErrorFields) {
     const rerun = f.resumable
       ? "it keeps running, and the next run resumes it"
-      : "it may still be running, but the next run does not resume it: it looks at the state again and starts over where needed";
+      : "the next run does not resume it: it looks at the state again and starts over where needed";
     super(
       `timed out waiting for ${f.awaited} after ${seconds(f.waitedMs)} s${f.lastSeen ? ` (${f.lastSeen})` : ""}; ${rerun}${f.fix ? `; ${f.fix}` : ""}`,
       f.cause === undefined ? undefined : { cause: f.cause },

@@ -83,7 +83,7 @@ describe("waitForTask", () => {
     const err = await waitForTask(inv, ref("Task", "task-1"), { timeoutMs: 300, operation: "cloning win2022" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeadlineError);
     expect(err).toMatchObject({ awaited: "cloning win2022 (task task-1)", resumable: false });
-    expect((err as Error).message).toMatch(/^timed out waiting for cloning win2022 \(task task-1\) after 0\.\d s \(last running\); it may still be running, but the next run does not resume it.*Recent Tasks/);
+    expect((err as Error).message).toMatch(/^timed out waiting for cloning win2022 \(task task-1\) after 0\.\d s \(last running\); the next run does not resume it.*Recent Tasks/);
     expect(inv.calls[inv.calls.length - 1]).toBe("DestroyPropertyCollector session[1]");
   });
 
