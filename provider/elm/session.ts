@@ -8,6 +8,7 @@ import { HttpError, SoapFaultError, SoapTransport, TransportError, XmlContent, X
 import { elmApiUrl } from "./address";
 import { ElmError, ElmLoginError, ElmTransportError } from "./errors";
 import { Wrapper, requestEnvelope, resultError, soapAction, str } from "./wire";
+import { Relogin } from "../sessions/relogin";
 
 export interface ElmTlsOptions {
   /** PEM CA bundle the ELM's certificate must chain to (ELMs usually run a self-signed one). */
@@ -57,7 +58,7 @@ export class ElmSession {
   private readonly password: string;
   private readonly tokenHeader: string;
   private token: string | undefined;
-  private loggingIn: Promise<void> | undefined;
+  private readonly relogin = new Relogin(() => this.doLogin());
   /** Number of successful logins (the first one plus re-logins); for diagnostics and tests. */
   loginCount = 0;
 
@@ -81,12 +82,7 @@ export class ElmSession {
 
   /** Logs in (again). Concurrent callers share one Login request. */
   login(): Promise<void> {
-    if (!this.loggingIn) {
-      this.loggingIn = this.doLogin().finally(() => {
-        this.loggingIn = undefined;
-      });
-    }
-    return this.loggingIn;
+    return this.relogin.renew();
   }
 
   private async doLogin(): Promise<void> {
@@ -113,10 +109,10 @@ export class ElmSession {
     this.loginCount++;
   }
 
-  /** Ends the session on the ELM (best effort) and closes idle connections. */
-  async logout(): Promise<void> {
+  /** Ends the session on the ELM (best effort; `deadline` bounds it) and closes idle connections. */
+  async logout(deadline?: number): Promise<void> {
     try {
-      if (this.token !== undefined) await this.send("Logout", null, undefined);
+      if (this.token !== undefined) await this.send("Logout", null, undefined, [], deadline);
     } catch {
       // The session is being thrown away; a failed Logout changes nothing for the caller.
     } finally {
@@ -133,13 +129,10 @@ export class ElmSession {
    */
   async call(op: string, wrapper: Wrapper, content?: XmlContent, opts: CallOptions = {}): Promise<XmlElement> {
     if (this.token === undefined) await this.login();
-    try {
-      return await this.send(op, wrapper, content, opts.nestedResults, opts.deadline);
-    } catch (err) {
-      if (opts.noRelogin || !(err instanceof ElmError) || !err.isSessionError()) throw err;
-      await this.login();
-      return this.send(op, wrapper, content, opts.nestedResults, opts.deadline);
-    }
+    return this.relogin.call(
+      () => this.send(op, wrapper, content, opts.nestedResults, opts.deadline),
+      (err) => !opts.noRelogin && err instanceof ElmError && err.isSessionError(),
+    );
   }
 
   /**

@@ -10,6 +10,7 @@ import { NotAuthenticatedError, toVimFault } from "./faults";
 import { retrieveProperties } from "./properties";
 import type { MoRef } from "./types";
 import { moref } from "./wire";
+import { Relogin } from "../sessions/relogin";
 
 export const VIM25_NS = "urn:vim25";
 
@@ -64,7 +65,9 @@ export class VimClient implements VimInvoker {
   private soapAction = "urn:vim25/6.5";
   private readonly locale: string;
   private loggedIn = false;
-  private relogin?: Promise<void>;
+  private readonly relogin = new Relogin(() => this.login());
+  /** Number of successful logins (the first one plus re-logins); for diagnostics and tests. */
+  loginCount = 0;
 
   private constructor(opts: VimClientOptions) {
     this.url = normalizeSdkUrl(opts.url);
@@ -159,16 +162,7 @@ export class VimClient implements VimInvoker {
       el("locale", this.locale),
     ]);
     this.loggedIn = true;
-  }
-
-  /** Logs in again after the session was lost; concurrent callers share one Login. */
-  private reauthenticate(): Promise<void> {
-    if (!this.relogin) {
-      this.relogin = this.login().finally(() => {
-        this.relogin = undefined;
-      });
-    }
-    return this.relogin;
+    this.loginCount++;
   }
 
   /**
@@ -182,13 +176,8 @@ export class VimClient implements VimInvoker {
       check?.(payload);
       return payload;
     };
-    try {
-      return await once();
-    } catch (e) {
-      if (!(e instanceof NotAuthenticatedError) || !this.loggedIn) throw e;
-      await this.reauthenticate();
-      return once();
-    }
+    // Concurrent callers that meet the same expiry share one Login.
+    return this.relogin.call(once, (e) => e instanceof NotAuthenticatedError && this.loggedIn);
   }
 
   private async call(method: string, self: MoRef, params?: XmlContent, deadline?: number): Promise<XmlElement> {
@@ -210,10 +199,10 @@ export class VimClient implements VimInvoker {
     return typeof s?.key === "string" ? s.key : undefined;
   }
 
-  /** Ends the session (ignores a session that is already gone) and closes sockets. */
-  async logout(): Promise<void> {
+  /** Ends the session (ignores a session that is already gone) and closes sockets; `deadline` bounds the Logout. */
+  async logout(deadline?: number): Promise<void> {
     try {
-      if (this.loggedIn && this.content) await this.call("Logout", this.content.sessionManager);
+      if (this.loggedIn && this.content) await this.call("Logout", this.content.sessionManager, undefined, deadline);
     } catch {
       // already logged out or unreachable: nothing left to end
     } finally {
