@@ -6,6 +6,9 @@ import { sessionKey, sessions } from "../sessions";
 /** The folder does not exist (yet): raised by the pooled open, so it is told apart from fn's own errors. */
 class FolderMissing extends Error {}
 
+/** Folders being made, by pool key: parallel first exports make it once. */
+const making = new Map<string, Promise<void>>();
+
 /**
  * Runs `fn` with the share folder opened (our SMB client for UNC paths), the connection shared by
  * every call of this host process (sessions/pool.ts). A missing folder is made when `create` (an
@@ -51,12 +54,19 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share | unde
   }
   if (!how.create) return fn(undefined);
   // The exports folder does not exist yet: make it, as an admin would before the first export.
-  const loc = parseUnc(shareFolder);
-  const root = await openShare(formatUnc({ ...loc, path: "" }), creds, opts);
-  try {
-    await root.mkdirp(loc.path);
-  } finally {
-    await root.close().catch(() => undefined);
+  let made = making.get(key);
+  if (!made) {
+    made = (async () => {
+      const loc = parseUnc(shareFolder);
+      const root = await openShare(formatUnc({ ...loc, path: "" }), creds, opts);
+      try {
+        await root.mkdirp(loc.path);
+      } finally {
+        await root.close().catch(() => undefined);
+      }
+    })().finally(() => making.delete(key));
+    making.set(key, made);
   }
+  await made;
   return sessions.use(key, kind, fn);
 }
