@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { withElm } from "../../../provider/osLayer/elm";
 import { sessions } from "../../../provider/sessions";
-import { ElmSim, startElmSim } from "../../sim/elm";
+import { ElmSim, startElmSim } from "../../../sim/elm";
 import { eventually, withEnv } from "./helpers";
 
 let sim: ElmSim;

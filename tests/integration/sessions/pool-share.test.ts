@@ -5,8 +5,8 @@
  */
 import { withShare } from "../../../provider/ovfExport/share";
 import { sessions } from "../../../provider/sessions";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { Cmd, command, isSmb2, startMitm, type Mitm } from "../../sim/smbd/mitm";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { Cmd, command, isSmb2, startMitm, type Mitm } from "../../../sim/smbd/mitm";
 import { eventually, withEnv } from "./helpers";
 
 let srv: SmbdInstance;

@@ -4,7 +4,7 @@ import { el } from "../../../provider/soap";
 import { VimClient, retrieveProperties } from "../../../provider/vsphere";
 import { withVim } from "../../../provider/vim";
 import { sessions } from "../../../provider/sessions";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { eventually, withEnv } from "./helpers";
 
 let sim: Vcsim;
