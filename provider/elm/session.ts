@@ -72,6 +72,7 @@ export class ElmSession {
       tls: { ca: opts.tls?.ca, insecure: opts.tls?.insecure },
       timeoutMs: opts.timeoutMs,
       maxReplyBytes: opts.maxReplyBytes,
+      peer: "elm",
       secrets: () => this.secrets(),
     });
   }

@@ -15,6 +15,8 @@ import { NotSoapError, ParsedEnvelope, splitEnvelope } from "./envelope";
 import { CookieJar } from "./cookies";
 import { TlsOptions, createAgent } from "./tls";
 import { XmlElement, XmlParseError, XmlStreamParser } from "./xml";
+import { trace, tracing } from "../debug/trace";
+import { cut, redactHeaders, redactXml } from "../debug/redact";
 
 /** Largest reply accepted by default (applayering:maxReplyBytes). */
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
@@ -28,8 +30,10 @@ export interface SoapTransportOptions {
   timeoutMs?: number;
   /** Largest reply body accepted, in bytes (default 64 MiB). */
   maxReplyBytes?: number;
-  /** Values that must never appear in an error message (passwords, tokens). */
+  /** Values that must never appear in an error message or a trace line (passwords, tokens). */
   secrets?: () => ReadonlyArray<string | undefined>;
+  /** Names the wire in trace lines (APPLAYERING_DEBUG): `vim25`, `elm`. */
+  peer?: string;
 }
 
 export interface SoapReply extends ParsedEnvelope {
@@ -48,6 +52,8 @@ interface Exchange {
 }
 
 const HEAD_CHARS = 400;
+/** Characters of a request or reply body a trace line shows. */
+const TRACE_BODY_CHARS = 4096;
 
 export class SoapTransport {
   readonly url: string;
@@ -56,6 +62,7 @@ export class SoapTransport {
   readonly timeoutMs: number;
   readonly maxReplyBytes: number;
   private readonly secrets: () => ReadonlyArray<string | undefined>;
+  private readonly peer: string;
 
   constructor(opts: SoapTransportOptions) {
     this.url = opts.url;
@@ -63,6 +70,7 @@ export class SoapTransport {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.secrets = opts.secrets ?? (() => []);
+    this.peer = opts.peer ?? "soap";
   }
 
   /**
@@ -95,8 +103,29 @@ export class SoapTransport {
     return { ...parsed, status: reply.status, headers: reply.headers };
   }
 
-  /** POSTs a body and parses the reply as it streams in; stores Set-Cookie headers. */
-  private exchange(body: string, headers: Record<string, string>, deadline?: number): Promise<Exchange> {
+  /** One exchange, traced when APPLAYERING_DEBUG is set: method, path, status, time, bodies cut and redacted. */
+  private async exchange(body: string, headers: Record<string, string>, deadline?: number): Promise<Exchange> {
+    if (!tracing()) return this.post(body, headers, deadline);
+    const method = /<(?:[\w.-]+:)?Body\b[^>]*>\s*<(?:[\w.-]+:)?([\w.-]+)/.exec(body)?.[1] ?? headers.SOAPAction ?? "?";
+    const path = new URL(this.url).pathname;
+    // Methods whose reply is a bare ticket (AcquireCloneTicket, AcquireGenericServiceTicket, …).
+    const ticket = /Ticket|Token|Login/i.test(method);
+    const headerText = redactHeaders({ ...headers, Cookie: this.cookies.header() });
+    trace(this.peer, `> ${method} POST ${path} [${headerText}] ${this.clean(cut(redactXml(body), TRACE_BODY_CHARS))}`);
+    const started = Date.now();
+    try {
+      const reply = await this.post(body, headers, deadline, TRACE_BODY_CHARS);
+      const ms = Date.now() - started;
+      trace(this.peer, `< ${method} ${reply.status} in ${ms} ms [${redactHeaders({ "set-cookie": reply.headers["set-cookie"], "content-length": reply.headers["content-length"] })}] ${this.clean(cut(redactXml(reply.head, ticket), TRACE_BODY_CHARS))}`);
+      return reply;
+    } catch (err) {
+      trace(this.peer, `< ${method} failed after ${Date.now() - started} ms: ${this.clean((err as Error).message)}`);
+      throw err;
+    }
+  }
+
+  /** POSTs a body and parses the reply as it streams in; stores Set-Cookie headers. `headChars`: how much of the reply to keep as text. */
+  private post(body: string, headers: Record<string, string>, deadline?: number, headChars = HEAD_CHARS): Promise<Exchange> {
     const url = new URL(this.url);
     const cookie = this.cookies.header();
     const allHeaders: Record<string, string | number> = { ...headers, "Content-Length": Buffer.byteLength(body) };
@@ -128,7 +157,7 @@ export class SoapTransport {
         let bytes = 0;
         let head = "";
         const feed = (text: string): XmlParseError | undefined => {
-          if (head.length < HEAD_CHARS) head += text.slice(0, HEAD_CHARS - head.length);
+          if (head.length < headChars) head += text.slice(0, headChars - head.length);
           try {
             parser.write(text);
             return undefined;

@@ -79,7 +79,8 @@ export class VimClient implements VimInvoker {
       tls: opts.tls,
       timeoutMs: opts.timeoutMs,
       maxReplyBytes: opts.maxReplyBytes,
-      secrets: () => [credentials.get(this)?.password, this.sessionCookie()],
+      peer: "vim25",
+      secrets: () => this.secrets(),
     });
   }
 
@@ -111,9 +112,13 @@ export class VimClient implements VimInvoker {
     return this.transport.cookies.header();
   }
 
-  /** The secret values errors must never show. */
+  /**
+   * The secret values errors and trace lines must never show: the password, and the session
+   * cookie quoted as vCenter sends it and bare (vcsim's cookie is the session key the body shows).
+   */
   secrets(): string[] {
-    return [credentials.get(this)?.password ?? "", this.sessionCookie() ?? ""].filter((s) => s.length > 0);
+    const cookie = this.sessionCookie() ?? "";
+    return [credentials.get(this)?.password ?? "", cookie, cookie.replace(/^"|"$/g, "")].filter((s) => s.length > 0);
   }
 
   private sessionCookie(): string | undefined {
