@@ -9,11 +9,12 @@ import { elmApiUrl } from "./address";
 import { ElmError, ElmLoginError, ElmTransportError } from "./errors";
 import { Wrapper, requestEnvelope, resultError, soapAction, str } from "./wire";
 import { Relogin } from "../sessions/relogin";
+import { kindOf, tag } from "../errorKinds";
 
 export interface ElmTlsOptions {
   /** PEM CA bundle the ELM's certificate must chain to (ELMs usually run a self-signed one). */
   ca?: string | Buffer;
-  /** Accept any certificate. Never the default; say so explicitly (applayering:elmInsecure). */
+  /** Accept any certificate. Never the default; say so explicitly. */
   insecure?: boolean;
 }
 
@@ -25,7 +26,7 @@ export interface ElmSessionOptions {
   tls?: ElmTlsOptions;
   /** Deadline of each whole request in milliseconds (default 120 000). */
   timeoutMs?: number;
-  /** Largest reply accepted, in bytes (default 64 MiB; applayering:maxReplyBytes). */
+  /** Largest reply accepted, in bytes (default 64 MiB). */
   maxReplyBytes?: number;
   /** Token header name (default `UNIDESK_TOKEN`, as the PowerShell module sends it). */
   tokenHeader?: string;
@@ -185,7 +186,13 @@ export class ElmSession {
     return result;
   }
 
+  /** The ELM's own error for a transport failure, keeping the transport's kind (errorKinds.ts). */
   private transportError(op: string, err: unknown): Error {
+    const e = this.describeTransportError(op, err);
+    return tag(e, kindOf(err)?.kind ?? "protocol", "elm");
+  }
+
+  private describeTransportError(op: string, err: unknown): Error {
     const clean = (s: string) => redact(s, this.secrets());
     if (err instanceof SoapFaultError) {
       const hint = /Server/i.test(err.faultCode) ? "; the ELM failed to process it: check the appliance's health, then run again" : "";
@@ -196,7 +203,7 @@ export class ElmSession {
     }
     if (err instanceof TransportError) {
       const hint = /cert|self.signed|CERT_|UNABLE_TO_VERIFY/i.test(`${err.code} ${err.message}`)
-        ? "; give the ELM's CA certificate (applayering:elmCaCert) or, knowingly, set applayering:elmInsecure"
+        ? "; give the ELM's CA certificate or, knowingly, turn certificate checks off"
         : "; check the ELM address and network";
       return new ElmTransportError(op, this.url, clean(`ELM ${op}: ${err.message}${hint}`), undefined, undefined, err.code);
     }

@@ -2,6 +2,8 @@ import { Share, SmbConnectionError, formatUnc, isUnc, openShare, parseUnc } from
 import { smbSessionExpired } from "../share/smbShare";
 import { shareCredentials, shareSecurity } from "../config";
 import { sessionKey, sessions } from "../sessions";
+import { explained } from "../errorHints";
+import { kindOf, tag } from "../errorKinds";
 
 /** The folder does not exist (yet): raised by the pooled open, so it is told apart from fn's own errors. */
 class FolderMissing extends Error {}
@@ -14,7 +16,12 @@ const making = new Map<string, Promise<void>>();
  * every call of this host process (sessions/pool.ts). A missing folder is made when `create` (an
  * export's first run); otherwise `fn` gets undefined.
  */
-export async function withShare<T>(shareFolder: string, fn: (share: Share | undefined) => Promise<T>, how: { create?: boolean } = {}): Promise<T> {
+export function withShare<T>(shareFolder: string, fn: (share: Share | undefined) => Promise<T>, how: { create?: boolean } = {}): Promise<T> {
+  // Errors leave with the settings to check (errorHints.ts).
+  return explained(() => pooledShare(shareFolder, fn, how));
+}
+
+async function pooledShare<T>(shareFolder: string, fn: (share: Share | undefined) => Promise<T>, how: { create?: boolean }): Promise<T> {
   const c = shareCredentials();
   if (!c.user || !c.password) {
     throw new Error(
@@ -30,14 +37,12 @@ export async function withShare<T>(shareFolder: string, fn: (share: Share | unde
   const open = (): Promise<Share> =>
     openShare(shareFolder, creds, opts).catch((err: { code?: string; message?: string }) => {
       if (err.code === "EAUTH") {
-        // Name the settings to fix; the SMB error itself never carries the password.
-        throw new Error(
-          `OvfExport.shareFolder: ${shareFolder} refused the logon of "${c.user}" (${err.message}): check ` +
-            "applayering:shareUser, applayering:sharePassword and applayering:shareDomain (or APPLAYERING_SHARE_USER / APPLAYERING_SHARE_PASSWORD / APPLAYERING_SHARE_DOMAIN)",
-        );
+        // errorHints names the settings to fix; the SMB error itself never carries the password.
+        throw tag(new Error(`OvfExport.shareFolder: ${shareFolder} refused the logon of "${c.user}" (${err.message})`), "auth", "share");
       }
       if (err.code === "ENOSHARE" || err.code === "ECONNREFUSED" || err.code === "ENOTFOUND") {
-        throw new Error(`OvfExport.shareFolder: ${shareFolder} cannot be opened (${err.message}): check the server, port and share name`);
+        const kind = kindOf(err)?.kind ?? "unreachable";
+        throw tag(new Error(`OvfExport.shareFolder: ${shareFolder} cannot be opened (${err.message}): check the server, port and share name`), kind, "share");
       }
       if (err.code === "ENOENT") throw new FolderMissing(err.message);
       throw err;

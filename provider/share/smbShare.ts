@@ -13,7 +13,7 @@ import type { ShareEntry, ShareReadOptions, ShareSettings, ShareSpace, ShareStat
 export interface SmbShareOptions {
   /** Offer only these dialects (default 2.0.2 to 3.1.1). */
   dialects?: number[];
-  /** Default true: sign everything, refuse unsigned replies (applayering:shareSigning). */
+  /** Default true: sign everything, refuse unsigned replies. */
   requireSigning?: boolean;
   requireEncryption?: boolean;
   /** Requests in flight per stream (default 8). */

@@ -17,8 +17,9 @@ import { TlsOptions, createAgent } from "./tls";
 import { XmlElement, XmlParseError, XmlStreamParser } from "./xml";
 import { trace, tracing } from "../debug/trace";
 import { cut, redactHeaders, redactXml } from "../debug/redact";
+import { ErrorKind, Peer, kindOfCode, tag } from "../errorKinds";
 
-/** Largest reply accepted by default (applayering:maxReplyBytes). */
+/** Largest reply accepted by default (a setting raises it: errorHints.ts names it). */
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** Default deadline of one whole call, in milliseconds. */
 export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
@@ -32,8 +33,8 @@ export interface SoapTransportOptions {
   maxReplyBytes?: number;
   /** Values that must never appear in an error message or a trace line (passwords, tokens). */
   secrets?: () => ReadonlyArray<string | undefined>;
-  /** Names the wire in trace lines (APPLAYERING_DEBUG): `vim25`, `elm`. */
-  peer?: string;
+  /** Which peer this is: tags errors (errorKinds.ts) and names the wire in trace lines (`vim25`, `elm`). */
+  peer?: Peer;
 }
 
 export interface SoapReply extends ParsedEnvelope {
@@ -62,7 +63,8 @@ export class SoapTransport {
   readonly timeoutMs: number;
   readonly maxReplyBytes: number;
   private readonly secrets: () => ReadonlyArray<string | undefined>;
-  private readonly peer: string;
+  private readonly peer?: Peer;
+  private readonly wire: string;
 
   constructor(opts: SoapTransportOptions) {
     this.url = opts.url;
@@ -70,7 +72,8 @@ export class SoapTransport {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.secrets = opts.secrets ?? (() => []);
-    this.peer = opts.peer ?? "soap";
+    this.peer = opts.peer;
+    this.wire = opts.peer === "vsphere" ? "vim25" : (opts.peer ?? "soap");
   }
 
   /**
@@ -81,6 +84,15 @@ export class SoapTransport {
    * call's own timeout short, so a caller's wait holds during a request too.
    */
   async call(soapAction: string, envelope: string, headers: Record<string, string> = {}, deadline?: number): Promise<SoapReply> {
+    try {
+      return await this.callOnce(soapAction, envelope, headers, deadline);
+    } catch (err) {
+      if (this.peer && err instanceof Error) tag(err, kindOfError(err), this.peer);
+      throw err;
+    }
+  }
+
+  private async callOnce(soapAction: string, envelope: string, headers: Record<string, string>, deadline?: number): Promise<SoapReply> {
     const reply = await this.exchange(envelope, { "Content-Type": "text/xml; charset=utf-8", SOAPAction: soapAction, ...headers }, deadline);
     let parsed: ParsedEnvelope;
     try {
@@ -111,15 +123,15 @@ export class SoapTransport {
     // Methods whose reply is a bare ticket (AcquireCloneTicket, AcquireGenericServiceTicket, …).
     const ticket = /Ticket|Token|Login/i.test(method);
     const headerText = redactHeaders({ ...headers, Cookie: this.cookies.header() });
-    trace(this.peer, `> ${method} POST ${path} [${headerText}] ${this.clean(cut(redactXml(body), TRACE_BODY_CHARS))}`);
+    trace(this.wire, `> ${method} POST ${path} [${headerText}] ${this.clean(cut(redactXml(body), TRACE_BODY_CHARS))}`);
     const started = Date.now();
     try {
       const reply = await this.post(body, headers, deadline, TRACE_BODY_CHARS);
       const ms = Date.now() - started;
-      trace(this.peer, `< ${method} ${reply.status} in ${ms} ms [${redactHeaders({ "set-cookie": reply.headers["set-cookie"], "content-length": reply.headers["content-length"] })}] ${this.clean(cut(redactXml(reply.head, ticket), TRACE_BODY_CHARS))}`);
+      trace(this.wire, `< ${method} ${reply.status} in ${ms} ms [${redactHeaders({ "set-cookie": reply.headers["set-cookie"], "content-length": reply.headers["content-length"] })}] ${this.clean(cut(redactXml(reply.head, ticket), TRACE_BODY_CHARS))}`);
       return reply;
     } catch (err) {
-      trace(this.peer, `< ${method} failed after ${Date.now() - started} ms: ${this.clean((err as Error).message)}`);
+      trace(this.wire, `< ${method} failed after ${Date.now() - started} ms: ${this.clean((err as Error).message)}`);
       throw err;
     }
   }
@@ -209,7 +221,7 @@ export class SoapTransport {
     const cap = this.maxReplyBytes;
     return new TransportError(
       `reply from ${this.url} is larger than the ${formatBytes(cap)} cap (at least ${formatBytes(bytes)} received); ` +
-        `if this peer really sends replies that large, raise applayering:maxReplyBytes (APPLAYERING_MAX_REPLY_BYTES)`,
+        `if this peer really sends replies that large, raise the reply cap`,
       this.url,
       "ETOOLARGE",
     );
@@ -226,6 +238,13 @@ export class SoapTransport {
   private snippet(text: string): string {
     return this.clean(text.replace(/\s+/g, " ").trim().slice(0, 200));
   }
+}
+
+/** The kind of a transport-level failure. */
+function kindOfError(err: Error): ErrorKind {
+  if (err instanceof TransportError) return kindOfCode(err.code, err.message);
+  if (err instanceof HttpError) return err.status === 401 ? "auth" : err.status === 403 ? "permission" : "protocol";
+  return "protocol";
 }
 
 function formatBytes(n: number): string {

@@ -23,7 +23,7 @@ export interface VimClientOptions {
   tls?: TlsOptions;
   /** Deadline of each whole request in milliseconds (default 120 000). */
   timeoutMs?: number;
-  /** Largest reply accepted, in bytes (default 64 MiB; applayering:maxReplyBytes). */
+  /** Largest reply accepted, in bytes (default 64 MiB). */
   maxReplyBytes?: number;
   /** Login locale (default en_US). */
   locale?: string;
@@ -79,7 +79,7 @@ export class VimClient implements VimInvoker {
       tls: opts.tls,
       timeoutMs: opts.timeoutMs,
       maxReplyBytes: opts.maxReplyBytes,
-      peer: "vim25",
+      peer: "vsphere",
       secrets: () => this.secrets(),
     });
   }
