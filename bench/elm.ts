@@ -4,7 +4,7 @@
  * dynamic-provider host, as `pulumi refresh` drives it) of N layers. Goal: refresh at most N+1.
  */
 import { ElmClient } from "../provider/elm";
-import * as osLayer from "../provider/osLayer";
+import * as osLayerModule from "../provider/osLayer";
 import { trampoline } from "../sdk/trampoline";
 import { DynamicProviderHost, makeUrn, PROVIDER_KEY, serializeProvider } from "../tests/harness";
 import type { PropertyMap } from "../tests/harness";
@@ -12,6 +12,9 @@ import { startElmSim } from "../tests/sim/elm";
 import { timed } from "./measure";
 import { BenchResult } from "./results";
 import { repoRoot } from "./stack";
+import { engineView } from "../tests/harness/reconciler";
+
+const osLayer = engineView(osLayerModule);
 
 const N = 10;
 /** DeleteOsLayerRevisions runs 6 simulated seconds: at 0.1 that is one real minute. */

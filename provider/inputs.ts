@@ -94,7 +94,7 @@ export class InputReader {
   /** A number (numeric strings accepted, as config values arrive as text). */
   number(property: string, opts: { default?: number; min?: number; max?: number; integer?: boolean; unit?: string } = {}): number | undefined {
     const v = this.raw[property];
-    if (isUnknown(v)) return v as unknown as number;
+    if (isUnknown(v)) return v as number; // the preview sentinel passes through, as strings do
     if (v === undefined || v === null || v === "") return opts.default;
     const n = typeof v === "string" ? Number(v) : v;
     const unit = opts.unit ? ` ${opts.unit}` : "";
@@ -110,7 +110,7 @@ export class InputReader {
 
   boolean(property: string, def: boolean): boolean {
     const v = this.raw[property];
-    if (isUnknown(v)) return v as unknown as boolean;
+    if (isUnknown(v)) return v as boolean;
     if (v === undefined || v === null || v === "") return def;
     if (typeof v === "boolean") return v;
     if (v === "true" || v === "false") return v === "true";
