@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as osMachineModule from "../provider/osMachine";
 import { readVm, VimClient } from "../provider/vsphere";
-import { startSmbd, SmbdInstance, SmbdOptions } from "../tests/sim/smbd";
-import { startVcsim, Vcsim } from "../tests/sim/vcsim/launch";
+import { startSmbd, SmbdInstance, SmbdOptions } from "../sim/smbd";
+import { startVcsim, Vcsim } from "../sim/vcsim/launch";
 import { engineView } from "../tests/harness/reconciler";
 
 const osMachine = engineView(osMachineModule);

@@ -14,9 +14,9 @@ import * as osMachineModule from "../../../provider/osMachine";
 import * as ovfExportModule from "../../../provider/ovfExport";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 import { VimClient, cloneVm, datacenterFolders, findByInventoryPath, listObjects, readVm, reconfigureVm } from "../../../provider/vsphere";
-import { ElmSim, startElmSim } from "../../sim/elm";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
+import { ElmSim, startElmSim } from "../../../sim/elm";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
 import { Reconciler, checked, setEnv } from "./helpers";
 import { engineView } from "../../harness/reconciler";
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as osLayerModule from "../../../provider/osLayer";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 import { layerIdentity, ownerMark } from "../../../provider/owner";
-import { ElmSim, startElmSim } from "../../sim/elm";
+import { ElmSim, startElmSim } from "../../../sim/elm";
 import { engineView } from "../../harness/reconciler";
 
 const osLayer = engineView(osLayerModule);

@@ -8,8 +8,8 @@ import * as path from "node:path";
 import * as osMachineModule from "../../../provider/osMachine";
 import * as ovfExportModule from "../../../provider/ovfExport";
 import { parseManifest, parseDescriptor, validateForOsLayer } from "../../../provider/ovf";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
 import { engineView } from "../../harness/reconciler";
 
 const osMachine = engineView(osMachineModule);

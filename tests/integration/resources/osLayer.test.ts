@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as osLayerModule from "../../../provider/osLayer";
 import { PartialFailure } from "../../../provider/errors";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
-import { ElmSim, startElmSim } from "../../sim/elm";
+import { ElmSim, startElmSim } from "../../../sim/elm";
 import { engineView } from "../../harness/reconciler";
 
 const osLayer = engineView(osLayerModule);
