@@ -10,6 +10,7 @@ import { checkOsLayer } from "./check";
 import { diffOsLayer } from "./diff";
 import { withElm } from "./elm";
 import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./lifecycle";
+import { VersionPlan, planDelete, planIcon, planImport, planVersion } from "./plan";
 import { outputsOf } from "./state";
 import { plain } from "../wire";
 import type { Reconciler } from "../reconciler";
@@ -48,7 +49,8 @@ export const create: Provider["create"] = async (raw) => {
       report(`adopting existing layer ${existing.id}`);
       layerId = existing.id;
     } else {
-      const r = await importLayer(elm, inputs);
+      // Every lookup before ImportOs: a bad connector, share or icon changes nothing.
+      const r = await importLayer(elm, await planImport(elm, inputs));
       layerId = r.layerId;
       ticketId = r.ticketId;
       report(`importing (layer ${layerId}, ELM task ${r.ticketId})`);
@@ -58,7 +60,11 @@ export const create: Provider["create"] = async (raw) => {
       // Bound as soon as the id is known; an ELM that refuses edits while the import runs gets it once it is done.
       const unbound = ticketId !== undefined && !(await bindMark(elm, layerId, ticketId).then(() => true, () => false));
       details = await elm.osLayerDetails(layerId);
-      await ensureWanted(elm, details, inputs, report, ticketId);
+      // Right after ImportOs the version is being imported: nothing more to look up. A layer found
+      // by name may need a version made, resumed or finalized, and an edit to a new icon.
+      const version = await planVersion(elm, details, inputs);
+      if (existing) await planIcon(elm, details, inputs);
+      await ensureWanted(elm, details, inputs, version, report, ticketId);
       if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
@@ -107,9 +113,11 @@ export const update: Provider["update"] = async (id, old, news) => {
       );
     }
     try {
+      const version = old.version !== inputs.version || old.pendingVersion ? await planVersion(elm, details, inputs) : undefined;
+      await planIcon(elm, details, inputs);
       if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
       details = await elm.osLayerDetails(details.summary.id);
-      if (old.version !== inputs.version || old.pendingVersion) await ensureWanted(elm, details, inputs, report);
+      if (version) await ensureWanted(elm, details, inputs, version, report);
       details = await elm.osLayerDetails(details.summary.id);
       return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
     } catch (err) {
@@ -125,7 +133,7 @@ const deleteImpl: Provider["delete"] = async (id, props) => {
   await withElm(async (elm) => {
     const details = await elm.tryOsLayerDetails(Number(id));
     if (!details) return; // already gone: nothing to do
-    await deleteLayer(elm, details, inputs, report);
+    await deleteLayer(elm, details, await planDelete(elm, details, inputs), report);
   });
 };
 export { deleteImpl as delete };
@@ -134,15 +142,23 @@ export { deleteImpl as delete };
 export default { check, diff, create, read, update, delete: deleteImpl } satisfies Provider;
 
 /**
- * Makes the wanted version Deployable: the import still running (a create interrupted or past its
- * deadline) is waited for under createTimeout; any other version goes through ensureVersion.
+ * Makes the wanted version Deployable, as planned: the import still running (a create interrupted
+ * or past its deadline) is waited for under createTimeout; a version to add or resume goes
+ * through ensureVersion.
  */
-async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, report: Report, ticketId?: number): Promise<void> {
-  const first = details.revisions.length === 1 ? details.revisions[0] : undefined;
-  if (first && first.versionName === inputs.version && first.state !== "Deployable") {
-    await waitImported(elm, details.summary.id, inputs, report, ticketId);
-  } else {
-    await ensureVersion(elm, details, inputs, report);
+async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, plan: VersionPlan, report: Report, ticketId?: number): Promise<void> {
+  switch (plan.step) {
+    case "done":
+      return;
+    case "importing":
+      await waitImported(elm, details.summary.id, inputs, report, ticketId);
+      return;
+    case "broken":
+      throw new Error(
+        `OsLayer ${inputs.name}: version ${inputs.version} is Broken in the ELM; delete that version in the ELM (or choose another version name) and run again`,
+      );
+    default:
+      await ensureVersion(elm, details, inputs, plan, report);
   }
 }
 
