@@ -117,11 +117,14 @@ export class WorkTicketFailedError extends Error {
   }
 }
 
-/** Waiting for a work ticket ran past its deadline or was aborted; the ticket itself may still run. */
+/**
+ * Waiting for a work ticket was aborted, or the ticket is in neither task list; the ticket itself
+ * may still run. (A passed deadline is a DeadlineError, as for every wait.)
+ */
 export class WorkTicketWaitError extends Error {
   constructor(
     readonly ticketId: number,
-    readonly reason: "deadline" | "aborted" | "vanished",
+    readonly reason: "aborted" | "vanished",
     readonly lastTicket: WorkTicket | undefined,
     message: string,
   ) {

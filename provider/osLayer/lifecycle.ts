@@ -9,7 +9,6 @@ import {
   OsLayerDetails,
   OsLayerRevision,
   WorkTicket,
-  WorkTicketWaitError,
   editLayerArgsFrom,
   newestDeployableRevision,
   revisionByVersion,
@@ -17,7 +16,8 @@ import {
 import type { Report } from "../progress";
 import { randomUUID } from "node:crypto";
 import { importIdentity, layerHistoryMarked, layerIdentity, ownerMark, productMark } from "../owner";
-import { pollIntervalMs } from "../config";
+import { elmPollMaxMs } from "../config";
+import { DeadlineError } from "../wait";
 import { asField, busyLayer, checkIcon, connectorFor, ovfRefusal } from "./lookups";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
@@ -29,10 +29,9 @@ export function auditComment(inputs: OsLayerInputs, op: string, mark = productMa
 
 const minutes = (n: number) => Date.now() + n * 60_000;
 
-/** Poll settings: the clients' defaults, or the configured interval (simulators). */
-function polling(): { intervalMs?: number; pollIntervalMs?: number; maxPollIntervalMs?: number } {
-  const ms = pollIntervalMs();
-  return ms === undefined ? {} : { intervalMs: ms, pollIntervalMs: ms, maxPollIntervalMs: ms };
+/** The one poll setting of every ELM wait: the configured cap (applayering:elmPollMaxMs), else the client's default. */
+function polling(): { pollMaxMs?: number } {
+  return { pollMaxMs: elmPollMaxMs() };
 }
 
 function ticketReporter(report: Report): (t: WorkTicket) => void {
@@ -113,7 +112,7 @@ export async function waitImported(elm: ElmClient, layerId: number, inputs: OsLa
       onChange: (r) => report(`version ${r.versionName} ${r.state}`),
     });
   } catch (err) {
-    if (err instanceof WorkTicketWaitError && err.reason === "deadline") throw new ImportPending(inputs);
+    if (err instanceof DeadlineError) throw new ImportPending(inputs);
     throw err;
   }
 }
@@ -201,7 +200,7 @@ async function waitForPackagingMachine(
     }
     return machine;
   } catch (err) {
-    if (err instanceof WorkTicketWaitError && err.reason === "deadline") throw new VersionPending(inputs, rev, "");
+    if (err instanceof DeadlineError) throw new VersionPending(inputs, rev, "");
     throw err;
   }
 }
@@ -226,7 +225,7 @@ async function finishVersion(
     }
     return r;
   } catch (err) {
-    if (err instanceof WorkTicketWaitError && err.reason === "deadline") throw new VersionPending(inputs, rev, machine);
+    if (err instanceof DeadlineError) throw new VersionPending(inputs, rev, machine);
     throw err;
   }
 }

@@ -216,7 +216,7 @@ describe("ELM faults (OsLayer)", () => {
       expect(versionsOf("Busy OS")).not.toContainEqual(expect.stringMatching(/^2\.0:/));
       // Their task ends (they cancel it); our re-run goes through.
       await admin.cancelWorkTickets([theirs.workTicketId]);
-      await admin.waitForWorkTicket(theirs.workTicketId, { pollIntervalMs: 20, timeoutMs: 10_000 }).catch(() => undefined);
+      await admin.waitForWorkTicket(theirs.workTicketId, { pollFirstMs: 20, pollMaxMs: 20, timeoutMs: 10_000 }).catch(() => undefined);
       await admin.logout();
       const stop = adminFinishesPackaging();
       try {
