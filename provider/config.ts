@@ -46,6 +46,7 @@ export const KEYS = {
   shareSigning: { config: "applayering:shareSigning", env: "APPLAYERING_SHARE_SIGNING" },
   shareEncryption: { config: "applayering:shareEncryption", env: "APPLAYERING_SHARE_ENCRYPTION" },
   elmPollMaxMs: { config: "applayering:elmPollMaxMs", env: "APPLAYERING_ELM_POLL_MAX_MS" },
+  sessionIdleSeconds: { config: "applayering:sessionIdleSeconds", env: "APPLAYERING_SESSION_IDLE_SECONDS" },
 } as const satisfies Record<string, Key>;
 
 // The host calls configure() once per distinct serialized provider; all of ours share this module.
@@ -160,6 +161,20 @@ export function maxReplyBytes(env: NodeJS.ProcessEnv = process.env): number | un
     throw new ConfigError(`${KEYS.maxReplyBytes.config} (${KEYS.maxReplyBytes.env}) must be a whole number of bytes, at least 1024, got "${v}"`);
   }
   return n;
+}
+
+/**
+ * How long an unused vCenter, ELM or share session stays logged in, in ms (default 30 s): the
+ * engine calls every resource of a stack back to back, and one login serves them all.
+ */
+export function sessionIdleMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = raw(KEYS.sessionIdleSeconds, env);
+  if (v === undefined) return 30_000;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 3600) {
+    throw new ConfigError(`${KEYS.sessionIdleSeconds.config} (${KEYS.sessionIdleSeconds.env}) must be a number of seconds from 0 to 3600, got "${v}"`);
+  }
+  return Math.round(n * 1000);
 }
 
 /** The secret that keys ownership marks (owner.ts), when set. */
