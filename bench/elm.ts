@@ -5,7 +5,7 @@
  * `pulumi refresh` drives it) of N layers. Goal: at most N+1.
  */
 import { ElmClient } from "../provider/elm";
-import * as osLayer from "../provider/osLayer";
+import * as osLayerModule from "../provider/osLayer";
 import { trampoline } from "../sdk/trampoline";
 import { DynamicProviderHost, makeUrn, PROVIDER_KEY, serializeProvider } from "../tests/harness";
 import type { PropertyMap } from "../tests/harness";
@@ -13,6 +13,9 @@ import { startElmSim } from "../sim/elm";
 import { timed } from "./measure";
 import { BenchResult } from "./results";
 import { repoRoot } from "./stack";
+import { engineView } from "../tests/harness/reconciler";
+
+const osLayer = engineView(osLayerModule);
 
 const N = 10;
 /** DeleteOsLayerRevisions runs 6 simulated seconds (1 pending, 5 in ten progress steps): at 0.04, 2.5 real minutes. */

@@ -9,7 +9,7 @@
 import type { Backoff, PollBudget } from "../wait";
 
 export interface ElmPollOptions {
-  /** Longest pause between two polls while nothing changes (default 30 000 ms; the provider reads it from the settings). */
+  /** Longest pause between two polls while nothing changes (default 30 000 ms; the provider passes its setting in). */
   pollMaxMs?: number;
   /** Pause after the first poll and after each change (default pollMaxMs / 30). */
   pollFirstMs?: number;
