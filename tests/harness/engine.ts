@@ -61,7 +61,8 @@ export class Engine {
   readonly stateFile: string;
   readonly project: string;
   readonly stack: string;
-  readonly config: StackConfig;
+  /** The stack config each operation runs with; change it with `setConfig` (`pulumi config set`). */
+  config: StackConfig;
   /** Every Log message the engine services received, over all operations. */
   readonly diagnostics: EngineLogEntry[] = [];
   private readonly file: StateFile;
@@ -76,6 +77,14 @@ export class Engine {
     this.stack = opts.host?.stack ?? opts.hostOptions?.stack ?? "dev";
     this.config = opts.config ?? opts.host?.config ?? opts.hostOptions?.config ?? {};
     this.parallel = opts.parallel ?? DEFAULT_PARALLEL;
+  }
+
+  /** `pulumi config set <key> <value>` (`--secret`: give `secret(value)`); `undefined` removes the key. */
+  setConfig(key: string, value: StackConfig[string] | undefined): void {
+    const next = { ...this.config };
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+    this.config = next;
   }
 
   /** The host of the operation running now (or the fixed host). */
@@ -143,7 +152,7 @@ export class Engine {
         host.takeLines(); // lines printed before this operation belong to no plan
       } else {
         const ho = this.opts.hostOptions!;
-        host = await DynamicProviderHost.start({ ...ho, cwd: ho.cwd ?? hostCwd, engineAddress: monitor.address });
+        host = await DynamicProviderHost.start({ ...ho, cwd: ho.cwd ?? hostCwd, config: this.config, engineAddress: monitor.address });
       }
       this.opts.onHost?.(host);
       const running: Running = { op: undefined as unknown as Operation, host };
