@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import linkPackage, { repositoryRoot } from "../setup/linkPackage";
-import { Engine, HostLine, PulumiProgram, pulumiProgram, secret, StackConfig } from "../harness";
+import { DynamicProviderHost, Engine, HostLine, PulumiProgram, pulumiProgram, secret, StackConfig } from "../harness";
 import { Peers, PeerSettings, SECRET_SETTINGS } from "../sim/peers";
 
 /** The repository: its node_modules resolves `pulumi-applayering` (a link to itself). */
@@ -73,6 +73,7 @@ export function exampleEngine(
     onLine?: (l: HostLine) => void;
     passphrase?: string;
     project?: string;
+    onHost?: (host: DynamicProviderHost) => void;
   },
 ): Engine {
   linkPackage();
@@ -90,5 +91,6 @@ export function exampleEngine(
     stateFile: opts.stateFile,
     passphrase: opts.passphrase ?? "lifecycle",
     config,
+    onHost: opts.onHost,
   });
 }
