@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Engine, pulumiProgram, ResourceState } from "../tests/harness";
 import { exampleEngine, exampleProgram } from "../tests/lifecycle/exampleProgram";
-import { Peers, startPeers } from "../tests/sim/peers";
+import { Peers, startPeers } from "../sim/peers";
 import { alternate, best } from "./measure";
 import { BenchResult } from "./results";
 

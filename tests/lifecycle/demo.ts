@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assertPreviewMatchesUp, Plan, PulumiProgram } from "../harness";
-import { Peers, startPeers } from "../sim/peers";
+import { Peers, startPeers } from "../../sim/peers";
 import { exampleEngine, exampleProgram, ProgramCopies } from "./exampleProgram";
 
 const out = (s = "") => process.stdout.write(s + "\n");

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import linkPackage, { repositoryRoot } from "../setup/linkPackage";
 import { DynamicProviderHost, Engine, HostLine, PulumiProgram, pulumiProgram, secret, StackConfig } from "../harness";
-import { Peers, PeerSettings, SECRET_SETTINGS } from "../sim/peers";
+import { Peers, PeerSettings, SECRET_SETTINGS } from "../../sim/peers";
 
 /** The repository: its node_modules resolves `pulumi-applayering` (a link to itself). */
 export const repoRoot = repositoryRoot();

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Engine, OperationError, Plan } from "../../harness";
 import { exampleEngine, exampleProgram } from "../../lifecycle/exampleProgram";
-import { Peers, startPeers } from "../../sim/peers";
+import { Peers, startPeers } from "../../../sim/peers";
 
 describe("Ctrl-C during up, then up again", () => {
   let peers: Peers;

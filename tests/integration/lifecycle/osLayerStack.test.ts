@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertPreviewMatchesUp, Engine, isNoop, isSecret, Plan, PulumiProgram, summarize, UNKNOWN } from "../../harness";
 import { exampleEngine, exampleProgram, ProgramCopies } from "../../lifecycle/exampleProgram";
-import { Peers, startPeers } from "../../sim/peers";
+import { Peers, startPeers } from "../../../sim/peers";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 
 describe("the os-layer example program, through the SDK's runtime and a host per operation", () => {

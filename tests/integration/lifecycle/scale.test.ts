@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertPreviewMatchesUp, Engine, isNoop, pulumiProgram, summarize } from "../../harness";
 import { exampleEngine, repoRoot } from "../../lifecycle/exampleProgram";
-import { Peers, startPeers } from "../../sim/peers";
+import { Peers, startPeers } from "../../../sim/peers";
 
 const COUNT = 10;
 const program = pulumiProgram(path.join(repoRoot, "tests", "lifecycle", "programs", "layers"));

@@ -1,0 +1,184 @@
+/**
+ * The OsLayer reconciler: what the dynamic-provider host calls (through the trampoline in
+ * sdk/trampoline.ts) for an OsLayer resource.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { ElmClient, OsLayerDetails, revisionByVersion, newestDeployableRevision } from "../elm";
+import { PartialFailure, withProvider } from "../errors";
+import { Report, reporter } from "../progress";
+import { checkOsLayer } from "./check";
+import { diffOsLayer } from "./diff";
+import { withElm } from "./elm";
+import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./lifecycle";
+import { VersionPlan, planDelete, planIcon, planImport, planVersion } from "./plan";
+import { outputsOf } from "./state";
+import { plain } from "../wire";
+import type { Reconciler } from "../reconciler";
+import type { OsLayerInputs, OsLayerOutputs } from "./types";
+
+type Provider = Reconciler<OsLayerInputs, OsLayerOutputs>;
+
+/** Inputs as check() makes them: state written by an older version may lack later defaults. */
+function inputsOf(raw: object): OsLayerInputs {
+  return checkOsLayer(raw).inputs;
+}
+
+// check() takes the program's values as they come (any shape); the others what check() made of them.
+export const check = async (_olds: object, news: object): Promise<pulumi.dynamic.CheckResult<OsLayerInputs>> => {
+  const { inputs, failures } = checkOsLayer(news);
+  return { inputs, failures };
+};
+
+export const diff: Provider["diff"] = async (_id, olds, news) => diffOsLayer(olds, news);
+
+export const create: Provider["create"] = async (raw) => {
+  const inputs = inputsOf(raw);
+  const report = reporter("OsLayer", inputs.name);
+  return withElm(async (elm) => {
+    let layerId: number;
+    let ticketId: number | undefined;
+    const existing = await elm.findOsLayerByName(inputs.name);
+    if (existing) {
+      // A re-run after an interrupted create finds its own layer: a mark bound to this layer id in its audit history.
+      if (!inputs.adoptExisting && !(await importedByUs(elm, existing.id, existing.name))) {
+        throw new Error(
+          `OsLayer.name: a layer named "${inputs.name}" already exists in the ELM (id ${existing.id}) and its audit history holds no ownership mark of this stack for it ` +
+            `(nothing was changed): set adoptExisting: true to manage it with this stack, or choose another name`,
+        );
+      }
+      report(`adopting existing layer ${existing.id}`);
+      layerId = existing.id;
+    } else {
+      // Every lookup before ImportOs: a bad connector, share or icon changes nothing.
+      const r = await importLayer(elm, await planImport(elm, inputs));
+      layerId = r.layerId;
+      ticketId = r.ticketId;
+      report(`importing (layer ${layerId}, ELM task ${r.ticketId})`);
+    }
+    let details: OsLayerDetails | undefined;
+    try {
+      // Bound as soon as the id is known; an ELM that refuses edits while the import runs gets it once it is done.
+      const unbound = ticketId !== undefined && !(await bindMark(elm, layerId, ticketId).then(() => true, () => false));
+      details = await elm.osLayerDetails(layerId);
+      // Right after ImportOs the version is being imported: nothing more to look up. A layer found
+      // by name may need a version made, resumed or finalized, and an edit to a new icon.
+      const version = await planVersion(elm, details, inputs);
+      if (existing) await planIcon(elm, details, inputs);
+      await ensureWanted(elm, details, inputs, version, report, ticketId);
+      if (unbound) await bindMark(elm, layerId, ticketId!);
+      await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
+      details = await elm.osLayerDetails(layerId);
+      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
+      return { id: String(layerId), outs: plain(outs) };
+    } catch (err) {
+      let now: OsLayerDetails | undefined;
+      try {
+        now = await elm.tryOsLayerDetails(layerId);
+      } catch {
+        // The ELM does not answer: record what we saw, or nothing (the re-run finds the layer by name).
+        if (!details) throw err;
+        now = details;
+      }
+      if (!now) {
+        // The ELM removed the layer (its import was canceled or undone): nothing to record.
+        const message = err instanceof Error ? err.message : String(err);
+        throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
+      }
+      throw await partial(Promise.resolve(now), raw, inputs, err);
+    }
+  });
+};
+
+export const read: Provider["read"] = async (id, props) => {
+  const olds: Partial<OsLayerOutputs> = props ?? {};
+  const inputs = inputsOf(olds);
+  return withElm(async (elm) => {
+    const details = await elm.tryOsLayerDetails(Number(id));
+    if (!details) return {};
+    const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;
+    const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine: olds.packagingMachine ?? "" } : undefined;
+    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending);
+    return { id, props: plain(outs) };
+  });
+};
+
+export const update: Provider["update"] = async (id, old, news) => {
+  const inputs = inputsOf(news);
+  const report = reporter("OsLayer", inputs.name);
+  return withElm(async (elm) => {
+    let details = await elm.tryOsLayerDetails(Number(id));
+    if (!details) {
+      throw new Error(
+        `OsLayer ${inputs.name}: layer ${id} no longer exists in the ELM: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`,
+      );
+    }
+    try {
+      const version = old.version !== inputs.version || old.pendingVersion ? await planVersion(elm, details, inputs) : undefined;
+      await planIcon(elm, details, inputs);
+      if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
+      details = await elm.osLayerDetails(details.summary.id);
+      if (version) await ensureWanted(elm, details, inputs, version, report);
+      details = await elm.osLayerDetails(details.summary.id);
+      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
+    } catch (err) {
+      const fallback = details;
+      throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version);
+    }
+  });
+};
+
+const deleteImpl: Provider["delete"] = async (id, props) => {
+  const inputs = inputsOf(props);
+  const report = reporter("OsLayer", inputs.name);
+  await withElm(async (elm) => {
+    const details = await elm.tryOsLayerDetails(Number(id));
+    if (!details) return; // already gone: nothing to do
+    await deleteLayer(elm, details, await planDelete(elm, details, inputs), report);
+  });
+};
+export { deleteImpl as delete };
+
+/** The module is the provider the trampoline calls; this holds it to the SDK's type (at compile time). */
+export default { check, diff, create, read, update, delete: deleteImpl } satisfies Provider;
+
+/**
+ * Makes the wanted version Deployable, as planned: the import still running (a create interrupted
+ * or past its deadline) is waited for under createTimeout; a version to add or resume goes
+ * through ensureVersion.
+ */
+async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, plan: VersionPlan, report: Report, ticketId?: number): Promise<void> {
+  switch (plan.step) {
+    case "done":
+      return;
+    case "importing":
+      await waitImported(elm, details.summary.id, inputs, report, ticketId);
+      return;
+    case "broken":
+      throw new Error(
+        `OsLayer ${inputs.name}: version ${inputs.version} is Broken in the ELM; delete that version in the ELM (or choose another version name) and run again`,
+      );
+    default:
+      await ensureVersion(elm, details, inputs, plan, report);
+  }
+}
+
+/** The newest Deployable revision among those up to the version this resource last finished. */
+function finishedRevision(details: OsLayerDetails, version: string | undefined) {
+  const named = version ? revisionByVersion(details, version) : undefined;
+  return named && named.state === "Deployable" ? named : newestDeployableRevision(details);
+}
+
+/**
+ * After the layer exists, any failure is a partial one: the engine records the layer, and the
+ * next `pulumi up` resumes. Outputs keep the last finished version so that the next diff shows
+ * the change again.
+ */
+async function partial(detailsP: Promise<OsLayerDetails>, raw: object, inputs: OsLayerInputs, err: unknown, lastVersion = ""): Promise<Error> {
+  const details = await detailsP;
+  const message = err instanceof Error ? err.message : String(err);
+  const pendingRev = revisionByVersion(details, inputs.version);
+  const finished = lastVersion ? revisionByVersion(details, lastVersion) : undefined;
+  const machine = err instanceof VersionPending ? err.machine : "";
+  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined);
+  return new PartialFailure(String(details.summary.id), withProvider(raw, plain(outs)), message);
+}

@@ -1,0 +1,93 @@
+/**
+ * All three peers at once, wired together as a site would be: vcsim (vSphere), smbd (the ELM's
+ * file share) and the ELM simulator reading that share. Used by the lifecycle tests, the demo and
+ * `applayering sim`.
+ */
+import { startElmSim, ElmSim } from "./elm";
+import { startSmbd, SmbdInstance } from "./smbd";
+import { startVcsim, Vcsim } from "./vcsim/launch";
+import { openShare, Share } from "../provider/share";
+
+/** Reads files of the share through our SMB client, one connection per call. */
+function smbReader(smbd: SmbdInstance): { read: (rel: string) => Promise<Buffer | undefined>; exists: (rel: string) => Promise<boolean> } {
+  const withShare = async <T>(fn: (s: Share) => Promise<T>): Promise<T> => {
+    const share = await openShare(smbd.unc, { user: smbd.user, password: smbd.password, domain: smbd.domain });
+    try {
+      return await fn(share);
+    } finally {
+      await share.close().catch(() => undefined);
+    }
+  };
+  return {
+    read: (rel) => withShare(async (s) => ((await s.stat(rel))?.isDirectory === false ? s.readFile(rel) : undefined)),
+    exists: (rel) => withShare(async (s) => (await s.stat(rel))?.isDirectory === false),
+  };
+}
+
+export interface Peers {
+  vcsim: Vcsim;
+  smbd: SmbdInstance;
+  elm: ElmSim;
+  /** The stack configuration a program uses against these peers (passwords included). */
+  settings: PeerSettings;
+  stop(): Promise<void>;
+}
+
+export interface PeerSettings {
+  "vsphere:vsphereServer": string;
+  "vsphere:user": string;
+  "vsphere:password": string;
+  "applayering:vsphereThumbprint": string;
+  "applayering:elmAddress": string;
+  "applayering:elmUser": string;
+  "applayering:elmPassword": string;
+  "applayering:elmCaCert": string;
+  "applayering:shareUser": string;
+  "applayering:sharePassword": string;
+  /** Where the example exports to: `\\host:port\layers\exports`. */
+  shareFolder: string;
+  /** The ELM's connector to use. */
+  connector: string;
+}
+
+/** The names of the secret settings (what `pulumi config set --secret` would mark). */
+export const SECRET_SETTINGS = ["vsphere:password", "applayering:elmPassword", "applayering:sharePassword"] as const;
+
+export async function startPeers(opts: { elmClockSpeed?: number; https?: boolean } = {}): Promise<Peers> {
+  const [vcsim, smbd] = await Promise.all([startVcsim({ vms: 1 }), startSmbd()]);
+  let elm: ElmSim;
+  try {
+    elm = await startElmSim({
+      https: opts.https ?? true,
+      clockSpeed: opts.elmClockSpeed ?? 200,
+      connectors: [{ name: "vSphere" }],
+      // The ELM reads the OVF over SMB, as the appliance does (the local folder serves only listings).
+      fileShares: [{ uncPath: `\\\\${smbd.host}\\${smbd.share}`, localDir: smbd.dir, ...smbReader(smbd) }],
+    });
+  } catch (err) {
+    await Promise.all([vcsim.stop(), smbd.stop()]);
+    throw err;
+  }
+  return {
+    vcsim,
+    smbd,
+    elm,
+    settings: {
+      "vsphere:vsphereServer": vcsim.url,
+      "vsphere:user": vcsim.user,
+      "vsphere:password": vcsim.password,
+      "applayering:vsphereThumbprint": vcsim.thumbprintSha256,
+      "applayering:elmAddress": elm.url,
+      "applayering:elmUser": elm.user,
+      "applayering:elmPassword": elm.password,
+      "applayering:elmCaCert": elm.caCertPath ?? "",
+      "applayering:shareUser": smbd.user,
+      "applayering:sharePassword": smbd.password,
+      shareFolder: `${smbd.unc}\\exports`,
+      connector: "vSphere",
+    },
+    async stop() {
+      await Promise.allSettled([elm.stop(), vcsim.stop(), smbd.stop()]);
+    },
+  };
+}
