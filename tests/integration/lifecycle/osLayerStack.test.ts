@@ -105,7 +105,7 @@ describe("the os-layer example program, through the SDK's runtime and a host per
     // The provider's progress reached the engine as log messages naming the layer (a dynamic
     // provider is not told its URN, so the engine cannot attribute them itself).
     expect(up.diagnostics!.some((m) => /OsLayer Windows Server 2022: packaging machine .* is ready/.test(m.message))).toBe(true);
-    expect((engine.state().outputs!.versions as { version: string }[]).map((v) => v.version)).toEqual(["1.0", "1.1"]);
+    expect((engine.state().outputs!.versions as { name: string }[]).map((v) => v.name)).toEqual(["1.0", "1.1"]);
   });
 
   it("new hardware on the VM means a new export over the old one, and the layer stays", async () => {
