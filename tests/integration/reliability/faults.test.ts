@@ -349,7 +349,7 @@ describe("vSphere and file share faults (OsMachine, OvfExport)", () => {
     (await retrieveProperties(admin, { type: "HttpNfcLease", value: lease }, ["state"])).props.state;
 
   beforeAll(async () => {
-    [vc, smb, full] = await Promise.all([startVcsim({ vms: 1, leaseTimeoutSeconds: 1, leaseInitMs: 50 }), startSmbd(), startSmbd({ maxFileSizeKiB: 2048 })]);
+    [vc, smb, full] = await Promise.all([startVcsim({ vms: 1, leaseTimeoutSeconds: 3, leaseInitMs: 50 }), startSmbd(), startSmbd({ maxFileSizeKiB: 2048 })]);
     proxy = await startVsphereProxy({ url: vc.url, thumbprint: vc.thumbprint });
     admin = await VimClient.connect({ url: vc.url, user: vc.user, password: vc.password, tls: { ca: fs.readFileSync(vc.caCertPath) } });
     restoreEnv = setEnv({
@@ -387,7 +387,7 @@ describe("vSphere and file share faults (OsMachine, OvfExport)", () => {
   describe("vSphere lease timeout (keep-alive withheld)", () => {
     it("fails clearly, publishes nothing; the re-run exports it complete", async () => {
       proxy.withholdKeepAlive = true;
-      proxy.nfcBytesPerSecond = 2 << 20; // 4 s of transfer against a 1 s lease
+      proxy.nfcBytesPerSecond = 1 << 20; // 8 s of transfer against a 3 s lease (short leases flake on a loaded machine)
       const first = await up(ovfExport, undefined, exportArgs("lease-timeout"));
       keep("lease-timeout", first);
       expectClearError(first.error, /export lease .*(Timedout|expired)/, /nothing was published .*run `pulumi up` again/);
