@@ -52,6 +52,13 @@ export class Publication {
   private readonly hashedByCaller = new Map<string, () => string>();
   private openWriters = 0;
   private failure?: Error;
+  /**
+   * A file's failed stream, until the file is written again: an export restarts a disk whose
+   * download broke, and the restarted stream replaces the failed one. Keyed by file, with the
+   * generation of the stream that failed (a stale stream's failure never lands on a newer one).
+   */
+  private readonly failedStreams = new Map<string, Error>();
+  private readonly generation = new Map<string, number>();
   private state: "open" | "committed" | "aborted" = "open";
 
   private constructor(
@@ -92,13 +99,18 @@ export class Publication {
     const hw: Writable = counted ? inner : new HashingWriter(inner, !opts.sha256);
     const sizeOf = (): number => (counted ? (inner as unknown as { bytesWritten: number }).bytesWritten : (hw as HashingWriter).size);
     if (opts.sha256) this.hashedByCaller.set(rel, opts.sha256);
+    const gen = (this.generation.get(rel) ?? 0) + 1;
+    this.generation.set(rel, gen);
+    this.failedStreams.delete(rel);
+    this.written.delete(rel);
     this.openWriters++;
     let done = false;
     const settle = (err?: Error): void => {
       if (done) return;
       done = true;
       this.openWriters--;
-      if (err) this.failure ??= err;
+      if (this.generation.get(rel) !== gen) return;
+      if (err) this.failedStreams.set(rel, err);
       else this.written.set(rel, { path: rel, size: sizeOf(), sha256: opts.sha256 ? "" : (hw as HashingWriter).sha256 });
     };
     hw.once("finish", () => settle());
@@ -136,6 +148,7 @@ export class Publication {
   async commit(): Promise<PublishedFolder> {
     if (this.state !== "open") throw new Error(`publication of ${this.finalPath} is already ${this.state}`);
     if (this.failure) throw this.failure;
+    for (const e of this.failedStreams.values()) throw e;
     if (this.openWriters > 0) throw new Error(`publication of ${this.finalPath}: ${this.openWriters} file(s) are still being written; wait for them before commit`);
     for (const [rel, sha256] of this.hashedByCaller) {
       const f = this.written.get(rel);

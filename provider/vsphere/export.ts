@@ -6,7 +6,7 @@
  */
 import type * as http from "node:http";
 import type { Readable, Writable } from "node:stream";
-import { el, streamGet } from "../soap";
+import { el, streamGet, TransportError } from "../soap";
 import { decodeMoRef, decodeObject, many } from "./decode";
 import { BackgroundHasher } from "./hasher";
 import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
@@ -41,6 +41,8 @@ export interface ExportVmOptions {
   /** Where each disk's bytes go; the export waits for the stream's `finish`. */
   openDiskSink(disk: ExportDisk): Writable | Promise<Writable>;
   onProgress?(p: ExportProgress): void;
+  /** Told when a disk's broken download is restarted. */
+  onRestart?(r: { file: string; attempt: number; error: unknown }): void;
   /** Give up after this many milliseconds (default 4 hours). */
   timeoutMs?: number;
   /** Or at this absolute time (ms since epoch); the earlier wins. */
@@ -52,6 +54,12 @@ export interface ExportVmOptions {
   exportOptions?: string[];
   /** Milliseconds between Progress calls (default: a quarter of the lease timeout, at most 60 s). */
   progressIntervalMs?: number;
+  /**
+   * Downloads of one disk within the lease (default 3): a broken transfer (a reset, an NFC stall
+   * past the idle timeout) restarts that disk from its first byte while the lease lives; the
+   * share's file is rewritten, and nothing is published until every disk came whole.
+   */
+  diskAttempts?: number;
   /** Disks streamed at once (default 3): several NFC streams beat one, each at 20-30 MB/s in the field. */
   parallelDisks?: number;
   /**
@@ -79,6 +87,15 @@ export interface ExportVmResult {
   manifest?: ManifestEntry[];
   lease: MoRef;
   leaseTimeoutSeconds: number;
+  /** Disks downloaded again after a broken transfer, in order. */
+  restarts: ExportRestart[];
+}
+
+export interface ExportRestart {
+  file: string;
+  /** The attempt that broke (1: the first download). */
+  attempt: number;
+  error: string;
 }
 
 /** A failure after the lease was created; the lease has been aborted (or had expired). */
@@ -144,10 +161,10 @@ function copyDisk(res: Readable, sink: Writable, hasher: BackgroundHasher, onByt
       resume();
     });
     res.once("end", () => sink.end());
-    res.once("error", fail);
+    res.once("error", (e) => fail(brokenTransfer(e)));
     // A response cut short (the connection reset) must never read as a whole disk.
     res.once("close", () => {
-      if (!res.readableEnded) fail(Object.assign(new Error("the disk download was cut short (connection closed)"), { code: "ECONNRESET" }));
+      if (!res.readableEnded) fail(brokenTransfer(Object.assign(new Error("the disk download was cut short (connection closed)"), { code: "ECONNRESET" })));
     });
     sink.once("error", fail);
     sink.once("finish", () => {
@@ -157,6 +174,16 @@ function copyDisk(res: Readable, sink: Writable, hasher: BackgroundHasher, onByt
       resolve(bytes);
     });
   });
+}
+
+/** Marks an error as the download's own (a reset, a stall), which a restart of the disk may cure. */
+function brokenTransfer(e: unknown): Error {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return Object.assign(err, { brokenTransfer: true });
+}
+
+function isBrokenTransfer(e: unknown): boolean {
+  return (e instanceof Error && (e as { brokenTransfer?: boolean }).brokenTransfer === true) || e instanceof TransportError;
 }
 
 /** A VM name made safe as a file name on SMB shares and local disks. */
@@ -192,6 +219,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
   let percent = 0;
   const agents: http.Agent[] = [];
   const hashers: BackgroundHasher[] = [];
+  const restarts: ExportRestart[] = [];
   let step = "waiting for the export lease";
   try {
     const info = await waitForLease(c, lease, Math.max(0, deadline - Date.now()), abortCtl.signal);
@@ -210,22 +238,36 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
     const sha1 = opts.sha1 ?? false;
     let done = 0;
     const files: ExportedFile[] = new Array<ExportedFile>(disks.length);
+    const attempts = Math.max(1, opts.diskAttempts ?? 3);
     const exportDisk = async (i: number): Promise<void> => {
       const d = disks[i];
       const fileName = `${name}-${d.targetId ?? `disk-${i}.vmdk`}`;
-      const { url, agent, headers } = transferTarget(c, d.url, d.sslThumbprint);
-      agents.push(agent);
-      const res = await streamGet(url, { agent, headers, signal: abortCtl.signal, secrets: c.secrets() });
-      const sink = await opts.openDiskSink({ name: fileName, deviceId: d.key, size: d.fileSize, capacityKB: info.totalDiskCapacityKB });
-      const hasher = new BackgroundHasher({ sha1 });
-      hashers.push(hasher);
-      // One progress over all disks, whichever disk the bytes are of.
-      const size = await copyDisk(res, sink, hasher, (n) => {
-        done += n;
-        percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0;
-        opts.onProgress?.({ percent, bytes: done, totalBytes, file: fileName });
-      }, abortCtl.signal);
-      files[i] = { name: fileName, deviceId: d.key, size, ...(await hasher.digest()) };
+      for (let attempt = 1; ; attempt++) {
+        let counted = 0;
+        try {
+          const { url, agent, headers } = transferTarget(c, d.url, d.sslThumbprint);
+          agents.push(agent);
+          const res = await streamGet(url, { agent, headers, signal: abortCtl.signal, secrets: c.secrets() });
+          const sink = await opts.openDiskSink({ name: fileName, deviceId: d.key, size: d.fileSize, capacityKB: info.totalDiskCapacityKB });
+          const hasher = new BackgroundHasher({ sha1 });
+          hashers.push(hasher);
+          // One progress over all disks, whichever disk the bytes are of.
+          const size = await copyDisk(res, sink, hasher, (n) => {
+            counted += n;
+            done += n;
+            percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0;
+            opts.onProgress?.({ percent, bytes: done, totalBytes, file: fileName });
+          }, abortCtl.signal);
+          files[i] = { name: fileName, deviceId: d.key, size, ...(await hasher.digest()) };
+          return;
+        } catch (e) {
+          if (!isBrokenTransfer(e) || attempt >= attempts || abortCtl.signal.aborted || keepAliveError) throw e;
+          // The lease still lives (the keep-alive would have said otherwise): download the disk again.
+          done -= counted;
+          restarts.push({ file: fileName, attempt, error: e instanceof Error ? e.message : String(e) });
+          opts.onRestart?.({ file: fileName, attempt, error: e });
+        }
+      }
     };
     step = disks.length === 1 ? `downloading ${name}'s disk` : `downloading ${name}'s ${disks.length} disks`;
     // Bounded concurrency: each worker takes the next disk; the first failure aborts the rest.
@@ -261,7 +303,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
     step = "completing the export lease";
     await leaseProgress(c, lease, 100);
     await leaseComplete(c, lease);
-    return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds };
+    return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds, restarts };
   } catch (e) {
     const cause = keepAliveError ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
     await leaseAbort(c, lease, `client failed while ${step}`);
