@@ -63,7 +63,7 @@ export function encryptMessage(cipher: number, key: Buffer, sessionId: bigint, n
     c.setAAD(aad);
     let at = TRANSFORM_HEADER_SIZE;
     for (const part of [plain, ...rest]) at += c.update(part).copy(out, at);
-    at += c.final().copy(out, at);
+    c.final().copy(out, at); // GCM: nothing (a stream cipher gives all at update)
     tag = c.getAuthTag();
   }
   tag.copy(out, 4);
