@@ -31,6 +31,8 @@ export interface CreateVmSpec {
   memoryMB: number;
   /** Disk capacity in GiB (thin provisioned). */
   diskGB: number;
+  /** More disks on the same controller, in GB each (units 1, 2, ...; 7 is the controller's own). */
+  extraDisksGB?: number[];
   /** Default `VirtualLsiLogicSASController`. */
   scsiType?: ScsiControllerType;
   firmware?: "bios" | "efi";
@@ -87,6 +89,10 @@ export async function createVm(c: PropertyCollectorHost, spec: CreateVmSpec, opt
       deviceChange("add", scsiDevice({ type: spec.scsiType ?? "VirtualLsiLogicSASController", key: -100, busNumber: 0 })),
       deviceChange("add", diskDevice({ key: -101, controllerKey: -100, unitNumber: 0, capacityKB: Math.round(spec.diskGB * 1024 * 1024) }), "create"),
       deviceChange("add", nicDevice({ key: -102, backing, connectable: { startConnected: true, allowGuestControl: true, connected: false } })),
+      ...(spec.extraDisksGB ?? []).map((gb, i) => {
+        const unitNumber = i + 1 >= 7 ? i + 2 : i + 1;
+        return deviceChange("add", diskDevice({ key: -103 - i, controllerKey: -100, unitNumber, capacityKB: Math.round(gb * 1024 * 1024) }), "create");
+      }),
     ],
   });
   const params = [config, moref("pool", spec.resourcePool), spec.host ? moref("host", spec.host) : undefined].filter((x): x is RawXml => !!x);

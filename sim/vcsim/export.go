@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vmware/govmomi/object"
@@ -30,6 +31,10 @@ type exporter struct {
 	leaseInit    time.Duration
 	thumbprint   string
 	manifest     string // sha256 (default), sha1 or none
+	// Fault injection (-nfc-resets, -nfc-reset-after): the next resets full downloads are cut
+	// after resetAfter bytes, the connection dropped as by a reset or a dead NFC stream.
+	resets     atomic.Int32
+	resetAfter int64
 
 	pager *pager
 
@@ -240,6 +245,15 @@ func (x *exporter) serveNFC(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
+	if r.Method == http.MethodGet && x.resetAfter > 0 && x.resets.Add(-1) >= 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(st.Size()))
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.CopyN(w, f, x.resetAfter)
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		panic(http.ErrAbortHandler) // net/http drops the connection mid-body
+	}
 	if r.Method == http.MethodGet && r.Header.Get("Range") == "" && x.manifest != "none" {
 		// A full read: stream it through the hashers GetManifest reports.
 		w.Header().Set("Content-Length", fmt.Sprint(st.Size()))

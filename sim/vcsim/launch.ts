@@ -30,6 +30,9 @@ export interface VcsimOptions {
    * which benchmarks may want).
    */
   manifest?: "sha256" | "sha1" | "none";
+  /** Fault injection: cut this many full disk downloads short after nfcResetAfter bytes (the connection dropped). */
+  nfcResets?: number;
+  nfcResetAfter?: number;
   /** Expire sessions idle this long, in seconds (default: never). */
   sessionIdleTimeoutSeconds?: number;
   /**
@@ -148,6 +151,8 @@ function args(o: VcsimOptions): string[] {
   num("lease-init-ms", o.leaseInitMs);
   if (o.sessionIdleTimeoutSeconds !== undefined) a.push("-session-idle-timeout", `${o.sessionIdleTimeoutSeconds}s`);
   if (o.manifest) a.push("-manifest", o.manifest);
+  num("nfc-resets", o.nfcResets);
+  num("nfc-reset-after", o.nfcResetAfter);
   if (o.guestUser !== undefined) a.push("-guest-user", o.guestUser);
   if (o.guestPassword !== undefined) a.push("-guest-password", o.guestPassword);
   if (o.guestToolsDelayMs !== undefined) a.push("-guest-tools-delay", `${o.guestToolsDelayMs}ms`);

@@ -35,20 +35,22 @@ import (
 
 // config is what the flags set; tests in this package build it directly.
 type config struct {
-	Datacenters  int
-	Hosts        int
-	Clusters     int
-	ClusterHosts int
-	VMs          int
-	User         string
-	Password     string
-	Listen       string
-	LeaseTimeout time.Duration
-	LeaseInit    time.Duration
-	SessionIdle  time.Duration
-	Trace        bool
-	QuotedCookie bool
-	Manifest     string
+	Datacenters   int
+	Hosts         int
+	Clusters      int
+	ClusterHosts  int
+	VMs           int
+	User          string
+	Password      string
+	Listen        string
+	LeaseTimeout  time.Duration
+	LeaseInit     time.Duration
+	SessionIdle   time.Duration
+	Trace         bool
+	QuotedCookie  bool
+	Manifest      string
+	NfcResets     int
+	NfcResetAfter int64
 	// The simulated Windows guest (guest.go).
 	GuestUser       string
 	GuestPassword   string
@@ -139,6 +141,8 @@ func start(cfg config) (*launcher, error) {
 
 	installOvfManager(m)
 	l.export = newExporter(m.Service.ServeMux, cfg.LeaseTimeout, cfg.LeaseInit, l.sha1, cfg.Manifest)
+	l.export.resets.Store(int32(cfg.NfcResets))
+	l.export.resetAfter = cfg.NfcResetAfter
 
 	guestRoot, err := ioutil.TempDir("", "vcsim-guests-")
 	if err != nil {
@@ -256,6 +260,8 @@ func main() {
 	flag.DurationVar(&cfg.SessionIdle, "session-idle-timeout", 0, "expire idle sessions after this long (0: never)")
 	flag.BoolVar(&cfg.Trace, "trace", false, "dump every SOAP request and response to stderr")
 	flag.BoolVar(&cfg.QuotedCookie, "vcenter-cookie", false, "quote the session cookie as vCenter does and insist it comes back quoted")
+	flag.IntVar(&cfg.NfcResets, "nfc-resets", 0, "fault injection: cut this many disk downloads short (see -nfc-reset-after)")
+	flag.Int64Var(&cfg.NfcResetAfter, "nfc-reset-after", 0, "fault injection: bytes a cut download serves before its connection is dropped")
 	flag.StringVar(&cfg.Manifest, "manifest", "sha256", "HttpNfcLeaseGetManifest hashes: sha256 (sha1 + sha256), sha1, or none (method missing, as before vSphere 6.7)")
 	flag.StringVar(&cfg.GuestUser, "guest-user", "Administrator", "the guest account every VM's simulated Windows accepts")
 	flag.StringVar(&cfg.GuestPassword, "guest-password", "Guest-Passw0rd!", "that account's password")

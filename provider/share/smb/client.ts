@@ -8,6 +8,7 @@ import {
   Access, Command, CreateOptions, Dialect, Disposition, FileAttributes, FileInfoClass, InfoType, ShareAccess, ShareFlags, Status,
 } from "./constants";
 import { SmbConnection, SmbResponse } from "./connection";
+import { slicePieces } from "./header";
 import { SmbConnectionError, SmbProtocolError, SmbStatusError } from "./errors";
 import * as m from "./messages";
 import { ALL_DIALECTS, dialectName, negotiate, NegotiateResult } from "./negotiate";
@@ -187,7 +188,7 @@ export class SmbClient {
   }
 
   /** Sends a request on this tree; throws SmbStatusError for statuses not in ok. */
-  async call(command: number, body: Buffer, what: string, payloadSize = 0, ok: number[] = [Status.SUCCESS], data?: Buffer): Promise<SmbResponse> {
+  async call(command: number, body: Buffer, what: string, payloadSize = 0, ok: number[] = [Status.SUCCESS], data?: Buffer | readonly Buffer[]): Promise<SmbResponse> {
     const res = await this.conn.request({
       command, body, data, treeId: this.treeId_, payloadSize,
       encrypt: this.treeEncrypted ? true : undefined,
@@ -231,19 +232,36 @@ export class SmbClient {
 
   /** Reads up to length bytes at offset; an empty buffer at or past the end of the file. */
   async read(h: SmbHandle, offset: number, length: number): Promise<Buffer> {
-    const res = await this.call(Command.READ, m.readBody(h.fileId, offset, length), `READ of ${this.where(h.path)}`, length, [Status.SUCCESS, Status.END_OF_FILE]);
-    if (res.header.status === Status.END_OF_FILE) return Buffer.alloc(0);
-    return m.parseRead(res.body, res.raw);
+    const pieces = await this.readv(h, offset, length);
+    return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
   }
 
-  /** Writes all of data at offset (looping on short writes). Leave data unchanged until this settles. */
-  async write(h: SmbHandle, offset: number, data: Buffer): Promise<void> {
+  /**
+   * Reads up to length bytes at offset as the pieces they arrived in (views of the socket's
+   * reads, never joined); none at or past the end of the file.
+   */
+  async readv(h: SmbHandle, offset: number, length: number): Promise<Buffer[]> {
+    const res = await this.call(Command.READ, m.readBody(h.fileId, offset, length), `READ of ${this.where(h.path)}`, length, [Status.SUCCESS, Status.END_OF_FILE]);
+    if (res.header.status === Status.END_OF_FILE) return [];
+    return m.parseReadPieces(res.body, res.raw, res.rest ?? []);
+  }
+
+  /**
+   * Writes all of data (one buffer or pieces, sent as they are) at offset, looping on short
+   * writes. Leave the data unchanged until this settles.
+   */
+  async write(h: SmbHandle, offset: number, data: Buffer | readonly Buffer[]): Promise<void> {
+    const pieces = Buffer.isBuffer(data) ? [data] : data;
+    const total = pieces.reduce((n, d) => n + d.length, 0);
     let done = 0;
-    while (done < data.length) {
-      const piece = data.subarray(done, done + this.ioSize);
-      const res = await this.call(Command.WRITE, m.writeBody(h.fileId, offset + done, piece.length), `WRITE to ${this.where(h.path)}`, piece.length, [Status.SUCCESS], piece);
+    while (done < total) {
+      const len = Math.min(this.ioSize, total - done);
+      const part = done === 0 && len === total ? pieces : slicePieces(pieces, done, done + len);
+      const res = await this.call(Command.WRITE, m.writeBody(h.fileId, offset + done, len), `WRITE to ${this.where(h.path)}`, len, [Status.SUCCESS], part);
       const n = m.parseWrite(res.body);
       if (n === 0) throw new SmbStatusError(Status.DISK_FULL, `WRITE to ${this.where(h.path)} (0 bytes accepted)`, this.unc);
+      // A server accepting more than was sent would make us skip data.
+      if (n > len) throw new SmbProtocolError(`SMB: ${this.unc} acknowledged ${n} bytes of a ${len}-byte WRITE to ${this.where(h.path)}; refused`);
       done += n;
     }
   }

@@ -6,8 +6,8 @@
 import * as net from "net";
 import { Command, COMMAND_NAMES, Dialect, Flags, Status, UNSOLICITED_MESSAGE_ID } from "./constants";
 import { SmbConnectionError, SmbProtocolError } from "./errors";
-import { FrameReader, HEADER_SIZE, PROTOCOL_ID, readHeader, Smb2Header, splitCompound, TRANSFORM_ID, writeHeader } from "./header";
-import { decryptMessage, encryptMessage, NonceSource, transformSessionId } from "./encryption";
+import { FrameReader, HEADER_SIZE, joinPieces, PROTOCOL_ID, readHeader, Smb2Header, splitCompound, TRANSFORM_ID, writeHeader } from "./header";
+import { decryptPieces, encryptMessage, NonceSource, transformSessionId } from "./encryption";
 import { SigningAlgorithm, signMessage, verifyMessage } from "./signing";
 import { smbTracing, traceSmbFailure, traceSmbReply, traceSmbRequest } from "./trace";
 
@@ -33,10 +33,11 @@ export interface SmbRequest {
   /** Body: fixed part plus variable part. */
   body: Buffer;
   /**
-   * Appended after body (WRITE data), to avoid one more copy of a large payload. Unsigned and
-   * unencrypted, it is handed to the socket as is: leave it unchanged until the request settles.
+   * Appended after body (WRITE data), one buffer or several pieces, never joined: signed, the
+   * signature runs over the pieces; unencrypted, they go to the socket as they are. Leave them
+   * unchanged until the request settles.
    */
-  data?: Buffer;
+  data?: Buffer | readonly Buffer[];
   treeId?: number;
   /** SessionId to put in the header (default: the installed session's). */
   sessionId?: bigint;
@@ -56,8 +57,13 @@ export interface SmbResponse {
   header: Smb2Header;
   /** The body (after the 64-byte header). */
   body: Buffer;
-  /** The whole SMB2 message (header + body), as received/decrypted. */
+  /**
+   * The SMB2 message (header + body), as received/decrypted; for a READ response that arrived
+   * in pieces, its first piece, the rest in `rest`.
+   */
   raw: Buffer;
+  /** The message's bytes after raw (a READ response's data, not joined); see readData. */
+  rest?: Buffer[];
   encrypted: boolean;
 }
 
@@ -96,8 +102,11 @@ export interface ConnectionOptions {
   requestDeadlineMs?: number;
 }
 
-/** Credits we try to hold: enough for 8 x 1 MiB in flight on each of several streams. */
-const CREDIT_TARGET = 512;
+/**
+ * Credits we try to hold: 8 x 1 MiB in flight (16 credits each) on each of several streams at
+ * once (disks exported in parallel, a read beside a write) without waiting for grants.
+ */
+const CREDIT_TARGET = 2048;
 
 export class SmbConnection {
   readonly host: string;
@@ -199,7 +208,7 @@ export class SmbConnection {
     }
     // Dispatch synchronously once credits allow, so the pending map never looks idle meanwhile.
     // Keep our own copy while waiting, so a caller's buffer is not held for an unknown time.
-    const queued = req.data ? { ...req, data: Buffer.from(req.data) } : req;
+    const queued = req.data ? { ...req, data: Buffer.concat(Buffer.isBuffer(req.data) ? [req.data] : req.data) } : req;
     return new Promise((resolve, reject) => {
       this.creditWaiters.push({ need: charge, go: () => this.dispatch(queued, charge).then(resolve, reject), fail: reject });
       this.pumpCredits();
@@ -240,12 +249,14 @@ export class SmbConnection {
     const sign = !encrypt && inSession && s.signingKey !== undefined && (req.sign ?? s.signAll);
     const sessionId = req.sessionId ?? (inSession ? s.sessionId : 0n);
 
-    // A WRITE's data goes to the socket as it is, without a copy into the message, unless the
-    // whole message must be signed, encrypted or seen (a 1 MiB copy per request into fresh
-    // memory cost the export as much as a hash of the disk).
-    const separate = req.data !== undefined && !sign && !encrypt && req.onBuilt === undefined;
-    const dataLen = req.data && !separate ? req.data.length : 0;
-    const msg = Buffer.allocUnsafe(HEADER_SIZE + req.body.length + dataLen);
+    // A WRITE's data goes to the socket as the caller's pieces, never copied into the message
+    // (a 1 MiB copy per request into fresh memory cost the export as much as a hash of the disk):
+    // signing runs over the pieces, GCM encrypts them one by one. Only a caller that must see
+    // the exact message (onBuilt) gets it joined.
+    const pieces: readonly Buffer[] = req.data === undefined ? [] : Buffer.isBuffer(req.data) ? [req.data] : req.data;
+    const joined = req.onBuilt !== undefined;
+    const dataLen = pieces.reduce((n, d) => n + d.length, 0);
+    const msg = Buffer.allocUnsafe(HEADER_SIZE + req.body.length + (joined ? dataLen : 0));
     writeHeader(msg, 0, {
       command: req.command,
       status: 0,
@@ -259,19 +270,24 @@ export class SmbConnection {
       sessionId,
     });
     req.body.copy(msg, HEADER_SIZE);
-    if (req.data && !separate) req.data.copy(msg, HEADER_SIZE + req.body.length);
+    if (joined) {
+      let at = HEADER_SIZE + req.body.length;
+      for (const d of pieces) at += d.copy(msg, at);
+    }
     req.onBuilt?.(msg);
     req.onMessageId?.(messageId);
     // Wire trace (APPLAYERING_DEBUG): header fields and file ids of the plain message, before signing.
     const tracedAt = smbTracing() ? (traceSmbRequest(this.where, req.command, messageId, req.treeId ?? 0, sessionId, msg), Date.now()) : undefined;
-    if (sign && s?.signingKey) signMessage(s.signingAlgorithm, s.signingKey, msg);
+    let tail: readonly Buffer[] = joined ? [] : pieces;
+    if (sign && s?.signingKey) signMessage(s.signingAlgorithm, s.signingKey, msg, tail);
 
     let payload: Buffer = msg;
     if (encrypt && s?.encryptionKey && s.cipher) {
-      payload = encryptMessage(s.cipher, s.encryptionKey, s.sessionId, s.nonces.next(s.cipher), msg);
+      payload = encryptMessage(s.cipher, s.encryptionKey, s.sessionId, s.nonces.next(s.cipher), msg, tail);
+      tail = [];
     }
     const frame = Buffer.allocUnsafe(4);
-    frame.writeUInt32BE(payload.length + (separate ? (req.data as Buffer).length : 0));
+    frame.writeUInt32BE(payload.length + tail.reduce((n, d) => n + d.length, 0));
 
     return new Promise<SmbResponse>((resolve, reject) => {
       const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, sessionId, encrypted: encrypt, signed: sign, tracedAt };
@@ -284,11 +300,11 @@ export class SmbConnection {
         this.fail(new SmbConnectionError(`SMB: ${this.where} did not complete ${COMMAND_NAMES[p.command] ?? p.command} (message ${messageId}) within its deadline of ${deadlineMs / 1000} s (interim replies do not extend it); the server may be hung or overloaded (requestDeadlineMs)`, "ETIMEDOUT"));
       }, deadlineMs);
       p.deadline.unref?.();
-      // Separate writes: the socket gathers them; copying a 1 MiB payload once more would cost.
+      // Separate writes: the socket gathers them (one writev); copying the data once more would cost.
       this.socket?.cork();
       this.socket?.write(frame);
       this.socket?.write(payload);
-      if (separate) this.socket?.write(req.data as Buffer);
+      for (const d of tail) this.socket?.write(d);
       this.socket?.uncork();
     });
   }
@@ -334,26 +350,34 @@ export class SmbConnection {
     }
   }
 
-  private onFrame(frame: Buffer): void {
-    if (frame.length < 4) throw new SmbProtocolError(`SMB: short frame from ${this.where}`);
-    const magic = frame.readUInt32LE(0);
-    let payload: Buffer = frame;
+  private onFrame(frame: Buffer | Buffer[]): void {
+    let pieces = Array.isArray(frame) ? frame : [frame];
+    if (pieces[0].length < 4) pieces = [joinPieces(pieces)];
+    if (pieces[0].length < 4) throw new SmbProtocolError(`SMB: short frame from ${this.where}`);
+    const magic = pieces[0].readUInt32LE(0);
     let encrypted = false;
     if (magic === TRANSFORM_ID) {
       const s = this.session;
-      if (!s || !s.decryptionKey || !s.cipher || transformSessionId(frame) !== s.sessionId) {
+      if (pieces[0].length < 52) pieces = [joinPieces(pieces)];
+      if (!s || !s.decryptionKey || !s.cipher || transformSessionId(pieces[0]) !== s.sessionId) {
         throw new SmbProtocolError(`SMB: ${this.where} sent an encrypted message for a session we have no keys for`);
       }
-      payload = decryptMessage(s.cipher, s.decryptionKey, frame);
+      pieces = decryptPieces(s.cipher, s.decryptionKey, pieces);
       encrypted = true;
       this.stats.encryptedResponses++;
     } else if (magic !== PROTOCOL_ID) {
       throw new SmbProtocolError(`SMB: ${this.where} sent a message that is not SMB2 (compressed or SMB1?)`);
     }
-    for (const raw of splitCompound(payload)) this.onMessage(raw, encrypted);
+    // A lone READ response stays in its pieces: its data goes to the reader without a join.
+    const head = pieces[0];
+    if (pieces.length > 1 && head.length >= HEADER_SIZE + 16 && head.readUInt32LE(0) === PROTOCOL_ID && head.readUInt32LE(20) === 0 && head.readUInt16LE(12) === Command.READ) {
+      this.onMessage(head, encrypted, pieces.slice(1));
+      return;
+    }
+    for (const raw of splitCompound(joinPieces(pieces))) this.onMessage(raw, encrypted);
   }
 
-  private onMessage(raw: Buffer, encrypted: boolean): void {
+  private onMessage(raw: Buffer, encrypted: boolean, rest?: Buffer[]): void {
     const header = readHeader(raw);
     if (header.messageId === UNSOLICITED_MESSAGE_ID) return; // oplock/lease break: we never ask for oplocks
     const p = this.pending.get(header.messageId);
@@ -376,14 +400,14 @@ export class SmbConnection {
       return;
     }
 
-    this.checkReply(p, header, raw, encrypted);
+    this.checkReply(p, header, raw, encrypted, rest);
     if (p.tracedAt !== undefined) traceSmbReply(this.where, header, raw.subarray(HEADER_SIZE), Date.now() - p.tracedAt); // wire trace
 
     if (p.timer) clearTimeout(p.timer);
     if (p.deadline) clearTimeout(p.deadline);
     this.pending.delete(header.messageId);
     this.pumpCredits();
-    p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, encrypted });
+    p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, rest, encrypted });
   }
 
   /**
@@ -393,7 +417,7 @@ export class SmbConnection {
    * (interim replies, handled before; NEGOTIATE; a failed SESSION_SETUP). Anything else is a
    * forgery or a broken server: the connection is dropped (the caller's throw fails it).
    */
-  private checkReply(p: Pending, header: Smb2Header, raw: Buffer, encrypted: boolean): void {
+  private checkReply(p: Pending, header: Smb2Header, raw: Buffer, encrypted: boolean, rest?: Buffer[]): void {
     const name = COMMAND_NAMES[header.command] ?? String(header.command);
     if (header.command !== p.command) {
       throw new SmbProtocolError(`SMB: ${this.where} answered a ${COMMAND_NAMES[p.command] ?? p.command} request with a ${name} reply (message ${header.messageId}); dropping the connection`);
@@ -414,7 +438,7 @@ export class SmbConnection {
     const exempt = header.command === Command.SESSION_SETUP && header.status !== Status.SUCCESS;
     if (exempt) return;
     if (header.flags & Flags.SIGNED) {
-      if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw)) {
+      if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw, rest)) {
         throw new SmbProtocolError(`SMB: the signature of a ${name} response from ${this.where} is wrong: the message was altered or the keys disagree (a downgraded NEGOTIATE also shows this way); dropping the connection`);
       }
       this.stats.signedResponsesVerified++;

@@ -2,7 +2,7 @@
 import * as net from "net";
 import { SmbConnection } from "../../../provider/share/smb/connection";
 import { Command, Flags, Status } from "../../../provider/share/smb/constants";
-import { FrameReader, readHeader, Smb2Header, writeHeader } from "../../../provider/share/smb/header";
+import { FrameReader, joinPieces, readHeader, Smb2Header, writeHeader } from "../../../provider/share/smb/header";
 import { SmbConnectionError } from "../../../provider/share/smb/errors";
 
 type Handler = (req: Smb2Header, sock: net.Socket) => void;
@@ -26,7 +26,7 @@ async function withServer(handler: Handler, fn: (conn: SmbConnection) => Promise
   const srv = net.createServer((sock) => {
     sockets.push(sock);
     const r = new FrameReader();
-    sock.on("data", (d) => r.push(d).forEach((f) => handler(readHeader(f), sock)));
+    sock.on("data", (d) => r.push(d).forEach((f) => handler(readHeader(Array.isArray(f) ? joinPieces(f) : f), sock)));
     sock.on("error", () => undefined);
   });
   await new Promise<void>((res) => srv.listen(0, "127.0.0.1", res));
