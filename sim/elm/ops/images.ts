@@ -1,5 +1,5 @@
 /** QueryImageByLayerRevision, UpdateOsLayerAssignment, QueryManagementApplianceDetailsWithParam. */
-import { el, fields } from "../../../../provider/soap";
+import { el, fields } from "../../../provider/soap";
 import { invalidArgument, invalidState, notFound } from "../errors";
 import { field, longs, long, text } from "../request";
 import { iso } from "../reply";
