@@ -3,14 +3,17 @@
  * sdk/trampoline.ts) for an OsLayer resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ElmClient, OsLayerDetails, revisionByVersion, newestDeployableRevision } from "./elm";
+import { ApplianceDetails, ElmClient, OsLayerDetails, revisionByVersion, newestDeployableRevision } from "./elm";
 import { PartialFailure, withProvider } from "./errors";
-import { Report, reporter } from "./progress";
+import { Report, reporter, warner } from "./progress";
 import { checkOsLayer } from "./osLayer/check";
 import { diffOsLayer } from "./osLayer/diff";
 import { withElm } from "./osLayer/elm";
 import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./osLayer/lifecycle";
 import { outputsOf } from "./osLayer/state";
+import { applianceChange, applianceOf, locateLayer } from "./osLayer/identity";
+import { describePlan, planChanges, planVersions } from "./osLayer/retention";
+import { applyPlan } from "./osLayer/retire";
 import { plain } from "./wire";
 import type { OsLayerInputs, OsLayerOutputs } from "./osLayer/types";
 
@@ -25,14 +28,46 @@ export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.C
   return { inputs, failures };
 }
 
+/**
+ * The inputs' diff, plus what the recorded versions say the update will do (templates to move,
+ * versions beyond keepVersions to delete), plus whether the ELM is still the appliance the layer
+ * was created on. The plan is printed here, so a preview shows it; update() computes the same one.
+ */
 export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-  return diffOsLayer(olds as Partial<OsLayerOutputs>, news as unknown as OsLayerInputs);
+  const old = olds as Partial<OsLayerOutputs>;
+  const inputs = news as unknown as OsLayerInputs;
+  const d = diffOsLayer(old, inputs);
+  if (d.replaces.length > 0) return d;
+  const plan = planVersions(old.versions ?? [], inputs);
+  const moved = await applianceChangedSince(old);
+  const changes = d.changes || planChanges(plan) || moved !== undefined;
+  if (changes) {
+    const name = String(inputs.name);
+    const { info, warnings } = describePlan(plan, inputs);
+    if (moved) warner("OsLayer", name)(`${moved}: the update looks the layer up by name and records the new appliance`);
+    info.forEach(reporter("OsLayer", name));
+    warnings.forEach(warner("OsLayer", name));
+  }
+  return { ...d, changes };
+}
+
+/** How the appliance differs from the recorded one; undefined when the same, unrecorded, or not reachable now. */
+async function applianceChangedSince(old: Partial<OsLayerOutputs>): Promise<string | undefined> {
+  if (!old.elmUniqueId) return undefined;
+  try {
+    return await withElm(async (elm) => applianceChange(old, await applianceOf(elm), elm.url));
+  } catch (err) {
+    // The update asks again and acts on the answer; a preview without the ELM shows the inputs' diff.
+    warner("OsLayer", String(old.name))(`could not ask the ELM which appliance it is (${err instanceof Error ? err.message : String(err)})`);
+    return undefined;
+  }
 }
 
 export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
   const inputs = inputsOf(raw);
   const report = reporter("OsLayer", inputs.name);
   return withElm(async (elm) => {
+    const appliance = await applianceOf(elm);
     let layerId: number;
     let ticketId: number | undefined;
     const existing = await elm.findOsLayerByName(inputs.name);
@@ -61,7 +96,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
-      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
+      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, appliance);
       return { id: String(layerId), outs: plain(outs) };
     } catch (err) {
       let now: OsLayerDetails | undefined;
@@ -77,7 +112,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
         const message = err instanceof Error ? err.message : String(err);
         throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
       }
-      throw await partial(Promise.resolve(now), raw, inputs, err);
+      throw await partial(Promise.resolve(now), raw, inputs, err, "", appliance);
     }
   });
 }
@@ -86,12 +121,13 @@ export async function read(id: string, props: Props): Promise<pulumi.dynamic.Rea
   const olds = props as unknown as OsLayerOutputs;
   const inputs = inputsOf(props);
   return withElm(async (elm) => {
-    const details = await elm.tryOsLayerDetails(Number(id));
+    const { details, appliance, changed } = await locateLayer(elm, id, olds, inputs.name);
+    if (changed) warner("OsLayer", inputs.name)(changed);
     if (!details) return {};
     const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;
     const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine: olds.packagingMachine ?? "" } : undefined;
-    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending);
-    return { id, props: plain(outs) };
+    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending, appliance);
+    return { id: String(details.summary.id), props: plain(outs) };
   });
 }
 
@@ -99,22 +135,34 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
   const old = olds as unknown as OsLayerOutputs;
   const inputs = inputsOf(news);
   const report = reporter("OsLayer", inputs.name);
+  const warn = warner("OsLayer", inputs.name);
+  // From the recorded versions, as diff() computed it for the preview.
+  const plan = planVersions(old.versions ?? [], inputs);
   return withElm(async (elm) => {
-    let details = await elm.tryOsLayerDetails(Number(id));
+    const located = await locateLayer(elm, id, old, inputs.name);
+    const appliance: ApplianceDetails = located.appliance;
+    if (located.changed) warn(located.changed);
+    let details = located.details;
     if (!details) {
       throw new Error(
-        `OsLayer ${inputs.name}: layer ${id} no longer exists in the ELM: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`,
+        `OsLayer ${inputs.name}: ` +
+          (located.changed
+            ? `${located.changed}; nothing was changed: check applayering:elmAddress, or run \`pulumi refresh\` so that the next \`pulumi up\` imports the layer on this appliance`
+            : `layer ${id} no longer exists in the ELM: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`),
       );
     }
+    const layerId = details.summary.id;
     try {
       if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
-      details = await elm.osLayerDetails(details.summary.id);
+      details = await elm.osLayerDetails(layerId);
       if (old.version !== inputs.version || old.pendingVersion) await ensureWanted(elm, details, inputs, report);
-      details = await elm.osLayerDetails(details.summary.id);
-      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
+      details = await elm.osLayerDetails(layerId);
+      await applyPlan(elm, details, plan, inputs, appliance, report, warn);
+      details = await elm.osLayerDetails(layerId);
+      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, appliance)) };
     } catch (err) {
       const fallback = details;
-      throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version);
+      throw await partial(elm.osLayerDetails(layerId).catch(() => fallback), news, inputs, err, old.version, appliance);
     }
   });
 }
@@ -123,7 +171,8 @@ async function deleteImpl(id: string, props: Props): Promise<void> {
   const inputs = inputsOf(props);
   const report = reporter("OsLayer", inputs.name);
   await withElm(async (elm) => {
-    const details = await elm.tryOsLayerDetails(Number(id));
+    const { details, changed } = await locateLayer(elm, id, props as Partial<OsLayerOutputs>, inputs.name);
+    if (changed) warner("OsLayer", inputs.name)(changed);
     if (!details) return; // already gone: nothing to do
     await deleteLayer(elm, details, inputs, report);
   });
@@ -154,12 +203,19 @@ function finishedRevision(details: OsLayerDetails, version: string | undefined) 
  * next `pulumi up` resumes. Outputs keep the last finished version so that the next diff shows
  * the change again.
  */
-async function partial(detailsP: Promise<OsLayerDetails>, raw: Props, inputs: OsLayerInputs, err: unknown, lastVersion = ""): Promise<Error> {
+async function partial(
+  detailsP: Promise<OsLayerDetails>,
+  raw: Props,
+  inputs: OsLayerInputs,
+  err: unknown,
+  lastVersion = "",
+  appliance?: ApplianceDetails,
+): Promise<Error> {
   const details = await detailsP;
   const message = err instanceof Error ? err.message : String(err);
   const pendingRev = revisionByVersion(details, inputs.version);
   const finished = lastVersion ? revisionByVersion(details, lastVersion) : undefined;
   const machine = err instanceof VersionPending ? err.machine : "";
-  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined);
+  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined, appliance);
   return new PartialFailure(String(details.summary.id), withProvider(raw, plain(outs)), message);
 }

@@ -30,6 +30,8 @@ export function checkOsLayer(news: Record<string, unknown>): { inputs: OsLayerIn
     createTimeout: r.number("createTimeout", { default: 120, min: 0.01, unit: "minutes" })!,
     versionTimeout: r.number("versionTimeout", { default: 240, min: 0.01, unit: "minutes" })!,
     deleteTimeout: r.number("deleteTimeout", { default: 30, min: 0.01, unit: "minutes" })!,
+    keepVersions: r.number("keepVersions", { min: 1, max: 1000, integer: true, unit: "versions" }),
+    updateImageTemplates: r.strings("updateImageTemplates", { max: 1000 }),
   };
   const fromVm = r.has("vmMoref") || r.has("vmName");
   if (!r.has("ovfPath") && !fromVm) r.fail("ovfPath", "the layer needs a source: set ovfPath (an OvfExport's ovfSharePath) or machine (an OsMachine)");

@@ -20,6 +20,8 @@ export const UPDATE_KEYS = [
   "createTimeout",
   "versionTimeout",
   "deleteTimeout",
+  "keepVersions",
+  "updateImageTemplates",
 ] as const;
 
 export function diffOsLayer(olds: Partial<OsLayerOutputs>, news: OsLayerInputs): DiffResult {

@@ -271,6 +271,14 @@ export async function editIfChanged(elm: ElmClient, details: OsLayerDetails, inp
   return true;
 }
 
+/** DeleteOsLayerRevisions for some versions of the layer; waits for its task under deleteTimeout. */
+export async function deleteVersions(elm: ElmClient, layerId: number, revisionIds: number[], fileShareId: number, inputs: OsLayerInputs, report: Report): Promise<void> {
+  const r = await elm.deleteOsLayerRevisions({ layerId, revisionIds, fileShareId, comment: auditComment(inputs, "delete versions") }).catch(async (err: unknown) => {
+    throw await busyLayer(elm, inputs.name, inputs, err);
+  });
+  await elm.waitForWorkTicket(r.workTicketId, { ...polling(), deadline: minutes(inputs.deleteTimeout), onChange: ticketReporter(report) });
+}
+
 /** Deletes every version (the ELM then removes the layer); refuses, naming them, when images use it. */
 export async function deleteLayer(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, report: Report): Promise<void> {
   const images = [...details.imagesUsing, ...details.revisions.flatMap((r) => r.imagesUsing)];
