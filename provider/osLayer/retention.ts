@@ -22,7 +22,13 @@ export interface VersionPlan {
  * version appended as Deployable when it is not among them, and the moved templates on it.
  */
 function predicted(recorded: readonly OsLayerVersion[], inputs: OsLayerInputs, moving: ReadonlySet<string>): OsLayerVersion[] {
-  const list = recorded.map((v) => ({ ...v, imageTemplates: (v.imageTemplates ?? []).filter((t) => !moving.has(t)) }));
+  const list = recorded.map((v) => {
+    const before = v.imageTemplates ?? [];
+    const after = before.filter((t) => !moving.has(t));
+    // Its templates were what held it (CanDelete false) when they all move away; the update checks the ELM again.
+    const freed = before.length > 0 && after.length === 0;
+    return { ...v, imageTemplates: after, canDelete: freed ? true : v.canDelete };
+  });
   let target = list.find((v) => v.name === inputs.version);
   if (!target) {
     target = { revisionId: "", name: inputs.version, state: "Deployable", canDelete: true, imageTemplates: [] };

@@ -43,7 +43,7 @@ export async function applyPlan(
       report(`image template(s) ${moving.map((r) => r.name).join(", ")} now use version ${target.versionName}`);
     }
   }
-  for (const b of plan.blocked) warn(`version ${b.version} is beyond keepVersions ${inputs.keepVersions} but stays: ${b.reason}`);
+  // plan.blocked: diff() has warned about those, in the preview and again before this update.
   if (plan.deleteVersions.length === 0) return;
 
   assertSupports(appliance, "DeleteOsLayerRevisions", elm.url);
