@@ -41,10 +41,13 @@ async function main(): Promise<number> {
     const engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "demo" });
     const stack = (k: StackKnobs): Program => osLayerStack(peers.settings, k);
 
-    const step = async (n: number, title: string, program: Program, during?: () => () => void): Promise<void> => {
+    // What the provider printed about versions and templates: the plan the preview shows.
+    const planLines = (p: Plan) => p.log.map((l) => l.text).filter((t) => /the update (deletes|points)|beyond keepVersions/.test(t)).map((t) => t.replace(/^\[applayering\] /, ""));
+    const step = async (n: number, title: string, program: Program, during?: () => () => void): Promise<Plan> => {
       out(`${n}. ${title}`);
       const preview = await engine.preview(program);
       out(`   preview predicts: ${ops(preview)}`);
+      for (const l of planLines(preview)) out(`   preview says:     ${l}`);
       const stop = during?.();
       let up: Plan;
       try {
@@ -61,6 +64,7 @@ async function main(): Promise<number> {
         out(`   PREVIEW DID NOT MATCH: ${(err as Error).message}`);
       }
       out(`   ${versions(peers)}\n`);
+      return preview;
     };
 
     // The admin's part of a new version: once told the packaging machine is ready, install the
@@ -83,9 +87,17 @@ async function main(): Promise<number> {
     await step(1, "pulumi up: create the OS machine, export it to the share, import the OS layer", stack({ version: "1.0" }));
     await step(2, "pulumi up again, nothing changed", stack({ version: "1.0" }));
     await step(3, "version 1.1: a new layer version through the ELM's packaging machine", stack({ version: "1.1", versionDescription: "November updates" }), admin);
-    await step(4, "a new layer description: updated in place", stack({ version: "1.1", versionDescription: "November updates", description: "Golden image, Windows Server 2022" }));
+    const golden = { versionDescription: "November updates", description: "Golden image, Windows Server 2022" };
+    await step(4, "a new layer description: updated in place", stack({ version: "1.1", ...golden }));
+    await step(5, "version 1.2: a third layer version", stack({ version: "1.2", ...golden, versionDescription: "December updates" }), admin);
+    const retire = await step(6, "keepVersions: 2 — the preview names the version the update deletes", stack({ version: "1.2", ...golden, versionDescription: "December updates", keepVersions: 2 }));
+    const left = peers.elm.revisions().map((r) => r.versionName);
+    if (!planLines(retire).some((l) => /deletes version\(s\) 1\.0 /.test(l)) || left.includes("1.0") || !left.includes("1.1") || !left.includes("1.2")) {
+      mismatches++;
+      out(`   KEEPVERSIONS DID NOT DO WHAT THE PREVIEW SAID: versions now ${left.join(", ")}`);
+    }
 
-    out("5. pulumi destroy");
+    out("7. pulumi destroy");
     const preview = await engine.destroy({ preview: true });
     out(`   preview predicts: ${ops(preview)}`);
     const destroyed = await engine.destroy();

@@ -16,6 +16,8 @@ export interface StackKnobs {
   /** Export folder name (a new one is a new source: the layer is replaced). */
   exportName?: string;
   cpus?: number;
+  /** OsLayer.keepVersions (the example's `keepVersions` config). */
+  keepVersions?: number;
 }
 
 const kind = (type: string) => ({ module: "applayering", type });
@@ -66,6 +68,7 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
       maxLayerSizeGb: 100,
       comment: "pulumi-applayering example",
       versionTimeout: 5,
+      ...(knobs.keepVersions !== undefined ? { keepVersions: knobs.keepVersions } : {}),
     },
     { ...kind("OsLayer"), dependsOn: ["win2022-ovf"] },
   );
