@@ -100,8 +100,29 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
     expect(engineLog.messages.some((m) => /OsLayer Windows Server 2022: packaging machine .* is ready/.test(m.message))).toBe(true);
   });
 
+  it("version 1.2, then keepVersions: 2 — the preview names 1.0 and the update removes exactly it", async () => {
+    const stop = adminShutsDownPackagingMachine();
+    try {
+      await previewThenUp(stack({ version: "1.2", description: "Golden image", versionDescription: "December patches" }));
+    } finally {
+      stop();
+    }
+    const layerId = peers.elm.layers()[0].id;
+    const names = () => peers.elm.revisions().filter((r) => r.layerId === layerId).map((r) => r.versionName);
+    expect(names()).toEqual(["1.0", "1.1", "1.2"]);
+    const knobs = { version: "1.2", description: "Golden image", versionDescription: "December patches", keepVersions: 2 };
+    const preview = await engine.preview(stack(knobs));
+    const said = preview.log.map((l) => l.text).filter((t) => /the update deletes/.test(t));
+    expect(said).toEqual([expect.stringMatching(/OsLayer Windows Server 2022: the update deletes version\(s\) 1\.0 \(keepVersions 2\)$/)]);
+    const up = await engine.up(stack(knobs));
+    assertPreviewMatchesUp(preview, up, { exact: true });
+    expect(ops(up)).toEqual([["win2022-os", "same"], ["win2022-ovf", "same"], ["win2022-layer", "update"]]);
+    expect(names()).toEqual(["1.1", "1.2"]);
+    expect((engine.resource("win2022-layer")!.outputs.versions as Array<{ name: string }>).map((v) => v.name)).toEqual(["1.1", "1.2"]);
+  });
+
   it("new hardware on the VM means a new export over the old one, and the layer stays", async () => {
-    const knobs = { version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4 };
+    const knobs = { version: "1.2", description: "Golden image", versionDescription: "December patches", keepVersions: 2, cpus: 4 };
     const layerId = peers.elm.layers()[0].id;
     const before = engine.resource("win2022-ovf")!.outputs.files;
     const up = await previewThenUp(stack(knobs));
@@ -122,7 +143,7 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
     await admin.logout();
     const refresh = await engine.refresh();
     expect(refresh.steps.find((s) => s.name === "win2022-layer")?.op).not.toBe("same");
-    const knobs = { version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4 };
+    const knobs = { version: "1.2", description: "Golden image", versionDescription: "December patches", keepVersions: 2, cpus: 4 };
     const preview = await engine.preview(stack(knobs));
     expect(ops(preview)).toContainEqual(["win2022-layer", "update"]);
     await previewThenUp(stack(knobs));
@@ -131,7 +152,7 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
 
   it("a new source replaces the layer (the old one deleted first, since the name stays)", async () => {
     const oldId = peers.elm.layers()[0].id;
-    const up = await previewThenUp(stack({ version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4, exportName: "win2022-b" }));
+    const up = await previewThenUp(stack({ version: "1.2", description: "Golden image", versionDescription: "December patches", keepVersions: 2, cpus: 4, exportName: "win2022-b" }));
     expect(ops(up)).toEqual([["win2022-os", "same"], ["win2022-ovf", "replace"], ["win2022-layer", "replace"]]);
     const layers = peers.elm.layers();
     expect(layers).toHaveLength(1);
