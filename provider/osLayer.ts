@@ -67,7 +67,8 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
   const inputs = inputsOf(raw);
   const report = reporter("OsLayer", inputs.name);
   return withElm(async (elm) => {
-    const appliance = await applianceOf(elm);
+    // Recorded at the end: a call before the import would shift its timing against the ELM's clock.
+    let appliance: ApplianceDetails | undefined;
     let layerId: number;
     let ticketId: number | undefined;
     const existing = await elm.findOsLayerByName(inputs.name);
@@ -96,6 +97,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
+      appliance = await applianceOf(elm);
       const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, appliance);
       return { id: String(layerId), outs: plain(outs) };
     } catch (err) {
@@ -112,7 +114,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
         const message = err instanceof Error ? err.message : String(err);
         throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
       }
-      throw await partial(Promise.resolve(now), raw, inputs, err, "", appliance);
+      throw await partial(Promise.resolve(now), raw, inputs, err, "", appliance ?? (await applianceOf(elm).catch(() => undefined)));
     }
   });
 }
