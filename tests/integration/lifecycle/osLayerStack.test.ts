@@ -49,7 +49,14 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
   function adminShutsDownPackagingMachine(): () => void {
     const t = setInterval(() => {
       if (!hostLog.some((l) => /packaging machine .* is ready/.test(l))) return;
-      peers.elm.packagingMachines().forEach((m) => peers.elm.shutdownPackagingMachine(m.name));
+      // A machine listed a moment ago may be gone already (shut down on the previous tick): skip it.
+      peers.elm.packagingMachines().forEach((m) => {
+        try {
+          peers.elm.shutdownPackagingMachine(m.name);
+        } catch {
+          /* already shut down */
+        }
+      });
     }, 50);
     return () => clearInterval(t);
   }
