@@ -108,6 +108,26 @@ export class InputReader {
     return n;
   }
 
+  /** A list of non-empty strings without duplicates; unknowns pass through untouched. */
+  strings(property: string, opts: { max?: number } = {}): string[] | undefined {
+    const v = this.raw[property];
+    if (isUnknown(v)) return v as unknown as string[];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) {
+      this.fail(property, `must be a list of strings, got ${show(v)}`);
+      return undefined;
+    }
+    const out: string[] = [];
+    v.forEach((item, i) => {
+      if (isUnknown(item)) out.push(item as string);
+      else if (typeof item !== "string" || item.trim() === "" || CONTROL.test(item)) this.fail(`${property}[${i}]`, `must be a non-empty name without control characters, got ${show(item)}`);
+      else if (out.includes(item)) this.fail(`${property}[${i}]`, `"${item}" is listed twice: list each name once`);
+      else out.push(item);
+    });
+    if (opts.max !== undefined && out.length > opts.max) this.fail(property, `lists ${out.length} names; at most ${opts.max}`);
+    return out;
+  }
+
   boolean(property: string, def: boolean): boolean {
     const v = this.raw[property];
     if (isUnknown(v)) return v as boolean;

@@ -43,7 +43,7 @@ export interface NumberField extends Common {
   min?: number;
   max?: number;
   integer?: boolean;
-  unit?: "MB" | "GB" | "minutes";
+  unit?: "MB" | "GB" | "minutes" | "versions";
 }
 
 export interface BooleanField extends Common {
@@ -51,10 +51,27 @@ export interface BooleanField extends Common {
   default: boolean;
 }
 
-export type Field = StringField | NumberField | BooleanField;
+/** A list of names: each non-empty, without control characters, listed once. */
+export interface StringListField extends Common {
+  type: "strings";
+  /** The most entries the list may hold. */
+  max?: number;
+  /** None: an absent list is absent (declared so that code reading any field's default type-checks). */
+  default?: never;
+}
+
+export type Field = StringField | NumberField | BooleanField | StringListField;
 
 /** The field kind a TypeScript input type takes. */
-type FieldFor<T> = [NonNullable<T>] extends [string] ? StringField : [NonNullable<T>] extends [number] ? NumberField : [NonNullable<T>] extends [boolean] ? BooleanField : never;
+type FieldFor<T> = [NonNullable<T>] extends [string]
+  ? StringField
+  : [NonNullable<T>] extends [number]
+    ? NumberField
+    : [NonNullable<T>] extends [boolean]
+      ? BooleanField
+      : [NonNullable<T>] extends [readonly string[]]
+        ? StringListField
+        : never;
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 /** A non-optional input is either required or defaulted; the table cannot leave it unset. */
 type Settled<F> = F extends StringField ? (F & { required: true }) | (F & { default: string }) : F extends NumberField ? F & { default: number } : F;
@@ -89,6 +106,8 @@ export function readFields<I>(r: InputReader, schema: FieldTable, noDefault: Rea
       }
     } else if (f.type === "number") {
       v = r.number(k, { default: def as number | undefined, min: f.min, max: f.max, integer: f.integer, unit: f.unit });
+    } else if (f.type === "strings") {
+      v = r.strings(k, { max: f.max });
     } else {
       v = r.boolean(k, f.default);
     }

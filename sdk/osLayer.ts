@@ -40,8 +40,21 @@ export interface OsLayerArgs {
   createTimeout?: pulumi.Input<number>;
   /** Minutes to wait for a new version's packaging machine to be shut down and finalized. Default: 240. */
   versionTimeout?: pulumi.Input<number>;
-  /** Minutes to wait for the layer's deletion. Default: 30. */
+  /** Minutes to wait for the layer's deletion, and for versions deleted by `keepVersions`. Default: 30. */
   deleteTimeout?: pulumi.Input<number>;
+  /**
+   * How many Deployable versions to keep. After a new `version` is Deployable (or when this value
+   * is lowered), the oldest Deployable versions beyond this many are deleted — except a version an
+   * image template uses or the ELM does not allow deleting (CanDelete), which stays and is named in
+   * a warning. The newest Deployable version is never deleted. The preview names the versions the
+   * update will delete. Default: unset, every version is kept.
+   */
+  keepVersions?: pulumi.Input<number>;
+  /**
+   * Image templates, by name, to point at `version` once it is Deployable (the ELM's
+   * UpdateOsLayerAssignment). Each must use a version of this layer; the preview names those that move.
+   */
+  updateImageTemplates?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 function withoutMachine(args: OsLayerArgs): Omit<OsLayerArgs, "machine"> {
@@ -68,6 +81,12 @@ export class OsLayer extends pulumi.dynamic.Resource {
   declare readonly versions: pulumi.Output<OsLayerVersion[]>;
   /** The packaging machine while a version waits for its in-guest work; "" otherwise. */
   declare readonly packagingMachine: pulumi.Output<string>;
+  /** Image templates that still use a version older than `version`. */
+  declare readonly templatesBehind: pulumi.Output<string[]>;
+  /** UniqueId of the ELM appliance the layer was created on (recorded at create, refreshed by refresh). */
+  declare readonly elmUniqueId: pulumi.Output<string>;
+  /** The ELM's App Layering version (SoftwareVersion), e.g. `24.9.0.1`. */
+  declare readonly elmVersion: pulumi.Output<string>;
 
   constructor(name: string, args: OsLayerArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -83,6 +102,9 @@ export class OsLayer extends pulumi.dynamic.Resource {
         revisionState: undefined,
         versions: undefined,
         packagingMachine: undefined,
+        templatesBehind: undefined,
+        elmUniqueId: undefined,
+        elmVersion: undefined,
       },
       opts,
       "applayering",

@@ -1,7 +1,8 @@
 /**
  * The whole chain: the OS machine in vSphere, its OVF export on the ELM's file share, and the
  * App Layering OS layer built from it. Bump `version` (pulumi config set version 1.1) to add a
- * layer version; the ELM then builds a packaging machine for it.
+ * layer version; the ELM then builds a packaging machine for it. `pulumi config set keepVersions 2`
+ * keeps the two newest versions: the preview names the older ones the update deletes.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { OsLayer, OsMachine, OvfExport } from "pulumi-applayering";
@@ -36,6 +37,7 @@ const layer = new OsLayer("win2022-layer", {
   versionDescription: config.get("versionDescription"),
   maxLayerSizeGb: 100,
   comment: "pulumi-applayering example",
+  keepVersions: config.getNumber("keepVersions"),
 });
 
 export const vm = machine.inventoryPath;
@@ -44,3 +46,5 @@ export const ovfFile = ovf.ovfUncPath;
 export const layerId = layer.layerId;
 export const versions = layer.versions;
 export const packagingMachine = layer.packagingMachine;
+export const templatesBehind = layer.templatesBehind;
+export const elmVersion = layer.elmVersion;

@@ -3,6 +3,8 @@
  * uses. Each method is a thin call of the function of the same name in layers/revisions/
  * tickets/lookups, which can also be used directly with an ElmSession.
  */
+import * as appliance from "./appliance";
+import * as images from "./images";
 import * as layers from "./layers";
 import * as lookups from "./lookups";
 import * as revisions from "./revisions";
@@ -89,6 +91,17 @@ export class ElmClient {
   }
   waitForRevisionState(layerId: ElmId, revisionId: ElmId, states: Parameters<typeof revisions.waitForRevisionState>[3], opts: revisions.WaitRevisionOptions) {
     return revisions.waitForRevisionState(this.session, layerId, revisionId, states, opts);
+  }
+
+  // The appliance and image templates
+  applianceDetails() {
+    return appliance.queryApplianceDetails(this.session);
+  }
+  imagesByLayerRevision(layerId: ElmId) {
+    return images.queryImagesByLayerRevision(this.session, layerId);
+  }
+  updateOsLayerAssignment(args: images.AssignOsRevisionArgs) {
+    return images.updateOsLayerAssignment(this.session, args);
   }
 
   // Work tickets

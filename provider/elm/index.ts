@@ -1,4 +1,6 @@
 export * from "./address";
+export * from "./appliance";
+export * from "./images";
 export * from "./client";
 export * from "./errors";
 export * from "./layers";

@@ -3,15 +3,29 @@
  * sdk/trampoline.ts) for an OsLayer resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ElmClient, OsLayerDetails, revisionByVersion, newestDeployableRevision } from "../elm";
+import { ApplianceDetails, ElmClient, OsLayerDetails, revisionByVersion, newestDeployableRevision } from "../elm";
 import { PartialFailure, withProvider } from "../errors";
-import { Report, reporter } from "../progress";
+import { Report, reporter, warner } from "../progress";
 import { checkOsLayer } from "./check";
 import { diffOsLayer } from "./diff";
 import { withElm } from "./elm";
-import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, polling, waitImported } from "./lifecycle";
+import { applianceChange, applianceOf, locateLayer } from "./identity";
+import {
+  VersionPending,
+  assignTemplates,
+  bindMark,
+  deleteLayer,
+  deleteVersions,
+  editIfChanged,
+  ensureVersion,
+  importLayer,
+  importedByUs,
+  polling,
+  waitImported,
+} from "./lifecycle";
 import { DeadlineError } from "../wait";
-import { VersionPlan, planDelete, planIcon, planImport, planVersion } from "./plan";
+import { VersionPlan, planAssign, planDelete, planIcon, planImport, planRetire, planVersion } from "./plan";
+import { describePlan, planChanges, planRetention } from "./retention";
 import { outputsOf } from "./state";
 import { plain } from "../wire";
 import type { Reconciler } from "../reconciler";
@@ -30,12 +44,45 @@ export const check = async (_olds: object, news: object): Promise<pulumi.dynamic
   return { inputs, failures };
 };
 
-export const diff: Provider["diff"] = async (_id, olds, news) => diffOsLayer(olds, news);
+/**
+ * The inputs' diff, plus what the recorded versions say the update will do (templates to move,
+ * versions beyond keepVersions to delete), plus whether the ELM is still the appliance the layer
+ * was created on. The plan is printed here, so a preview shows it; update() computes the same one.
+ */
+export const diff: Provider["diff"] = async (_id, old, inputs) => {
+  const d = diffOsLayer(old, inputs);
+  if (d.replaces.length > 0) return d;
+  const plan = planRetention(old.versions ?? [], inputs);
+  const moved = await applianceChangedSince(old);
+  const changes = d.changes || planChanges(plan) || moved !== undefined;
+  if (changes) {
+    const name = String(inputs.name);
+    const { info, warnings } = describePlan(plan, inputs);
+    if (moved) warner("OsLayer", name)(`${moved}: the update looks the layer up by name and records the new appliance`);
+    info.forEach(reporter("OsLayer", name));
+    warnings.forEach(warner("OsLayer", name));
+  }
+  return { ...d, changes };
+};
+
+/** How the appliance differs from the recorded one; undefined when the same, unrecorded, or not reachable now. */
+async function applianceChangedSince(old: Partial<OsLayerOutputs>): Promise<string | undefined> {
+  if (!old.elmUniqueId) return undefined;
+  try {
+    return await withElm(async (elm) => applianceChange(old, await applianceOf(elm), elm.url));
+  } catch (err) {
+    // The update asks again and acts on the answer; a preview without the ELM shows the inputs' diff.
+    warner("OsLayer", String(old.name))(`could not ask the ELM which appliance it is (${err instanceof Error ? err.message : String(err)})`);
+    return undefined;
+  }
+}
 
 export const create: Provider["create"] = async (raw) => {
   const inputs = inputsOf(raw);
   const report = reporter("OsLayer", inputs.name);
   return withElm(async (elm) => {
+    // Asked at the end: a call before the import would shift its timing against the ELM's clock.
+    let appliance: ApplianceDetails | undefined;
     let layerId: number;
     let ticketId: number | undefined;
     const existing = await elm.findOsLayerByName(inputs.name);
@@ -69,7 +116,8 @@ export const create: Provider["create"] = async (raw) => {
       if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
-      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
+      appliance = await applianceOf(elm);
+      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, appliance);
       return { id: String(layerId), outs: plain(outs) };
     } catch (err) {
       let now: OsLayerDetails | undefined;
@@ -87,7 +135,7 @@ export const create: Provider["create"] = async (raw) => {
         const message = reason instanceof Error ? reason.message : String(reason);
         throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
       }
-      throw await partial(Promise.resolve(now), raw, inputs, err);
+      throw await partial(Promise.resolve(now), raw, inputs, err, "", appliance ?? (await applianceOf(elm).catch(() => undefined)));
     }
   });
 };
@@ -106,36 +154,56 @@ export const read: Provider["read"] = async (id, props) => {
   const olds: Partial<OsLayerOutputs> = props ?? {};
   const inputs = inputsOf(olds);
   return withElm(async (elm) => {
-    const details = await elm.tryOsLayerDetails(Number(id));
+    const { details, appliance, changed } = await locateLayer(elm, id, olds, inputs.name);
+    if (changed) warner("OsLayer", inputs.name)(changed);
     if (!details) return {};
     const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;
     const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine: olds.packagingMachine ?? "" } : undefined;
-    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending);
-    return { id, props: plain(outs) };
+    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending, appliance);
+    return { id: String(details.summary.id), props: plain(outs) };
   });
 };
 
 export const update: Provider["update"] = async (id, old, news) => {
   const inputs = inputsOf(news);
   const report = reporter("OsLayer", inputs.name);
+  const warn = warner("OsLayer", inputs.name);
+  // From the recorded versions, as diff() computed it for the preview.
+  const retention = planRetention(old.versions ?? [], inputs);
   return withElm(async (elm) => {
-    let details = await elm.tryOsLayerDetails(Number(id));
+    const located = await locateLayer(elm, id, old, inputs.name);
+    const appliance = located.appliance;
+    if (located.changed) warn(located.changed);
+    let details = located.details;
     if (!details) {
       throw new Error(
-        `OsLayer ${inputs.name}: layer ${id} no longer exists in the ELM: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`,
+        `OsLayer ${inputs.name}: ` +
+          (located.changed
+            ? `${located.changed}; nothing was changed: check applayering:elmAddress, or run \`pulumi refresh\` so that the next \`pulumi up\` imports the layer on this appliance`
+            : `layer ${id} no longer exists in the ELM: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`),
       );
     }
+    const layerId = details.summary.id;
     try {
       const version = old.version !== inputs.version || old.pendingVersion ? await planVersion(elm, details, inputs) : undefined;
       await planIcon(elm, details, inputs);
       if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
-      details = await elm.osLayerDetails(details.summary.id);
+      details = await elm.osLayerDetails(layerId);
       if (version) await ensureWanted(elm, details, inputs, version, report);
-      details = await elm.osLayerDetails(details.summary.id);
-      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
+      // Templates and old versions once the wanted version is Deployable; each planned against the ELM as it is then.
+      details = await elm.osLayerDetails(layerId);
+      const assign = await planAssign(elm, details, retention, inputs, appliance);
+      if (assign) await assignTemplates(elm, assign, report);
+      // retention.blocked: diff() has warned about those, in the preview and again before this update.
+      const retire = await planRetire(elm, layerId, retention, inputs, appliance);
+      retire.gone.forEach((v) => report(`version ${v} is already gone`));
+      retire.staying.forEach(warn);
+      await deleteVersions(elm, retire, report);
+      details = await elm.osLayerDetails(layerId);
+      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, appliance)) };
     } catch (err) {
       const fallback = details;
-      throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version);
+      throw await partial(elm.osLayerDetails(layerId).catch(() => fallback), news, inputs, err, old.version, appliance);
     }
   });
 };
@@ -144,7 +212,8 @@ const deleteImpl: Provider["delete"] = async (id, props) => {
   const inputs = inputsOf(props);
   const report = reporter("OsLayer", inputs.name);
   await withElm(async (elm) => {
-    const details = await elm.tryOsLayerDetails(Number(id));
+    const { details, changed } = await locateLayer(elm, id, props, inputs.name);
+    if (changed) warner("OsLayer", inputs.name)(changed);
     if (!details) return; // already gone: nothing to do
     await deleteLayer(elm, details, await planDelete(elm, details, inputs), report);
   });
@@ -186,12 +255,19 @@ function finishedRevision(details: OsLayerDetails, version: string | undefined) 
  * next `pulumi up` resumes. Outputs keep the last finished version so that the next diff shows
  * the change again.
  */
-async function partial(detailsP: Promise<OsLayerDetails>, raw: object, inputs: OsLayerInputs, err: unknown, lastVersion = ""): Promise<Error> {
+async function partial(
+  detailsP: Promise<OsLayerDetails>,
+  raw: object,
+  inputs: OsLayerInputs,
+  err: unknown,
+  lastVersion = "",
+  appliance?: ApplianceDetails,
+): Promise<Error> {
   const details = await detailsP;
   const message = err instanceof Error ? err.message : String(err);
   const pendingRev = revisionByVersion(details, inputs.version);
   const finished = lastVersion ? revisionByVersion(details, lastVersion) : undefined;
   const machine = err instanceof VersionPending ? err.machine : "";
-  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined);
+  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined, appliance);
   return new PartialFailure(String(details.summary.id), withProvider(raw, plain(outs)), message);
 }

@@ -19,7 +19,7 @@ import { importIdentity, layerHistoryMarked, layerIdentity, ownerMark, productMa
 import { elmPollMaxMs } from "../config";
 import { DeadlineError } from "../wait";
 import { busyLayer, ovfRefusal } from "./lookups";
-import type { DeletePlan, ImportPlan, VersionPlan } from "./plan";
+import type { AssignPlan, DeletePlan, ImportPlan, RetirePlan, VersionPlan } from "./plan";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
 
@@ -255,6 +255,25 @@ export async function editIfChanged(elm: ElmClient, details: OsLayerDetails, inp
     throw await busyLayer(elm, details.summary.name, inputs, err);
   });
   return true;
+}
+
+/** Points the planned image templates at the wanted version (synchronous in the ELM). */
+export async function assignTemplates(elm: ElmClient, plan: AssignPlan, report: Report): Promise<void> {
+  const { inputs, target, moving } = plan;
+  await elm.updateOsLayerAssignment({ imageIds: [...new Set(moving.map((r) => r.id))], revisionId: target.id, comment: auditComment(inputs, "assign") });
+  report(`image template(s) ${moving.map((r) => r.name).join(", ")} now use version ${target.versionName}`);
+}
+
+/** DeleteOsLayerRevisions for the versions planRetire let go; waits for its task under deleteTimeout. */
+export async function deleteVersions(elm: ElmClient, plan: RetirePlan, report: Report): Promise<void> {
+  const { inputs, layerId, going, share } = plan;
+  if (going.length === 0 || !share) return;
+  report(`deleting version(s) ${going.map((r) => r.versionName).join(", ")} (keepVersions ${inputs.keepVersions})`);
+  const revisionIds = going.map((r) => r.id);
+  const r = await elm.deleteOsLayerRevisions({ layerId, revisionIds, fileShareId: share.id, comment: auditComment(inputs, "delete versions") }).catch(async (err: unknown) => {
+    throw await busyLayer(elm, inputs.name, inputs, err);
+  });
+  await elm.waitForWorkTicket(r.workTicketId, { ...polling(), deadline: minutes(inputs.deleteTimeout), onChange: ticketReporter(report) });
 }
 
 /** Deletes every version (the ELM then removes the layer), as planDelete allowed. */

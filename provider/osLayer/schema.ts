@@ -51,5 +51,15 @@ export const OS_LAYER: Schema<OsLayerInputs> = {
     min: 0.01,
     unit: "minutes",
   },
-  deleteTimeout: { type: "number", summary: "Minutes to wait for the layer's deletion.", change: "update", default: 30, min: 0.01, unit: "minutes" },
+  deleteTimeout: {
+    type: "number",
+    summary: "Minutes to wait for the layer's deletion, and for versions deleted by `keepVersions`.",
+    change: "update",
+    default: 30,
+    min: 0.01,
+    unit: "minutes",
+  },
+  // Settings of the update's retention step (provider/osLayer/retention.ts): an update, never a new layer.
+  keepVersions: { type: "number", summary: "How many Deployable versions to keep.", change: "update", min: 1, max: 1000, integer: true, unit: "versions" },
+  updateImageTemplates: { type: "strings", summary: "Image templates, by name, to point at `version` once it is Deployable", change: "update", max: 1000 },
 };

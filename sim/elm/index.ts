@@ -8,7 +8,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { makeSelfSignedCert, SelfSignedCert } from "./cert";
 import { InjectOptions, TransportFaults } from "./faults";
-import { AuditRecord, PackagingMachine, SimConnector, SimImage, SimLayer, SimRevision, SimTicket } from "./model";
+import { AuditRecord, PackagingMachine, SimAppliance, SimConnector, SimImage, SimImageTemplate, SimLayer, SimRevision, SimTicket } from "./model";
 import { ElmRequestHandler } from "./server";
 import { AuthMode, SessionStore } from "./sessions";
 import { FileShareSeed, makeShare } from "./shares";
@@ -19,7 +19,7 @@ export type { InjectOptions } from "./faults";
 export type { FileShareSeed } from "./shares";
 export type { AuthMode } from "./sessions";
 export type { FinalizeMode } from "./world";
-export type { AuditRecord, PackagingMachine, SimLayer, SimRevision, SimTicket } from "./model";
+export type { AuditRecord, PackagingMachine, SimAppliance, SimImageTemplate, SimLayer, SimRevision, SimTicket } from "./model";
 
 export interface ConnectorSeed {
   /** Configuration id (default: generated). */
@@ -53,6 +53,10 @@ export interface ElmSimOptions {
   auth?: AuthMode;
   /** Session cookie name (default `ASP.NET_SessionId`). */
   cookieName?: string;
+  /** What QueryManagementApplianceDetailsWithParam reports as SoftwareVersion (default `24.9.0.1`). */
+  softwareVersion?: string;
+  /** The appliance's UniqueId (default: a fresh GUID). */
+  applianceUniqueId?: string;
   /** Idle session timeout in ms (default 0: never). */
   sessionIdleMs?: number;
   /**
@@ -182,6 +186,31 @@ export class ElmSim {
     this.world.revision(revisionId).rev.imagesUsing = images;
   }
 
+  /** Creates an image template built from an OS layer revision (as an admin would in the console). Returns its id. */
+  addImageTemplate(name: string, revisionId: number): number {
+    const t: SimImageTemplate = { id: this.world.alloc(), name, description: "", osRevisionId: revisionId };
+    this.world.assignTemplate(t, revisionId);
+    return t.id;
+  }
+
+  /** Image templates (copies), with the revision each uses. */
+  imageTemplates(): SimImageTemplate[] {
+    return structuredClone([...this.world.templates.values()]);
+  }
+
+  /** The appliance's identity (copy). */
+  appliance(): SimAppliance {
+    return { ...this.world.appliance };
+  }
+
+  /**
+   * Changes what the appliance reports about itself: a new uniqueId is another appliance behind
+   * the same address (a migration target, a test copy); a softwareVersion an upgrade or downgrade.
+   */
+  setAppliance(patch: Partial<SimAppliance>): void {
+    this.world.appliance = { ...this.world.appliance, ...patch };
+  }
+
   /** Adds a finished layer directly (as if imported earlier). Returns its id. */
   seedLayer(o: SeedLayerOptions): number {
     const w = this.world;
@@ -217,6 +246,8 @@ export async function startElmSim(opts: ElmSimOptions = {}): Promise<ElmSim> {
   const world = new ElmWorld(opts.clockSpeed ?? 1);
   world.finalizeMode = opts.finalizeMode ?? "manual";
   world.onMachine = opts.onPackagingMachine;
+  if (opts.softwareVersion) world.appliance.softwareVersion = opts.softwareVersion;
+  if (opts.applianceUniqueId) world.appliance.uniqueId = opts.applianceUniqueId;
   world.connectors = (opts.connectors ?? [DEFAULT_CONNECTOR]).map((c) => ({
     id: c.id ?? world.guid(),
     name: c.name,

@@ -11,6 +11,23 @@ export interface SimImage {
   name: string;
 }
 
+/** An image template: which OS layer revision it is built from. */
+export interface SimImageTemplate {
+  id: number;
+  name: string;
+  description: string;
+  osRevisionId: number;
+}
+
+/** The appliance's identity as `QueryManagementApplianceDetailsWithParam` reports it. */
+export interface SimAppliance {
+  id: number;
+  name: string;
+  uniqueId: string;
+  softwareVersion: string;
+  hostName: string;
+}
+
 export interface SimRevision {
   id: number;
   layerId: number;

@@ -7,6 +7,7 @@ import * as http from "node:http";
 import { NotSoapError, XmlElement, XmlParseError, fields, parseEnvelope } from "../../provider/soap";
 import { SimElmError } from "./errors";
 import { TransportFaults } from "./faults";
+import { imageOps } from "./ops/images";
 import { layerOps } from "./ops/layers";
 import { lookupOps } from "./ops/lookups";
 import { revisionOps } from "./ops/revisions";
@@ -19,7 +20,7 @@ import { ElmWorld } from "./world";
 
 export const API_PATH = "/unidesk.web/api.asmx";
 
-const OPS: Record<string, OpDef> = { ...layerOps, ...revisionOps, ...ticketOps, ...lookupOps };
+const OPS: Record<string, OpDef> = { ...layerOps, ...revisionOps, ...ticketOps, ...lookupOps, ...imageOps };
 const SESSION_OPS = new Set(["Login", "Logout", "IsAuthenticated"]);
 
 export interface Credentials {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { SimClock } from "./clock";
 import { TicketEngine, Step } from "./engine";
 import { conflict, notFound } from "./errors";
-import { AuditRecord, PackagingMachine, SimConnector, SimFileShare, SimLayer, SimRevision, SimTicket, TERMINAL } from "./model";
+import { AuditRecord, PackagingMachine, SimAppliance, SimConnector, SimFileShare, SimImageTemplate, SimLayer, SimRevision, SimTicket, TERMINAL } from "./model";
 
 export type FinalizeMode = "manual" | "onShutdown";
 export type InjectedOutcome = "Failed" | "DoneWithErrors" | "Canceled";
@@ -16,6 +16,9 @@ export class ElmWorld {
   /** Packaging machines by revision id. */
   readonly machines = new Map<number, PackagingMachine>();
   readonly audit: AuditRecord[] = [];
+  /** Image templates by id; each revision's imagesUsing lists the templates built from it. */
+  readonly templates = new Map<number, SimImageTemplate>();
+  appliance: SimAppliance = { id: 32768, name: "ELM", uniqueId: randomUUID(), softwareVersion: "24.9.0.1", hostName: "elm" };
   connectors: SimConnector[] = [];
   shares: SimFileShare[] = [];
   icons: number[] = [];
@@ -150,6 +153,16 @@ export class ElmWorld {
     if (!m) return;
     this.machines.delete(revId);
     this.onMachine?.("removed", { ...m });
+  }
+
+  /** Points a template at an OS layer revision, keeping both revisions' imagesUsing in step. */
+  assignTemplate(t: SimImageTemplate, revisionId: number): void {
+    const from = this.templates.has(t.id) ? this.revision(t.osRevisionId).rev : undefined;
+    const to = this.revision(revisionId).rev;
+    if (from) from.imagesUsing = from.imagesUsing.filter((i) => i.id !== t.id);
+    to.imagesUsing = [...to.imagesUsing.filter((i) => i.id !== t.id), { id: t.id, name: t.name }];
+    t.osRevisionId = revisionId;
+    this.templates.set(t.id, t);
   }
 
   removeRevision(layer: SimLayer, revId: number): void {

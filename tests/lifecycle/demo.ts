@@ -3,7 +3,8 @@
  * the SDK's runtime as `pulumi up` runs it, a dynamic-provider host per operation, against vcsim,
  * smbd and the ELM simulator started here. Whatever resources the program declares are planned,
  * created, previewed and destroyed. Each step prints what the preview predicted, what the update
- * did, and the layer's versions. Exits non-zero if any preview did not predict its update.
+ * did, and the layer's versions. Exits non-zero if any preview did not predict its update, or if
+ * keepVersions deleted other versions than its preview named.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -46,10 +47,13 @@ async function main(): Promise<number> {
       onLine: (l) => out(`   | ${l.text}`),
     });
 
-    const step = async (n: number, title: string, program: PulumiProgram, during?: () => () => void): Promise<void> => {
+    // What the provider printed about versions and templates: the plan the preview shows.
+    const planLines = (p: Plan) => p.log.map((l) => l.text).filter((t) => /the update (deletes|points)|beyond keepVersions/.test(t)).map((t) => t.replace(/^\[applayering\] /, ""));
+    const step = async (n: number, title: string, program: PulumiProgram, during?: () => () => void): Promise<Plan> => {
       out(`${n}. ${title}`);
       const preview = await engine.preview(program);
       out(`   preview predicts: ${ops(preview)}`);
+      for (const l of planLines(preview)) out(`   preview says:     ${l}`);
       const stop = during?.();
       let up: Plan;
       try {
@@ -66,6 +70,7 @@ async function main(): Promise<number> {
         out(`   PREVIEW DID NOT MATCH: ${(err as Error).message}`);
       }
       out(`   ${versions(peers)}\n`);
+      return preview;
     };
 
     // The admin's part of a new version: once told the packaging machine is ready, install the
@@ -93,8 +98,18 @@ async function main(): Promise<number> {
     await step(3, "pulumi config set version 1.1: a new layer version through the ELM's packaging machine", exampleProgram(), admin);
     const edited = copies.edit([['description: "Base OS layer, built by Pulumi"', 'description: "Golden image, Windows Server 2022"']]);
     await step(4, `index.ts edited (a new layer description, in ${edited.dir}): updated in place`, edited);
+    engine.setConfig("version", "1.2");
+    engine.setConfig("versionDescription", "December updates");
+    await step(5, "pulumi config set version 1.2: a third layer version", edited, admin);
+    engine.setConfig("keepVersions", "2");
+    const retire = await step(6, "pulumi config set keepVersions 2: the preview names the version the update deletes", edited);
+    const left = peers.elm.revisions().map((r) => r.versionName);
+    if (!planLines(retire).some((l) => /deletes version\(s\) 1\.0 /.test(l)) || left.includes("1.0") || !left.includes("1.1") || !left.includes("1.2")) {
+      mismatches++;
+      out(`   KEEPVERSIONS DID NOT DO WHAT THE PREVIEW SAID: versions now ${left.join(", ")}`);
+    }
 
-    out("5. pulumi destroy");
+    out("7. pulumi destroy");
     const preview = await engine.destroy({ preview: true });
     out(`   preview predicts: ${ops(preview)}`);
     const destroyed = await engine.destroy();

@@ -48,7 +48,14 @@ describe("the os-layer example program, through the SDK's runtime and a host per
   function adminShutsDownPackagingMachine(): () => void {
     const t = setInterval(() => {
       if (!hostLog.some((l) => /packaging machine .* is ready/.test(l))) return;
-      peers.elm.packagingMachines().forEach((m) => peers.elm.shutdownPackagingMachine(m.name));
+      // A machine listed a moment ago may be gone already (shut down on the previous tick): skip it.
+      peers.elm.packagingMachines().forEach((m) => {
+        try {
+          peers.elm.shutdownPackagingMachine(m.name);
+        } catch {
+          /* already shut down */
+        }
+      });
     }, 50);
     return () => clearInterval(t);
   }
@@ -106,6 +113,32 @@ describe("the os-layer example program, through the SDK's runtime and a host per
     // provider is not told its URN, so the engine cannot attribute them itself).
     expect(up.diagnostics!.some((m) => /OsLayer Windows Server 2022: packaging machine .* is ready/.test(m.message))).toBe(true);
     expect((engine.state().outputs!.versions as { name: string }[]).map((v) => v.name)).toEqual(["1.0", "1.1"]);
+  });
+
+  it("`pulumi config set version 1.2`, then `keepVersions 2` — the preview names 1.0 and the update removes exactly it", async () => {
+    engine.setConfig("version", "1.2");
+    engine.setConfig("versionDescription", "December patches");
+    const stop = adminShutsDownPackagingMachine();
+    try {
+      await previewThenUp(copies.edit([GOLDEN]));
+    } finally {
+      stop();
+    }
+    const layerId = peers.elm.layers()[0].id;
+    const names = () => peers.elm.revisions().filter((r) => r.layerId === layerId).map((r) => r.versionName);
+    expect(names()).toEqual(["1.0", "1.1", "1.2"]);
+    engine.setConfig("keepVersions", "2");
+    const program = copies.edit([GOLDEN]);
+    const preview = await engine.preview(program);
+    const said = preview.log.map((l) => l.text).filter((t) => /the update deletes/.test(t));
+    expect(said).toEqual([expect.stringMatching(/OsLayer Windows Server 2022: the update deletes version\(s\) 1\.0 \(keepVersions 2\)$/)]);
+    const up = await engine.up(program);
+    assertPreviewMatchesUp(preview, up, { exact: true });
+    expect(ops(up)).toEqual([["win2022-os", "same"], ["win2022-ovf", "same"], ["win2022-layer", "update"]]);
+    expect(names()).toEqual(["1.1", "1.2"]);
+    expect((engine.resource("win2022-layer")!.outputs.versions as Array<{ name: string }>).map((v) => v.name)).toEqual(["1.1", "1.2"]);
+    // The example exports the versions' outputs a user reads: no template is behind, the ELM's version is known.
+    expect(engine.state().outputs).toMatchObject({ templatesBehind: [], elmVersion: expect.stringMatching(/\d/) });
   });
 
   it("new hardware on the VM means a new export over the old one, and the layer stays", async () => {

@@ -32,7 +32,7 @@ function argsDocs(file: string, iface: string): Map<string, string> {
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const UNIT_WORDS: Record<string, RegExp> = { MB: /\bMB\b/, GB: /\bGB\b/, minutes: /\bminutes\b/i };
+const UNIT_WORDS: Record<string, RegExp> = { MB: /\bMB\b/, GB: /\bGB\b/, minutes: /\bminutes\b/i, versions: /\bversions\b/ };
 
 /** What the JSDoc of one argument fails to say of the fields it feeds; [] when it agrees. */
 function disagreements(arg: string, doc: string, fields: Array<[string, Field]>): string[] {
