@@ -8,7 +8,7 @@ import * as osLayer from "../provider/osLayer";
 import { trampoline } from "../sdk/trampoline";
 import { DynamicProviderHost, makeUrn, PROVIDER_KEY, serializeProvider } from "../tests/harness";
 import type { PropertyMap } from "../tests/harness";
-import { startElmSim } from "../tests/sim/elm";
+import { startElmSim } from "../sim/elm";
 import { timed } from "./measure";
 import { BenchResult } from "./results";
 import { repoRoot } from "./stack";

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as osMachine from "../provider/osMachine";
 import { readVm, VimClient } from "../provider/vsphere";
-import { startSmbd, SmbdInstance, SmbdOptions } from "../tests/sim/smbd";
-import { startVcsim, Vcsim } from "../tests/sim/vcsim/launch";
+import { startSmbd, SmbdInstance, SmbdOptions } from "../sim/smbd";
+import { startVcsim, Vcsim } from "../sim/vcsim/launch";
 
 export interface ExportRig {
   vcsim: Vcsim;

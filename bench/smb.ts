@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { openShare, Share, SmbShare } from "../provider/share";
-import { startSmbd } from "../tests/sim/smbd";
+import { startSmbd } from "../sim/smbd";
 import { alternate, best, settleDisk, mbps, shellCpu, timed } from "./measure";
 import { BenchResult, Figure } from "./results";
 import { GiB, q, randomFile, smbAuthFile } from "./rig";

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DynamicProviderHost, Engine, ResourceState } from "../tests/harness";
 import { osLayerStack, stackConfig } from "../tests/lifecycle/osLayerStack";
-import { Peers, startPeers } from "../tests/sim/peers";
+import { Peers, startPeers } from "../sim/peers";
 
 export interface UpStack {
   peers: Peers;

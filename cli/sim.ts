@@ -7,14 +7,14 @@ import { CliIo } from "./io";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startPeers } from "../tests/sim/peers";
-import { launcherPath } from "../tests/sim/vcsim/launch";
+import { startPeers } from "../sim/peers";
+import { launcherPath, launcherSourceDir } from "../sim/vcsim/launch";
 
 /** Builds the vcsim launcher on first use (an installed package ships its Go sources). */
 function ensureLauncher(io: CliIo): void {
   const bin = launcherPath();
   if (fs.existsSync(bin)) return;
-  const script = path.resolve(bin, "../../../tests/sim/vcsim/build.sh");
+  const script = path.join(launcherSourceDir(), "build.sh");
   io.stderr(`building the vcsim launcher (once): ${script}\n`);
   execFileSync("sh", [script], { stdio: ["ignore", "inherit", "inherit"] });
 }

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assertPreviewMatchesUp, DynamicProviderHost, Engine, Plan, Program } from "../harness";
-import { Peers, startPeers } from "../sim/peers";
+import { Peers, startPeers } from "../../sim/peers";
 import { osLayerStack, startStackHost, StackKnobs } from "./osLayerStack";
 
 const out = (s = "") => process.stdout.write(s + "\n");

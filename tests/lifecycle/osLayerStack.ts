@@ -6,7 +6,7 @@
 import linkPackage, { repositoryRoot } from "../setup/linkPackage";
 import { DynamicProviderHost, HostLine, Program, resource, secret, StackConfig } from "../harness";
 import { trampoline } from "../../sdk/trampoline";
-import { Peers, PeerSettings, SECRET_SETTINGS } from "../sim/peers";
+import { Peers, PeerSettings, SECRET_SETTINGS } from "../../sim/peers";
 import { exportPaths } from "../../provider/ovfExport/paths";
 
 export interface StackKnobs {

@@ -5,7 +5,7 @@
  */
 import { child, parseEnvelope, path, XmlElement } from "../../../provider/soap";
 import { ElmClient } from "../../../provider/elm";
-import { ElmSim, startElmSim } from "../../sim/elm";
+import { ElmSim, startElmSim } from "../../../sim/elm";
 
 const NS = `xmlns="http://www.unidesk.com/"`;
 const XSI = `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"`;

@@ -6,7 +6,7 @@
  */
 import { child, children, parseEnvelope, path, XmlElement } from "../../../provider/soap";
 import { ElmClient } from "../../../provider/elm";
-import { ElmSim, startElmSim } from "../../sim/elm";
+import { ElmSim, startElmSim } from "../../../sim/elm";
 import { FAST } from "./helpers";
 
 const ELM = "http://www.unidesk.com/";

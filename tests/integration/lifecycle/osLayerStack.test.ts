@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertPreviewMatchesUp, DynamicProviderHost, Engine, EngineLogServer, isNoop, Plan, Program, summarize } from "../../harness";
 import { osLayerStack, startStackHost, StackKnobs } from "../../lifecycle/osLayerStack";
-import { Peers, startPeers } from "../../sim/peers";
+import { Peers, startPeers } from "../../../sim/peers";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 
 

@@ -14,9 +14,9 @@ import * as osMachine from "../../../provider/osMachine";
 import * as ovfExport from "../../../provider/ovfExport";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 import { VimClient, cloneVm, datacenterFolders, findByInventoryPath, listObjects, readVm, reconfigureVm } from "../../../provider/vsphere";
-import { ElmSim, startElmSim } from "../../sim/elm";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
+import { ElmSim, startElmSim } from "../../../sim/elm";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
 import { Reconciler, checked, setEnv } from "./helpers";
 
 type Resource = "OsMachine" | "OvfExport" | "OsLayer";

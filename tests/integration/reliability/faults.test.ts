@@ -19,10 +19,10 @@ import * as ovfExport from "../../../provider/ovfExport";
 import { ElmClient, newestDeployableRevision } from "../../../provider/elm";
 import { VimClient, destroyVm, findByInventoryPath, powerOff, powerOn, readVm, retrieveProperties } from "../../../provider/vsphere";
 import { el } from "../../../provider/soap";
-import { ElmSim, startElmSim } from "../../sim/elm";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { Cmd, command, forgeWriteAck, isSmb2, startMitm } from "../../sim/smbd/mitm";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
+import { ElmSim, startElmSim } from "../../../sim/elm";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { Cmd, command, forgeWriteAck, isSmb2, startMitm } from "../../../sim/smbd/mitm";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
 import { DynamicProviderHost, Engine, OperationError, resource, secret, Program } from "../../harness";
 import { trampoline } from "../../../sdk/trampoline";
 import {

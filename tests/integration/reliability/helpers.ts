@@ -192,7 +192,7 @@ const bodyMethod = (body: string): string => /<(?:\w+:)?Body[^>]*>\s*<(?:\w+:)?(
 export async function startVsphereProxy(target: { url: string; thumbprint: string }): Promise<VsphereProxy> {
   const https = await import("node:https");
   const { X509Certificate } = await import("node:crypto");
-  const { makeSelfSignedCert } = await import("../../sim/elm/cert");
+  const { makeSelfSignedCert } = await import("../../../sim/elm/cert");
   const cert = await makeSelfSignedCert();
   const x509 = new X509Certificate(cert.certPem);
   const upstream = new URL(target.url);

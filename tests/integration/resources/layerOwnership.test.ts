@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as osLayer from "../../../provider/osLayer";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 import { layerIdentity, ownerMark } from "../../../provider/owner";
-import { ElmSim, startElmSim } from "../../sim/elm";
+import { ElmSim, startElmSim } from "../../../sim/elm";
 
 const FIXTURES = path.join(__dirname, "../../fixtures/ovf");
 const base = { name: "Owned OS", connector: "vSphere", ovfPath: "exports/win2019/win2019.ovf", version: "1.0" };

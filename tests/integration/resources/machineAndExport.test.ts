@@ -8,8 +8,8 @@ import * as path from "node:path";
 import * as osMachine from "../../../provider/osMachine";
 import * as ovfExport from "../../../provider/ovfExport";
 import { parseManifest, parseDescriptor, validateForOsLayer } from "../../../provider/ovf";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
 
 let vc: Vcsim;
 let smb: SmbdInstance;

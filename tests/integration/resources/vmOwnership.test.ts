@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as osMachine from "../../../provider/osMachine";
 import { MoRef, VimClient, cloneVm, datacenterFolders, findByInventoryPath, readVm, reconfigureVm, retrieveProperties } from "../../../provider/vsphere";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
 
 let vc: Vcsim;
 let vim: VimClient;

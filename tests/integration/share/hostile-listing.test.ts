@@ -6,8 +6,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { Cmd, command, directoryReply, isSmb2, Mitm, startMitm, status } from "../../sim/smbd/mitm";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { Cmd, command, directoryReply, isSmb2, Mitm, startMitm, status } from "../../../sim/smbd/mitm";
 import { SmbClient } from "../../../provider/share/smb/client";
 import { SmbShare } from "../../../provider/share";
 

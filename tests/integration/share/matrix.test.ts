@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "crypto";
 import { Readable } from "stream";
 import { pipeline } from "stream/promises";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
 import { SmbClient } from "../../../provider/share/smb/client";
 import { Dialect } from "../../../provider/share/smb/constants";
 

@@ -1,13 +1,13 @@
 /**
- * A man in the middle (tests/sim/smbd/mitm.ts) between our client and a real smbd: forged READ
+ * A man in the middle (sim/smbd/mitm.ts) between our client and a real smbd: forged READ
  * data and WRITE acks behind a SessionId of 0, plaintext in place of encrypted replies, a
  * downgraded NEGOTIATE, endless STATUS_PENDING. Each is refused with an error naming the server
  * and the connection dropped; nothing forged reaches the caller.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { Cmd, command, downgradeNegotiate, forgeReadData, forgeWriteAck, interimPending, isSmb2, Mitm, plaintextReadReply, startMitm, status, TRANSFORM, transformSessionId } from "../../sim/smbd/mitm";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { Cmd, command, downgradeNegotiate, forgeReadData, forgeWriteAck, interimPending, isSmb2, Mitm, plaintextReadReply, startMitm, status, TRANSFORM, transformSessionId } from "../../../sim/smbd/mitm";
 import { SmbClient, SmbClientOptions } from "../../../provider/share/smb/client";
 import { Dialect } from "../../../provider/share/smb/constants";
 

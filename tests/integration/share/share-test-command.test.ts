@@ -4,7 +4,7 @@ import * as net from "net";
 import * as path from "path";
 import { main } from "../../../cli/main";
 import type { CliIo } from "../../../cli/io";
-import { startSmbd, type SmbdInstance } from "../../sim/smbd";
+import { startSmbd, type SmbdInstance } from "../../../sim/smbd";
 
 let smbd: SmbdInstance;
 

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { VimClient, exportVm, findByInventoryPath, powerOff, readVm } from "../../../provider/vsphere";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect } from "../vsphere/helpers";
 
 const run = promisify(execFile);

@@ -22,7 +22,7 @@ import {
 } from "../../../provider/vsphere";
 import { parseDescriptor, validateForOsLayer } from "../../../provider/ovf";
 import { createVm } from "../../../provider/vsphere";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect, placement } from "./helpers";
 
 let sim: Vcsim;

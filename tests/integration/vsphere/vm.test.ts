@@ -22,7 +22,7 @@ import {
   shutdownGuest,
   type MoRef,
 } from "../../../provider/vsphere";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect, placement, type Placement } from "./helpers";
 
 let sim: Vcsim;

@@ -4,7 +4,7 @@
  * header and/or cookie, ASMX-style faults, and transport fault injection.
  */
 import * as http from "node:http";
-import { NotSoapError, XmlElement, XmlParseError, fields, parseEnvelope } from "../../../provider/soap";
+import { NotSoapError, XmlElement, XmlParseError, fields, parseEnvelope } from "../../provider/soap";
 import { SimElmError } from "./errors";
 import { TransportFaults } from "./faults";
 import { layerOps } from "./ops/layers";

@@ -1,5 +1,5 @@
 /** How an operation is declared: its wrapper element, the fields its result always carries, its handler. */
-import type { XmlContent, XmlElement } from "../../../../provider/soap";
+import type { XmlContent, XmlElement } from "../../../provider/soap";
 import type { ElmWorld } from "../world";
 
 export interface OpContext {

@@ -6,7 +6,7 @@
  * binds. `xsi:nil` reads as absent. A polymorphic member's `xsi:type` must name a type of the
  * service namespace. Every handler reads its input through these functions, never by local name.
  */
-import { NS, XmlElement, attr, xsiType } from "../../../provider/soap";
+import { NS, XmlElement, attr, xsiType } from "../../provider/soap";
 import { ELM_NS } from "./reply";
 
 /** The element a member binds from: first child with this local name in the service namespace. */

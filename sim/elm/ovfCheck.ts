@@ -4,7 +4,7 @@
  * function so it can switch to provider/ovf's validateForOsLayer when that lands.
  */
 import * as path from "node:path";
-import { parseDescriptor } from "../../../provider/ovf";
+import { parseDescriptor } from "../../provider/ovf";
 import { SimElmError } from "./errors";
 import { SimFileShare } from "./model";
 

@@ -1,5 +1,5 @@
 /** QueryOsLayers, QueryOsLayerDetails, ImportOs, EditLayer. */
-import { el, fields } from "../../../../provider/soap";
+import { el, fields } from "../../../provider/soap";
 import { duplicate, notFound, SimElmError } from "../errors";
 import { importOs } from "../flows";
 import { DOTNET_MIN_DATE, layerDetails, layerSummary } from "../reply";

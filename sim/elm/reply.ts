@@ -1,5 +1,5 @@
 /** Result XML as an ASMX ELM writes it: WSDL member order, value types always present. */
-import { RawXml, XmlContent, buildEnvelope, el, fields } from "../../../provider/soap";
+import { RawXml, XmlContent, buildEnvelope, el, fields } from "../../provider/soap";
 import { SimElmError } from "./errors";
 import { PackagingMachine, SimLayer, SimRevision, SimTicket } from "./model";
 

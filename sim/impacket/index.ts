@@ -27,13 +27,19 @@ function python(): string {
   return "python3";
 }
 
+/** server.py: beside this file when run from source, else in the package's sim/impacket. */
+function serverScript(): string {
+  const beside = path.join(__dirname, "server.py");
+  return fs.existsSync(beside) ? beside : path.resolve(__dirname, "../../../sim/impacket/server.py");
+}
+
 export async function startImpacketSmb(opts: { share?: string; user?: string; password?: string; startTimeoutMs?: number } = {}): Promise<ImpacketSmb> {
   const share = opts.share ?? "layers";
   const user = opts.user ?? "layers";
   const password = opts.password ?? `Pw-${randomBytes(6).toString("hex")}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "impacket-smb-"));
   const host = "127.0.0.1";
-  const child = spawn(python(), [path.join(__dirname, "server.py"), host, share, dir, user], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(python(), [serverScript(), host, share, dir, user], { stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.write(password + "\n");
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => {

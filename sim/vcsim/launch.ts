@@ -1,9 +1,11 @@
 /**
- * Starts the vcsim launcher (tests/sim/vcsim, built by build.sh into <repo>/.tools/bin) and
- * stops it. Tests, the demo and `npm run sim` use this; nothing in provider/ imports it.
+ * Starts the vcsim launcher (sim/vcsim, built by build.sh into the user's cache folder) and
+ * stops it. Tests, the demo and `applayering sim` use this; nothing in provider/ imports it.
  */
 import { spawn, type ChildProcess } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
 
@@ -45,7 +47,7 @@ export interface VcsimOptions {
   guestProcessForgetSeconds?: number;
   /** Dump every SOAP request/response to this process's stderr (default false). */
   trace?: boolean;
-  /** Launcher binary (default <repo>/.tools/bin/vcsim-launcher, or env VCSIM_LAUNCHER). */
+  /** Launcher binary (default: launcherPath(), or env VCSIM_LAUNCHER). */
   binary?: string;
   /** Give up waiting for the ready line after this many milliseconds (default 15000). */
   startTimeoutMs?: number;
@@ -87,15 +89,33 @@ export interface Vcsim {
   stop(): Promise<void>;
 }
 
-/** Where build.sh puts the binary: <repo>/.tools/bin/vcsim-launcher. */
+/** The launcher's Go sources: beside this file when run from source, else the package's sim/vcsim. */
+export function launcherSourceDir(): string {
+  for (const dir of [__dirname, path.resolve(__dirname, "../../../sim/vcsim")]) {
+    if (fs.existsSync(path.join(dir, "build.sh"))) return dir;
+  }
+  throw new Error(`the vcsim launcher's sources (build.sh and *.go) are not beside ${__dirname} nor in the package's sim/vcsim`);
+}
+
+/**
+ * Where build.sh puts the binary: the user's cache folder (APPLAYERING_CACHE_DIR, else
+ * $XDG_CACHE_HOME/pulumi-applayering, else ~/.cache/pulumi-applayering), named by a hash of the
+ * Go sources — so an installed package never writes into itself, and checkouts with different
+ * sources never share a binary. build.sh computes the same name (`build.sh path` prints it).
+ */
 export function launcherPath(): string {
   if (process.env.VCSIM_LAUNCHER) return process.env.VCSIM_LAUNCHER;
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "tests", "sim", "vcsim"))) break;
-    dir = path.dirname(dir);
-  }
-  return path.join(dir, ".tools", "bin", "vcsim-launcher");
+  const dir = launcherSourceDir();
+  const hash = createHash("sha256");
+  const sources = fs.readdirSync(dir).filter((f) => f.endsWith(".go") && !f.endsWith("_test.go")).sort();
+  for (const f of sources) hash.update(`${f}\n`).update(fs.readFileSync(path.join(dir, f)));
+  return path.join(cacheDir(), `vcsim-launcher-${hash.digest("hex").slice(0, 16)}`);
+}
+
+function cacheDir(): string {
+  if (process.env.APPLAYERING_CACHE_DIR) return process.env.APPLAYERING_CACHE_DIR;
+  const xdg = process.env.XDG_CACHE_HOME;
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache"), "pulumi-applayering");
 }
 
 interface ReadyLine {
@@ -141,7 +161,7 @@ function args(o: VcsimOptions): string[] {
 export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
   const bin = opts.binary ?? launcherPath();
   if (!fs.existsSync(bin)) {
-    throw new Error(`vcsim launcher not found at ${bin}; build it with tests/sim/vcsim/build.sh (needs golang-go and golang-github-vmware-govmomi-dev)`);
+    throw new Error(`vcsim launcher not found at ${bin}; build it with sim/vcsim/build.sh (needs golang-go and golang-github-vmware-govmomi-dev)`);
   }
   const child = spawn(bin, args(opts), { stdio: ["pipe", "pipe", opts.trace ? "inherit" : "pipe"] });
   let stderr = "";

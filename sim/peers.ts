@@ -6,7 +6,7 @@
 import { startElmSim, ElmSim } from "./elm";
 import { startSmbd, SmbdInstance } from "./smbd";
 import { startVcsim, Vcsim } from "./vcsim/launch";
-import { openShare, Share } from "../../provider/share";
+import { openShare, Share } from "../provider/share";
 
 /** Reads files of the share through our SMB client, one connection per call. */
 function smbReader(smbd: SmbdInstance): { read: (rel: string) => Promise<Buffer | undefined>; exists: (rel: string) => Promise<boolean> } {

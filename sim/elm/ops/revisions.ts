@@ -1,5 +1,5 @@
 /** CreateOsLayerRevision, QueryLayerInstallDisk, FinalizeLayerRevision, DeleteOsLayerRevisions. */
-import { fields } from "../../../../provider/soap";
+import { fields } from "../../../provider/soap";
 import { createRevision, deleteRevisions, finalize } from "../flows";
 import { layerSummary } from "../reply";
 import { field, long, longs, optLong, text } from "../request";

@@ -1,5 +1,5 @@
 /** QueryWorkTicketsAsPendingOp, QueryWorkTickets, QueryActivity, CancelWorkTickets. */
-import { XmlElement, el, fields } from "../../../../provider/soap";
+import { XmlElement, el, fields } from "../../../provider/soap";
 import { cancelTickets } from "../flows";
 import { SimTicket, TERMINAL } from "../model";
 import { DOTNET_MIN_DATE, iso, workTicket } from "../reply";

@@ -1,5 +1,5 @@
 /** Connectors, file shares, directories, icons, audit log. */
-import { el, fields } from "../../../../provider/soap";
+import { el, fields } from "../../../provider/soap";
 import { notFound } from "../errors";
 import { iso } from "../reply";
 import { long, text } from "../request";
