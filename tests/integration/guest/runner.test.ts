@@ -6,8 +6,8 @@ import * as path from "path";
 import { GuestStep, StepError, runStep, runSteps, stepHash, stepPaths, StepsError } from "../../../provider/guest";
 import { VimClient, mustFind, powerOff, powerOn, type MoRef } from "../../../provider/vsphere";
 import { GuestClient, readGuestText, readGuestTextIfAny, waitForGuestOperations } from "../../../provider/vsphere/guest";
-import { guestControl } from "../../sim/vcsim/guestControl";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { guestControl } from "../../../sim/vcsim/guestControl";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect } from "../vsphere/helpers";
 
 const VM_NAME = "DC0_H0_VM0";
