@@ -7,11 +7,14 @@ import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath,
 import { PartialFailure, withProvider } from "./errors";
 import { reporter } from "./progress";
 import { checkOsMachine } from "./osMachine/check";
-import { diffOsMachine } from "./osMachine/diff";
+import { diffOsMachine, prepareChange } from "./osMachine/diff";
+import { runPrepare, type PrepareContext } from "./osMachine/prepare/run";
+import type { PrepareStepRecord } from "./osMachine/prepare/types";
 import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./osMachine/converge";
 import { outputsOf } from "./osMachine/state";
 import type { OsMachineInputs, OsMachineOutputs } from "./osMachine/types";
 import { withVim } from "./vim";
+import { pollIntervalMs } from "./config";
 import { plain } from "./wire";
 
 type Props = Record<string, unknown>;
@@ -24,12 +27,26 @@ export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.Ch
 }
 
 export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-  return diffOsMachine(olds as Partial<OsMachineOutputs>, news as unknown as OsMachineInputs);
+  const inputs = news as unknown as OsMachineInputs;
+  const d = diffOsMachine(olds as Partial<OsMachineOutputs>, inputs);
+  // The preview says which step changed and whether that is an update or a replacement.
+  const prep = prepareChange(olds as Partial<OsMachineOutputs>, inputs);
+  if (prep.kind !== "none") reporter("OsMachine", String(inputs.name))(`${prep.why} (${prep.kind})`);
+  return d;
 }
 
-async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean): Promise<OsMachineOutputs> {
-  return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed));
+async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean, steps: PrepareStepRecord[] = []): Promise<OsMachineOutputs> {
+  return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed, inputs.prepare ? steps : []));
 }
+
+/** The preparation inside Windows, when the program asks for one (after the VM's hardware is right). */
+async function prepareVm(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: (m: string) => void, ctx: PrepareContext): Promise<void> {
+  if (!inputs.prepare) return;
+  ctx.pollMs ??= pollIntervalMs();
+  await runPrepare(vim, vm, inputs.name, inputs.prepare, inputs.snapshotName!, deadline, report, ctx);
+}
+
+const recordedSteps = (props: Props): PrepareStepRecord[] => (Array.isArray(props.prepareSteps) ? (props.prepareSteps as PrepareStepRecord[]).map((r) => ({ ...r })) : []);
 
 export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
   const inputs = checkOsMachine(raw).inputs;
@@ -61,12 +78,14 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
         vm = await makeVm(vim, inputs, p, deadline);
       }
     }
+    const prep: PrepareContext = { records: [] };
     try {
       if (managed) await markAsOurs(vim, vm, deadline);
       await converge(vim, vm, inputs, deadline, report, managed);
-      return { id: vm.value, outs: await outputs(vim, inputs, vm, managed) };
+      await prepareVm(vim, vm, inputs, deadline, report, prep);
+      return { id: vm.value, outs: await outputs(vim, inputs, vm, managed, prep.records) };
     } catch (err) {
-      const outs = await outputs(vim, inputs, vm, managed).catch(() => ({ ...inputs, moref: vm.value, managed }));
+      const outs = await outputs(vim, inputs, vm, managed, prep.records).catch(() => ({ ...inputs, moref: vm.value, managed, prepareSteps: prep.records }));
       throw new PartialFailure(vm.value, withProvider(raw, outs), err instanceof Error ? err.message : String(err));
     }
   });
@@ -76,7 +95,7 @@ export async function read(id: string, props: Props): Promise<pulumi.dynamic.Rea
   const inputs = checkOsMachine(props).inputs;
   return withVim(async (vim) => {
     try {
-      return { id, props: await outputs(vim, inputs, vmRef(id), props.managed !== false) };
+      return { id, props: await outputs(vim, inputs, vmRef(id), props.managed !== false, recordedSteps(props)) };
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) return {};
       throw err;
@@ -95,16 +114,18 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
       if (err instanceof ManagedObjectNotFoundError) return; // reported below, with the fix
       throw err;
     });
+    const prep: PrepareContext = { records: recordedSteps(olds) };
     try {
       await converge(vim, vm, inputs, deadlineOf(inputs), report, managed);
+      await prepareVm(vim, vm, inputs, deadlineOf(inputs), report, prep);
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) {
         throw new Error(`OsMachine ${inputs.name}: VM ${id} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`, { cause: err });
       }
-      const outs = await outputs(vim, inputs, vm, managed).catch(() => olds);
+      const outs = await outputs(vim, inputs, vm, managed, prep.records).catch(() => olds);
       throw new PartialFailure(id, withProvider(news, outs), err instanceof Error ? err.message : String(err));
     }
-    return { outs: await outputs(vim, inputs, vm, managed) };
+    return { outs: await outputs(vim, inputs, vm, managed, prep.records) };
   });
 }
 

@@ -1,4 +1,5 @@
 import { CheckFailure, InputReader } from "../inputs";
+import { DEFAULT_PREPARE_SNAPSHOT, checkPrepare } from "./prepare/check";
 import type { Firmware, OsMachineInputs, PowerState } from "./types";
 
 /**
@@ -45,7 +46,13 @@ export function checkOsMachine(news: Record<string, unknown>, olds: Record<strin
     powerState: r.string("powerState", { default: "poweredOff" }) as PowerState,
     snapshotName: r.string("snapshotName", { max: 80 }),
     operationTimeout: r.number("operationTimeout", { default: 30, min: 0.01, unit: "minutes" })!,
+    prepare: checkPrepare(news.prepare, r.failures),
   };
+  if (inputs.prepare) {
+    // The procedure snapshots between the two phases and ends shut down.
+    inputs.snapshotName ??= DEFAULT_PREPARE_SNAPSHOT;
+    if (inputs.powerState === "poweredOn") r.fail("powerState", 'prepare ends with Windows shut down, as the procedure does: leave powerState unset (or "poweredOff")');
+  }
   if (inputs.guestId !== undefined && !r.unknown("guestId") && !(WINDOWS_GUEST_IDS as readonly string[]).includes(inputs.guestId)) {
     r.fail("guestId", `"${inputs.guestId}" is not a Windows guest id; OS layers are Windows: use one of ${WINDOWS_GUEST_IDS.join(", ")}`);
   }

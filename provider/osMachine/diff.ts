@@ -1,11 +1,13 @@
 import { DiffResult, keyDiff } from "../diff";
 import { isUnknown } from "../inputs";
+import { diffPrepare, type PrepareChange } from "./prepare/diff";
+import { planPrepare } from "./prepare/plan";
 import type { OsMachineInputs, OsMachineOutputs } from "./types";
 
 /** A different datacenter, home, template, guest OS or adoption target is a different VM. */
 export const REPLACE_KEYS = ["datacenter", "folder", "resourcePool", "datastore", "guestId", "template", "adoptInventoryPath", "firmware"] as const;
 /** Converged in place: a rename, hardware (disks only grow), power, the snapshot. */
-export const UPDATE_KEYS = ["name", "cpus", "memoryMb", "diskGb", "powerState", "snapshotName", "operationTimeout"] as const;
+export const UPDATE_KEYS = ["name", "cpus", "memoryMb", "diskGb", "powerState", "snapshotName", "operationTimeout", "prepare"] as const;
 
 /** Left unset on an adopted VM: then not managed, so not compared. */
 const OPTIONAL: readonly string[] = ["guestId", "cpus", "memoryMb", "diskGb"];
@@ -24,5 +26,13 @@ export function diffOsMachine(olds: Partial<OsMachineOutputs>, news: OsMachineIn
   // Drift the provider repairs: a NIC that is not VMXNet3 again, the named snapshot deleted.
   const nicDrift = typeof olds.nicType === "string" && olds.nicType.split(",").some((t) => t !== "" && t !== "VirtualVmxnet3");
   const snapshotDrift = news.snapshotName !== undefined && olds.snapshotName === news.snapshotName && olds.snapshotId === "";
-  return nicDrift || snapshotDrift ? { ...d, changes: true } : d;
+  const prep = prepareChange(olds, news);
+  if (prep.kind === "replace") return { changes: true, replaces: [...d.replaces, "prepare"], deleteBeforeReplace: collides() };
+  return nicDrift || snapshotDrift || prep.kind === "update" ? { ...d, changes: true } : d;
+}
+
+/** What the preparation's steps (their scripts' and files' hashes) mean against the record. */
+export function prepareChange(olds: Partial<OsMachineOutputs>, news: OsMachineInputs): PrepareChange {
+  if (!news.prepare || isUnknown(news.prepare)) return { kind: "none" };
+  return diffPrepare(olds.prepareSteps ?? [], planPrepare(news.prepare), typeof olds.snapshotId === "string" && olds.snapshotId !== "");
 }
