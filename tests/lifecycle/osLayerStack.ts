@@ -4,7 +4,7 @@
  * Keep it in step with the example and with sdk/*.ts.
  */
 import linkPackage, { repositoryRoot } from "../setup/linkPackage";
-import { DynamicProviderHost, HostLine, Program, resource, secret, StackConfig } from "../harness";
+import { DynamicProviderHost, HostLine, InputMap, Program, resource, secret, StackConfig } from "../harness";
 import { trampoline } from "../../sdk/trampoline";
 import { Peers, PeerSettings, SECRET_SETTINGS } from "../../sim/peers";
 import { exportPaths } from "../../provider/ovfExport/paths";
@@ -16,6 +16,8 @@ export interface StackKnobs {
   /** Export folder name (a new one is a new source: the layer is replaced). */
   exportName?: string;
   cpus?: number;
+  /** OsMachine.prepare, as the example passes it (examples/os-layer/index.ts). */
+  prepare?: InputMap;
 }
 
 const kind = (type: string) => ({ module: "applayering", type });
@@ -35,6 +37,7 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
       diskGb: 1,
       snapshotName: "before-os-machine-tools",
       powerState: "poweredOff",
+      ...(knobs.prepare ? { prepare: knobs.prepare } : {}),
     },
     kind("OsMachine"),
   );
