@@ -93,7 +93,7 @@ export function checkPrepare(raw: unknown, failures: CheckFailure[], env: NodeJS
         const hasInline = typeof s.powershell === "string" && s.powershell.trim() !== "";
         const hasFile = typeof s.file === "string" && s.file !== "";
         if (hasInline === hasFile) fail(at, "give exactly one of powershell (the script's text) or file (a local .ps1)");
-        if (hasFile) {
+        if (hasFile && !hasInline) {
           localFile(s.file as string, "file", (m) => fail(`${at}.file`, m));
           if (fs.existsSync(s.file as string) && fs.statSync(s.file as string).size > MAX_SCRIPT_BYTES) fail(`${at}.file`, `is larger than ${MAX_SCRIPT_BYTES} bytes: upload big payloads with osMachineTools`);
         }

@@ -23,9 +23,12 @@ export function diffPrepare(recorded: PrepareStepRecord[], plan: PlannedStep[], 
   if (!first) return { kind: "none" };
   const r = byId.get(first.step.id);
   const what = r === undefined ? "has not run yet" : r.hash !== first.hash ? "changed" : `is ${r.state}`;
+  // The snapshot holds the before-snapshot steps as recorded: any other sequence (a step changed,
+  // added, removed or moved across the snapshot) cannot be put into it any more.
   const before = recorded.filter((x) => x.phase === "beforeSnapshot");
-  const sealed = snapshotTaken && before.length > 0 && before.every(finished) && r !== undefined && r.hash !== first.hash;
-  if (first.phase === "beforeSnapshot" && sealed) {
+  const planned = plan.filter((p) => p.phase === "beforeSnapshot").map((p) => `${p.step.id}:${p.hash}`);
+  const sealed = snapshotTaken && before.length > 0 && before.every(finished);
+  if (sealed && planned.join() !== before.map((x) => `${x.id}:${x.hash}`).join()) {
     return {
       kind: "replace",
       from: first.step.id,

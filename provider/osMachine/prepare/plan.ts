@@ -85,7 +85,8 @@ export function planPrepare(p: PrepareInputs): PlannedStep[] {
   }
   let prev = "";
   const chain = (step: GuestStep, phase: PlannedStep["phase"]): PlannedStep => {
-    prev = createHash("sha256").update(`${prev}\n${stepHash(step)}`).digest("hex");
+    // The phase too: a step moved across the snapshot changes what the snapshot holds.
+    prev = createHash("sha256").update(`${prev}\n${phase}\n${stepHash(step)}`).digest("hex");
     return { step, phase, hash: prev };
   };
   return [...before.map((s) => chain(s, "beforeSnapshot")), ...after.map((s) => chain(s, "afterSnapshot"))];
