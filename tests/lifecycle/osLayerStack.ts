@@ -3,6 +3,8 @@
  * the same inputs the SDK classes register, each with the trampoline provider the SDK serializes.
  * Keep it in step with the example and with sdk/*.ts.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import linkPackage, { repositoryRoot } from "../setup/linkPackage";
 import { DynamicProviderHost, HostLine, InputMap, Program, resource, secret, StackConfig } from "../harness";
 import { trampoline } from "../../sdk/trampoline";
@@ -73,6 +75,24 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
     { ...kind("OsLayer"), dependsOn: ["win2022-ovf"] },
   );
   return [machine, ovf, layer];
+}
+
+/**
+ * A stand-in for Citrix's OS Machine Tools (the simulated guest models Setup_x64.exe and
+ * Unattend.exe by name), and the preparation the example asks for with it.
+ */
+export function demoPrepare(dir: string): InputMap {
+  const tools = path.join(dir, "OSMachineTools");
+  fs.mkdirSync(tools, { recursive: true });
+  for (const f of ["Setup_x64.exe", "Unattend.exe"]) fs.writeFileSync(path.join(tools, f), "MZ");
+  fs.writeFileSync(path.join(tools, "ShutdownForFinalize.cmd"), "@echo off\r\n");
+  return {
+    disableWindowsUpdate: true,
+    osMachineTools: { path: tools },
+    unattend: { answers: "/TimeZone:UTC" },
+    scripts: [{ name: "baseline", powershell: "Write-Output 'applying the baseline'\nSet-ItemProperty -Path HKLM:\\SOFTWARE\\Example -Name Baseline -Value 1 -Type DWord\nWrite-Output 'baseline applied'" }],
+    installTools: true,
+  };
 }
 
 /** The stack configuration, passwords marked secret as `pulumi config set --secret` does. */
