@@ -1,5 +1,5 @@
 import { DiffResult, keyDiff } from "../diff";
-import { isUnknown } from "../inputs";
+import { UNKNOWN, isUnknown } from "../inputs";
 import { diffPrepare, type PrepareChange } from "./prepare/diff";
 import { planPrepare } from "./prepare/plan";
 import type { OsMachineInputs, OsMachineOutputs } from "./types";
@@ -33,6 +33,8 @@ export function diffOsMachine(olds: Partial<OsMachineOutputs>, news: OsMachineIn
 
 /** What the preparation's steps (their scripts' and files' hashes) mean against the record. */
 export function prepareChange(olds: Partial<OsMachineOutputs>, news: OsMachineInputs): PrepareChange {
-  if (!news.prepare || isUnknown(news.prepare)) return { kind: "none" };
+  if (!news.prepare) return { kind: "none" };
+  // A value computed by another resource, unknown in preview: its steps cannot be hashed yet.
+  if (JSON.stringify(news.prepare).includes(UNKNOWN)) return { kind: "update", from: "(unknown)", why: "prepare holds values not known until the update" };
   return diffPrepare(olds.prepareSteps ?? [], planPrepare(news.prepare), typeof olds.snapshotId === "string" && olds.snapshotId !== "");
 }

@@ -15,6 +15,7 @@ const MAX_SCRIPT_BYTES = 1024 * 1024;
 export const DEFAULT_PREPARE_SNAPSHOT = "before-os-machine-tools";
 
 function localFile(path: string, what: string, fail: (m: string) => void, kind: "file" | "folder-or-zip" = "file"): void {
+  if (isUnknown(path)) return; // known at update time; checked then
   let st: fs.Stats;
   try {
     st = fs.statSync(path);

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamicProviderHost, Engine, InputMap, OperationError, Program } from "../../harness";
-import { osLayerStack, startStackHost } from "../../lifecycle/osLayerStack";
+import { osLayerStack, repoRoot, stackConfig, startStackHost } from "../../lifecycle/osLayerStack";
 import { Peers, startPeers } from "../../../sim/peers";
 import { VimClient, powerOn, shutdownGuest, type MoRef } from "../../../provider/vsphere";
 import { GuestClient, readGuestText, waitForGuestOperations } from "../../../provider/vsphere/guest";
@@ -128,6 +128,26 @@ describe("OsMachine.prepare through the host: killed mid-step, resumed by the ne
     const replace = await engine.preview(program(prepare("after v2", "count v2")));
     expect(replace.steps.map((s) => [s.name, s.op])).toEqual([["win2022-os", "replace"]]);
     expect(hostLog.slice(seen).some((l) => /prepare step script-count changed; it runs before the snapshot, which already holds the old preparation: the VM is replaced \(replace\)/.test(l))).toBe(true);
+  });
+
+  it("a wrong guest password: the update fails naming the settings, without the password, and the steps stay recorded", async () => {
+    const wrong = "Not-The-Guest-Passw0rd";
+    const host = await DynamicProviderHost.start({
+      cwd: repoRoot,
+      project: "applayering-os-layer",
+      stack: "dev",
+      config: stackConfig({ ...peers.settings, "applayering:guestPassword": wrong }),
+      env: { APPLAYERING_POLL_INTERVAL_MS: "100" },
+      onLine: (l) => hostLog.push(l.text),
+    });
+    hosts.push(host);
+    const engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "prepare" });
+    const err = (await engine.up(program(prepare("after v3"))).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(OperationError);
+    expect(err.message).toMatch(/validating the guest account in VM win2022-os: Windows refused the guest account \(InvalidGuestLogin\): set the guest account of the OS machine in applayering:guestUser \/ applayering:guestPassword/);
+    expect(err.message + hostLog.join("\n") + fs.readFileSync(path.join(dir, "state.json"), "utf8")).not.toContain(wrong);
+    const outs = engine.resource("win2022-os")!.outputs as Record<string, unknown>;
+    expect((outs.prepareSteps as unknown[]).length).toBe(7);
   });
 
   it("keeps the guest password out of the state file and the host's log", () => {

@@ -7,7 +7,8 @@ import { checkPrepare } from "../../../provider/osMachine/prepare/check";
 import { planPrepare } from "../../../provider/osMachine/prepare/plan";
 import { diffPrepare } from "../../../provider/osMachine/prepare/diff";
 import type { PrepareStepRecord } from "../../../provider/osMachine/prepare/types";
-import type { CheckFailure } from "../../../provider/inputs";
+import { UNKNOWN, type CheckFailure } from "../../../provider/inputs";
+import { prepareChange } from "../../../provider/osMachine/diff";
 
 let dir: string;
 let tools: string;
@@ -75,6 +76,14 @@ describe("checkPrepare", () => {
     } finally {
       process.env = old;
     }
+  });
+});
+
+describe("values unknown in preview", () => {
+  it("pass check, and diff calls them an update without reading files", () => {
+    const { failures, prepare } = check({ osMachineTools: { path: UNKNOWN } });
+    expect(failures).toEqual([]);
+    expect(prepareChange({}, { prepare } as never)).toMatchObject({ kind: "update" });
   });
 });
 
