@@ -118,7 +118,7 @@ export function startStackHost(
     project: opts.project ?? "applayering-os-layer",
     stack: opts.stack ?? "dev",
     config: stackConfig(peers.settings),
-    env: { APPLAYERING_POLL_INTERVAL_MS: String(opts.pollIntervalMs ?? 25) },
+    env: { APPLAYERING_POLL_INTERVAL_MS: String(opts.pollIntervalMs ?? 25), APPLAYERING_GUEST_POLL_MS: String(Math.max(100, opts.pollIntervalMs ?? 25)) },
     onLine: opts.onLine,
     engineAddress: opts.engineAddress,
   });

@@ -137,7 +137,7 @@ describe("OsMachine.prepare through the host: killed mid-step, resumed by the ne
       project: "applayering-os-layer",
       stack: "dev",
       config: stackConfig({ ...peers.settings, "applayering:guestPassword": wrong }),
-      env: { APPLAYERING_POLL_INTERVAL_MS: "100" },
+      env: { APPLAYERING_POLL_INTERVAL_MS: "100", APPLAYERING_GUEST_POLL_MS: "100" },
       onLine: (l) => hostLog.push(l.text),
     });
     hosts.push(host);

@@ -3,37 +3,36 @@
  * OsMachine resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, mustFind, powerOff, readVm } from "./vsphere";
-import { PartialFailure, withProvider } from "./errors";
-import { reporter } from "./progress";
-import { checkOsMachine } from "./osMachine/check";
-import { diffOsMachine, prepareChange } from "./osMachine/diff";
-import { runPrepare, type PrepareContext } from "./osMachine/prepare/run";
-import type { PrepareStepRecord } from "./osMachine/prepare/types";
-import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./osMachine/converge";
-import { outputsOf } from "./osMachine/state";
-import type { OsMachineInputs, OsMachineOutputs } from "./osMachine/types";
-import { withVim } from "./vim";
-import { pollIntervalMs } from "./config";
-import { plain } from "./wire";
+import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, mustFind, powerOff, readVm } from "../vsphere";
+import { PartialFailure, withProvider } from "../errors";
+import { reporter } from "../progress";
+import { checkOsMachine } from "./check";
+import { diffOsMachine, prepareChange } from "./diff";
+import { runPrepare, type PrepareContext } from "./prepare/run";
+import type { PrepareStepRecord } from "./prepare/types";
+import { guestPollMs } from "../config";
+import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./converge";
+import { outputsOf } from "./state";
+import type { OsMachineInputs, OsMachineOutputs } from "./types";
+import { withVim } from "../vim";
+import { plain } from "../wire";
+import type { Reconciler } from "../reconciler";
 
-type Props = Record<string, unknown>;
+type Provider = Reconciler<OsMachineInputs, OsMachineOutputs>;
 
 const vmRef = (id: string): MoRef => ({ type: "VirtualMachine", value: id });
 const deadlineOf = (inputs: OsMachineInputs) => Date.now() + inputs.operationTimeout * 60_000;
 
-export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-  return checkOsMachine(news, olds);
-}
+// check() takes the program's values as they come (any shape); the others what check() made of them.
+export const check = async (olds: object, news: object): Promise<pulumi.dynamic.CheckResult<OsMachineInputs>> => checkOsMachine(news, olds);
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-  const inputs = news as unknown as OsMachineInputs;
-  const d = diffOsMachine(olds as Partial<OsMachineOutputs>, inputs);
+export const diff: Provider["diff"] = async (_id, olds, news) => {
+  const d = diffOsMachine(olds, news);
   // The preview says which step changed and whether that is an update or a replacement.
-  const prep = prepareChange(olds as Partial<OsMachineOutputs>, inputs);
-  if (prep.kind !== "none") reporter("OsMachine", String(inputs.name))(`${prep.why} (${prep.kind})`);
+  const prep = prepareChange(olds, news);
+  if (prep.kind !== "none") reporter("OsMachine", String(news.name))(`${prep.why} (${prep.kind})`);
   return d;
-}
+};
 
 async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean, steps: PrepareStepRecord[] = []): Promise<OsMachineOutputs> {
   return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed, inputs.prepare ? steps : []));
@@ -42,13 +41,16 @@ async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, manag
 /** The preparation inside Windows, when the program asks for one (after the VM's hardware is right). */
 async function prepareVm(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: (m: string) => void, ctx: PrepareContext): Promise<void> {
   if (!inputs.prepare) return;
-  ctx.pollMs ??= pollIntervalMs();
+  ctx.pollMs ??= guestPollMs();
   await runPrepare(vim, vm, inputs.name, inputs.prepare, inputs.snapshotName!, deadline, report, ctx);
 }
 
-const recordedSteps = (props: Props): PrepareStepRecord[] => (Array.isArray(props.prepareSteps) ? (props.prepareSteps as PrepareStepRecord[]).map((r) => ({ ...r })) : []);
+const recordedSteps = (props: object | undefined): PrepareStepRecord[] => {
+  const steps = (props as { prepareSteps?: unknown } | undefined)?.prepareSteps;
+  return Array.isArray(steps) ? (steps as PrepareStepRecord[]).map((r) => ({ ...r })) : [];
+};
 
-export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
+export const create: Provider["create"] = async (raw) => {
   const inputs = checkOsMachine(raw).inputs;
   const report = reporter("OsMachine", inputs.name);
   const deadline = deadlineOf(inputs);
@@ -89,21 +91,21 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       throw new PartialFailure(vm.value, withProvider(raw, outs), err instanceof Error ? err.message : String(err));
     }
   });
-}
+};
 
-export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-  const inputs = checkOsMachine(props).inputs;
+export const read: Provider["read"] = async (id, props) => {
+  const inputs = checkOsMachine(props ?? {}).inputs;
   return withVim(async (vim) => {
     try {
-      return { id, props: await outputs(vim, inputs, vmRef(id), props.managed !== false, recordedSteps(props)) };
+      return { id, props: await outputs(vim, inputs, vmRef(id), props?.managed !== false, recordedSteps(props)) };
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) return {};
       throw err;
     }
   });
-}
+};
 
-export async function update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+export const update: Provider["update"] = async (id, olds, news) => {
   const inputs = checkOsMachine(news).inputs;
   const managed = olds.managed !== false;
   const report = reporter("OsMachine", inputs.name);
@@ -127,9 +129,9 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
     }
     return { outs: await outputs(vim, inputs, vm, managed, prep.records) };
   });
-}
+};
 
-async function deleteImpl(id: string, props: Props): Promise<void> {
+const deleteImpl: Provider["delete"] = async (id, props) => {
   if (props.managed === false) return; // adopted: released, never destroyed
   const inputs = checkOsMachine(props).inputs;
   const report = reporter("OsMachine", inputs.name);
@@ -153,5 +155,8 @@ async function deleteImpl(id: string, props: Props): Promise<void> {
       throw err;
     }
   });
-}
+};
 export { deleteImpl as delete };
+
+/** The module is the provider the trampoline calls; this holds it to the SDK's type (at compile time). */
+export default { check, diff, create, read, update, delete: deleteImpl } satisfies Provider;
