@@ -11,6 +11,7 @@ import { diffOsMachine, prepareChange } from "./diff";
 import { runPrepare, type PrepareContext } from "./prepare/run";
 import type { PrepareStepRecord } from "./prepare/types";
 import { guestPollMs } from "../config";
+import { explained } from "../errorHints";
 import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./converge";
 import { outputsOf } from "./state";
 import type { OsMachineInputs, OsMachineOutputs } from "./types";
@@ -42,7 +43,8 @@ async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, manag
 async function prepareVm(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: (m: string) => void, ctx: PrepareContext): Promise<void> {
   if (!inputs.prepare) return;
   ctx.pollMs ??= guestPollMs();
-  await runPrepare(vim, vm, inputs.name, inputs.prepare, inputs.snapshotName!, deadline, report, ctx);
+  // Explained here: the caller wraps the message into a PartialFailure before withVim would.
+  await explained(() => runPrepare(vim, vm, inputs.name, inputs.prepare!, inputs.snapshotName!, deadline, report, ctx));
 }
 
 const recordedSteps = (props: object | undefined): PrepareStepRecord[] => {

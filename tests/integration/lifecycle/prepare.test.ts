@@ -144,7 +144,7 @@ describe("OsMachine.prepare through the host: killed mid-step, resumed by the ne
     const engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "prepare" });
     const err = (await engine.up(program(prepare("after v3"))).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(OperationError);
-    expect(err.message).toMatch(/validating the guest account in VM win2022-os: Windows refused the guest account \(InvalidGuestLogin\): set the guest account of the OS machine in applayering:guestUser \/ applayering:guestPassword/);
+    expect(err.message).toMatch(/validating the guest account in VM win2022-os: Windows refused the guest account \(InvalidGuestLogin\); set the guest account of the OS machine in applayering:guestUser \/ applayering:guestPassword/);
     expect(err.message + hostLog.join("\n") + fs.readFileSync(path.join(dir, "state.json"), "utf8")).not.toContain(wrong);
     const outs = engine.resource("win2022-os")!.outputs as Record<string, unknown>;
     expect((outs.prepareSteps as unknown[]).length).toBe(7);
