@@ -3,7 +3,7 @@
  * OsMachine resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, mustFind, powerOff, readVm } from "../vsphere";
+import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, powerOff, readVm } from "../vsphere";
 import { PartialFailure, withProvider } from "../errors";
 import { reporter } from "../progress";
 import { checkOsMachine } from "./check";
@@ -12,7 +12,8 @@ import { runPrepare, type PrepareContext } from "./prepare/run";
 import type { PrepareStepRecord } from "./prepare/types";
 import { guestPollMs } from "../config";
 import { explained } from "../errorHints";
-import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./converge";
+import { converge, makeVm, markAsOurs } from "./converge";
+import { planMachine } from "./plan";
 import { outputsOf } from "./state";
 import type { OsMachineInputs, OsMachineOutputs } from "./types";
 import { withVim } from "../vim";
@@ -57,30 +58,19 @@ export const create: Provider["create"] = async (raw) => {
   const report = reporter("OsMachine", inputs.name);
   const deadline = deadlineOf(inputs);
   return withVim(async (vim) => {
+    // Every inventory lookup first: a bad path, or a stranger's VM in the way, changes nothing.
+    const plan = await planMachine(vim, inputs);
+    const managed = plan.kind !== "adopt";
     let vm: MoRef;
-    let managed = true;
-    if (inputs.adoptInventoryPath) {
-      vm = await mustFind(vim, inputs.adoptInventoryPath, "VM to adopt (OsMachine.adoptInventoryPath)");
-      managed = false;
+    if (plan.kind === "adopt") {
+      vm = plan.vm;
       report(`adopting ${inputs.adoptInventoryPath} (${vm.value}); it will be released, never destroyed`);
+    } else if (plan.kind === "resume") {
+      vm = plan.vm;
+      report(`found ${plan.vmPath} (${vm.value}) from an earlier run; continuing with it`);
     } else {
-      const p = await placement(vim, inputs);
-      const existing = await findByInventoryPath(vim, p.vmPath);
-      if (existing) {
-        // A re-run after an interrupted create finds its own VM: a mark bound to this VM's instanceUuid.
-        // A bare mark, one typed into a stranger's notes, or one a clone inherited does not verify.
-        if (!(await createdByUs(vim, existing))) {
-          throw new Error(
-            `OsMachine.name: a VM named "${inputs.name}" already exists at ${p.vmPath} and its notes hold no ownership mark of this stack for it ` +
-              `(nothing was changed): set adoptInventoryPath: "${p.vmPath}" to manage it with this stack (it is then released, never destroyed), or choose another name`,
-          );
-        }
-        report(`found ${p.vmPath} (${existing.value}) from an earlier run; continuing with it`);
-        vm = existing;
-      } else {
-        report(inputs.template ? `cloning ${inputs.template}` : "creating the VM");
-        vm = await makeVm(vim, inputs, p, deadline);
-      }
+      report(inputs.template ? `cloning ${inputs.template}` : "creating the VM");
+      vm = await makeVm(vim, inputs, plan, deadline);
     }
     const prep: PrepareContext = { records: [] };
     try {
