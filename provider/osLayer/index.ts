@@ -9,7 +9,8 @@ import { Report, reporter } from "../progress";
 import { checkOsLayer } from "./check";
 import { diffOsLayer } from "./diff";
 import { withElm } from "./elm";
-import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./lifecycle";
+import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, polling, waitImported } from "./lifecycle";
+import { DeadlineError } from "../wait";
 import { VersionPlan, planDelete, planIcon, planImport, planVersion } from "./plan";
 import { outputsOf } from "./state";
 import { plain } from "../wire";
@@ -80,14 +81,26 @@ export const create: Provider["create"] = async (raw) => {
         now = details;
       }
       if (!now) {
-        // The ELM removed the layer (its import was canceled or undone): nothing to record.
-        const message = err instanceof Error ? err.message : String(err);
+        // The ELM removed the layer (its import was canceled or undone): nothing to record. When it
+        // went before we looked (a fast cancel), the import's task holds the reason: report that.
+        const reason = ticketId === undefined ? err : await importOutcome(elm, ticketId, err);
+        const message = reason instanceof Error ? reason.message : String(reason);
         throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
       }
       throw await partial(Promise.resolve(now), raw, inputs, err);
     }
   });
 };
+
+/** The import task's end, as an error when it failed or was canceled; else the error we had. */
+async function importOutcome(elm: ElmClient, ticketId: number, err: unknown): Promise<unknown> {
+  try {
+    await elm.waitForWorkTicket(ticketId, { ...polling(), deadline: Date.now() + 30_000 });
+    return err;
+  } catch (outcome) {
+    return outcome instanceof DeadlineError ? err : outcome;
+  }
+}
 
 export const read: Provider["read"] = async (id, props) => {
   const olds: Partial<OsLayerOutputs> = props ?? {};

@@ -31,7 +31,7 @@ export function auditComment(inputs: OsLayerInputs, op: string, mark = productMa
 const minutes = (n: number) => Date.now() + n * 60_000;
 
 /** The one poll setting of every ELM wait: the configured cap (applayering:elmPollMaxMs), else the client's default. */
-function polling(): { pollMaxMs?: number } {
+export function polling(): { pollMaxMs?: number } {
   return { pollMaxMs: elmPollMaxMs() };
 }
 

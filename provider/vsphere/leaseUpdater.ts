@@ -1,7 +1,8 @@
 /**
  * The NFC lease keep-alive, as govmomi's nfc/lease_updater.go: while disks stream, report progress
  * (HttpNfcLeaseProgress) every interval, which also renews the lease; vSphere expires a lease that
- * hears nothing for leaseTimeout seconds. One report at a time (a slow vCenter never piles them up);
+ * hears nothing for leaseTimeout seconds. At most two reports in flight: a slow reply does not delay
+ * the next renewal (a short lease on a loaded vCenter would expire), nor do they pile up;
  * the first failure stops the updater and goes to `onFailure` (the export then aborts: a lease that
  * can no longer be renewed will expire under it).
  */
@@ -14,9 +15,12 @@ export function keepAliveInterval(leaseTimeoutSeconds: number): number {
   return Math.max(250, Math.min((leaseTimeoutSeconds * 1000) / 4, 60_000));
 }
 
+/** Reports in flight at once. */
+export const MAX_IN_FLIGHT = 2;
+
 export class LeaseUpdater {
   private timer?: NodeJS.Timeout;
-  private inFlight?: Promise<void>;
+  private readonly inFlight = new Set<Promise<void>>();
   private failure?: unknown;
   /** The percent (0..100) the next report sends; set it as bytes arrive. */
   percent = 0;
@@ -40,16 +44,16 @@ export class LeaseUpdater {
   }
 
   private tick(): void {
-    if (this.inFlight || this.failure !== undefined) return;
-    this.inFlight = leaseProgress(this.c, this.lease, this.percent)
+    if (this.inFlight.size >= MAX_IN_FLIGHT || this.failure !== undefined) return;
+    const report: Promise<void> = leaseProgress(this.c, this.lease, this.percent)
       .catch((e: unknown) => {
+        if (this.failure !== undefined || !this.timer) return; // already failed, or stopped on purpose
         this.failure = e;
         this.stopTimer();
         this.onFailure(e);
       })
-      .finally(() => {
-        this.inFlight = undefined;
-      });
+      .finally(() => this.inFlight.delete(report));
+    this.inFlight.add(report);
   }
 
   private stopTimer(): void {
@@ -57,9 +61,9 @@ export class LeaseUpdater {
     this.timer = undefined;
   }
 
-  /** Stops reporting and waits for a report in flight, so Complete or Abort comes after it. */
+  /** Stops reporting and waits for the reports in flight, so Complete or Abort comes after them. */
   async stop(): Promise<void> {
     this.stopTimer();
-    await this.inFlight;
+    await Promise.all([...this.inFlight]);
   }
 }

@@ -1,15 +1,17 @@
 /**
- * `npm run demo`: the example stack (examples/os-layer) through the SDK's dynamic-provider host,
- * driven as `pulumi up` drives it, against vcsim, smbd and the ELM simulator started here. Each
- * step prints what the preview predicted, what the update did, and the layer's versions.
- * Exits non-zero if any preview did not predict its update.
+ * `npm run demo`: the example program (examples/os-layer/index.ts, as users copy it) run through
+ * the SDK's runtime as `pulumi up` runs it, a dynamic-provider host per operation, against vcsim,
+ * smbd and the ELM simulator started here. Whatever resources the program declares are planned,
+ * created, previewed and destroyed. Each step prints what the preview predicted, what the update
+ * did, and the layer's versions. Exits non-zero if any preview did not predict its update.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assertPreviewMatchesUp, DynamicProviderHost, Engine, Plan, Program } from "../harness";
+import { assertPreviewMatchesUp, Plan, PulumiProgram } from "../harness";
 import { Peers, startPeers } from "../../sim/peers";
-import { demoPrepare, osLayerStack, startStackHost, StackKnobs } from "./osLayerStack";
+import { exampleEngine, exampleProgram, ProgramCopies } from "./exampleProgram";
+import { makeOsMachineTools } from "./prepareMachine";
 
 const out = (s = "") => process.stdout.write(s + "\n");
 
@@ -33,23 +35,28 @@ async function main(): Promise<number> {
   out("Starting the peers: vcsim (vSphere), smbd (the ELM's file share), the ELM simulator ...");
   const peers = await startPeers({ elmClockSpeed: 100 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "applayering-demo-"));
-  let host: DynamicProviderHost | undefined;
+  const copies = new ProgramCopies();
   let mismatches = 0;
   try {
     out(`  vSphere ${peers.vcsim.url}\n  ELM     ${peers.elm.url}\n  share   ${peers.smbd.unc}\n`);
-    host = await startStackHost(peers, { stack: "demo", pollIntervalMs: 100, onLine: (l) => out(`   | ${l.text}`) });
-    const engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "demo" });
-    // The OS machine is prepared inside Windows (Windows Update off, the OS Machine Tools, unattend.xml, a
-    // script, the snapshot, Setup_x64.exe, shut down), each step's progress shown in the host's lines.
-    const prepare = demoPrepare(dir);
-    const stack = (k: StackKnobs): Program => osLayerStack(peers.settings, { prepare, ...k });
+    const engine = exampleEngine(peers, {
+      stateFile: path.join(dir, "state.json"),
+      stack: "demo",
+      passphrase: "demo",
+      pollIntervalMs: 100,
+      onLine: (l) => out(`   | ${l.text}`),
+      // The example prepares Windows inside the VM when given the OS Machine Tools (here a stand-in):
+      // Windows Update off, the tools, unattend.xml, a script, the snapshot, Setup_x64.exe, shut down.
+      config: { osMachineTools: makeOsMachineTools(dir), unattendAnswers: "/TimeZone:UTC" },
+    });
     const prepared = () => {
-      const steps = (engine.resource("win2022-os")?.outputs.prepareSteps ?? []) as Array<{ id: string; state: string; exitCode?: number; logTail: string[] }>;
+      const vm = engine.resource("win2022-os")?.outputs;
+      const steps = (vm?.prepareSteps ?? []) as Array<{ id: string; state: string; exitCode?: number; logTail: string[] }>;
       for (const s of steps) out(`   prepare ${s.id.padEnd(16)} ${s.state} (exit ${s.exitCode ?? "?"})${s.logTail.length ? `: ${s.logTail[s.logTail.length - 1]}` : ""}`);
-      out(`   OS Machine Tools installed: ${String(engine.resource("win2022-os")?.outputs.osMachineToolsInstalled)}\n`);
+      out(`   OS Machine Tools installed: ${String(vm?.osMachineToolsInstalled)}\n`);
     };
 
-    const step = async (n: number, title: string, program: Program, during?: () => () => void): Promise<void> => {
+    const step = async (n: number, title: string, program: PulumiProgram, during?: () => () => void): Promise<void> => {
       out(`${n}. ${title}`);
       const preview = await engine.preview(program);
       out(`   preview predicts: ${ops(preview)}`);
@@ -88,11 +95,15 @@ async function main(): Promise<number> {
       return () => clearInterval(t);
     };
 
-    await step(1, "pulumi up: create the OS machine, prepare Windows in it, export it to the share, import the OS layer", stack({ version: "1.0" }));
+    out(`The program: ${exampleProgram().dir}/index.ts\n`);
+    await step(1, "pulumi up: create the OS machine, prepare Windows in it, export it to the share, import the OS layer", exampleProgram());
     prepared();
-    await step(2, "pulumi up again, nothing changed", stack({ version: "1.0" }));
-    await step(3, "version 1.1: a new layer version through the ELM's packaging machine", stack({ version: "1.1", versionDescription: "November updates" }), admin);
-    await step(4, "a new layer description: updated in place", stack({ version: "1.1", versionDescription: "November updates", description: "Golden image, Windows Server 2022" }));
+    await step(2, "pulumi up again, nothing changed", exampleProgram());
+    engine.setConfig("version", "1.1");
+    engine.setConfig("versionDescription", "November updates");
+    await step(3, "pulumi config set version 1.1: a new layer version through the ELM's packaging machine", exampleProgram(), admin);
+    const edited = copies.edit([['description: "Base OS layer, built by Pulumi"', 'description: "Golden image, Windows Server 2022"']]);
+    await step(4, `index.ts edited (a new layer description, in ${edited.dir}): updated in place`, edited);
 
     out("5. pulumi destroy");
     const preview = await engine.destroy({ preview: true });
@@ -105,7 +116,7 @@ async function main(): Promise<number> {
     out(leaked ? "A PASSWORD IS IN THE STATE FILE" : "No password in the state file.");
     return mismatches === 0 && !leaked ? 0 : 1;
   } finally {
-    await host?.close();
+    copies.remove();
     await peers.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -52,12 +52,34 @@ describe("host quirks seen through the harness", () => {
     const v3 = new FakeProvider("v3");
     const configures = (): number => lab.store().journal.filter((j) => j.op === "configure" && j.version === "v3").length;
     expect(configures()).toBe(0);
+    // One host for three operations, each sending Configure: one configure() call, since the host
+    // caches the configured provider by its text.
+    const shared = new Engine({ host: lab.host, stateFile: path.join(lab.dir, "shared-host.json"), passphrase: "test" });
+    await shared.up([resource(v3, "a", { size: 1 }, opts)]);
+    await shared.up([resource(v3, "a", { size: 2 }, opts)]);
+    await shared.destroy();
+    expect(configures()).toBe(1);
+    // As under the CLI, a host per operation: each operation's host configures the provider anew.
     await engine.up([resource(v3, "a", { size: 1 }, opts)]);
     await engine.up([resource(v3, "a", { size: 2 }, opts)]);
     await engine.destroy();
-    // Three operations, each sending Configure, one configure() call: the host caches the
-    // configured provider by its text. Under the CLI each operation starts a new host.
-    expect(configures()).toBe(1);
+    expect(configures()).toBe(4);
+  });
+
+  it("each operation runs in a host of its own, stopped when the operation ends", async () => {
+    const pids: number[] = [];
+    const own = new Engine({
+      hostOptions: { cwd: repoRoot, project: "lab", config: { "fake:backendFile": lab.backendFile } },
+      stateFile: path.join(lab.dir, "own-hosts.json"),
+      onHost: (h) => pids.push(h.pid!),
+    });
+    const p = [resource(new FakeProvider("v1"), "a", { size: 1 }, opts)];
+    await own.preview(p);
+    await own.up(p);
+    await own.refresh();
+    await own.destroy();
+    expect(new Set(pids).size).toBe(4);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   });
 
   it("a provider without update() keeps only __provider as outputs after an update", async () => {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamicProviderHost, Engine, InputMap, OperationError, Program } from "../../harness";
-import { osLayerStack, repoRoot, stackConfig, startStackHost } from "../../lifecycle/osLayerStack";
+import { machineProgram, makeOsMachineTools, startMachineHost } from "../../lifecycle/prepareMachine";
 import { Peers, startPeers } from "../../../sim/peers";
 import { VimClient, powerOn, shutdownGuest, type MoRef } from "../../../provider/vsphere";
 import { GuestClient, readGuestText, waitForGuestOperations } from "../../../provider/vsphere/guest";
@@ -37,10 +37,10 @@ describe("OsMachine.prepare through the host: killed mid-step, resumed by the ne
     ],
   });
   // Only the VM: the export and the layer are the stack's other tests' business.
-  const program = (p: InputMap): Program => osLayerStack(peers.settings, { version: "1.0", prepare: p }).slice(0, 1);
+  const program = (p: InputMap): Program => machineProgram(p);
 
   async function startHost(): Promise<{ host: DynamicProviderHost; engine: Engine }> {
-    const host = await startStackHost(peers, { pollIntervalMs: 100, onLine: (l) => hostLog.push(l.text) });
+    const host = await startMachineHost(peers, { onLine: (l) => hostLog.push(l.text) });
     hosts.push(host);
     return { host, engine: new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "prepare" }) };
   }
@@ -63,12 +63,7 @@ describe("OsMachine.prepare through the host: killed mid-step, resumed by the ne
   beforeAll(async () => {
     peers = await startPeers();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "prepare-"));
-    tools = path.join(dir, "OSMachineTools");
-    fs.mkdirSync(path.join(tools, "Drivers"), { recursive: true });
-    fs.writeFileSync(path.join(tools, "Setup_x64.exe"), "MZ");
-    fs.writeFileSync(path.join(tools, "Unattend.exe"), "MZ");
-    fs.writeFileSync(path.join(tools, "ShutdownForFinalize.cmd"), "@echo off\r\n");
-    fs.writeFileSync(path.join(tools, "Drivers", "readme.txt"), "drivers\r\n");
+    tools = makeOsMachineTools(dir);
   });
 
   afterAll(async () => {
@@ -132,14 +127,7 @@ describe("OsMachine.prepare through the host: killed mid-step, resumed by the ne
 
   it("a wrong guest password: the update fails naming the settings, without the password, and the steps stay recorded", async () => {
     const wrong = "Not-The-Guest-Passw0rd";
-    const host = await DynamicProviderHost.start({
-      cwd: repoRoot,
-      project: "applayering-os-layer",
-      stack: "dev",
-      config: stackConfig({ ...peers.settings, "applayering:guestPassword": wrong }),
-      env: { APPLAYERING_POLL_INTERVAL_MS: "100", APPLAYERING_GUEST_POLL_MS: "100" },
-      onLine: (l) => hostLog.push(l.text),
-    });
+    const host = await startMachineHost(peers, { settings: { "applayering:guestPassword": wrong }, onLine: (l) => hostLog.push(l.text) });
     hosts.push(host);
     const engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "prepare" });
     const err = (await engine.up(program(prepare("after v3"))).catch((e: unknown) => e)) as Error;

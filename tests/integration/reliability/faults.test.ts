@@ -179,6 +179,20 @@ describe("ELM faults (OsLayer)", () => {
       expect(again.error).toBeUndefined();
       expect(versionsOf("Canceled OS")).toEqual(["1.0:Deployable"]);
     });
+
+    it("names the cancel even when the ELM removed the layer before the provider first looked", async () => {
+      // A clock this fast ends the canceled import (and removes its layer) before the first lookup.
+      sim.setClockSpeed(1_000_000);
+      try {
+        sim.inject({ failNextTicket: "Canceled" });
+        const first = await up(osLayer, undefined, layer("Fast Canceled OS"));
+        expectClearError(first.error, /ended Canceled/, /nothing was recorded: the next `pulumi up` imports it anew/);
+        expect(first.recorded).toBeUndefined();
+        expect(layersNamed("Fast Canceled OS")).toHaveLength(0);
+      } finally {
+        sim.setClockSpeed(500);
+      }
+    });
   });
 
   describe("session expiry in the middle of a wait", () => {

@@ -32,16 +32,18 @@ describe("LeaseUpdater", () => {
     expect(h.sent).toEqual(["HttpNfcLeaseProgress 0", "HttpNfcLeaseProgress 42"]);
   });
 
-  it("never has two reports in flight: a slow vCenter does not pile them up", async () => {
-    let release!: () => void;
-    const h = host((n) => (n === 1 ? new Promise<XmlElement>((r) => (release = () => r(ok()))) : Promise.resolve(ok())));
+  it("keeps at most two reports in flight: a slow reply neither delays the next renewal nor piles them up", async () => {
+    const pending: Array<() => void> = [];
+    const h = host(() => new Promise<XmlElement>((r) => pending.push(() => r(ok()))));
     const u = new LeaseUpdater(h, lease, 100, () => undefined).start();
     await jest.advanceTimersByTimeAsync(550);
-    expect(h.sent).toHaveLength(1);
-    release();
-    await jest.advanceTimersByTimeAsync(100);
     expect(h.sent).toHaveLength(2);
-    await u.stop();
+    pending.shift()!();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(h.sent).toHaveLength(3);
+    const stopped = u.stop();
+    pending.forEach((f) => f());
+    await stopped;
   });
 
   it("the first failed report stops the updater and is handed on", async () => {

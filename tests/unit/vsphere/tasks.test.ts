@@ -1,5 +1,5 @@
 import { parseXml, type XmlContent, type XmlElement } from "../../../provider/soap";
-import { InvalidPowerStateError, waitForTask, type MoRef, type ServiceContent } from "../../../provider/vsphere";
+import { InvalidPowerStateError, ManagedObjectNotFoundError, MAX_WAIT_SECONDS, WAIT_MARGIN_MS, waitForTask, type MoRef, type ServiceContent } from "../../../provider/vsphere";
 import { DeadlineError } from "../../../provider/wait";
 
 const ref = (type: string, value: string): MoRef => ({ type, value });
@@ -108,5 +108,41 @@ describe("waitForTask", () => {
     };
     await expect(waitForTask(inv, ref("Task", "task-1"), { signal: ac.signal })).rejects.toThrow("stopped by the user");
     expect(calls).toEqual(["CreatePropertyCollector", "CreateFilter", "WaitForUpdatesEx", "WaitForUpdatesEx", "CancelWaitForUpdates", "DestroyPropertyCollector"]);
+  });
+
+  it("bounds each WaitForUpdatesEx: the server waits at most what is left (within 60 s), the request that plus a margin", async () => {
+    const sent: Array<{ seconds: number; requestMs: number }> = [];
+    const inv = {
+      serviceContent,
+      async invoke(method: string, _self: MoRef, params?: XmlContent, _check?: unknown, deadline?: number): Promise<XmlElement> {
+        if (method === "CreatePropertyCollector") return reply(method, `<returnval type="PropertyCollector">session[3]</returnval>`);
+        if (method === "WaitForUpdatesEx") {
+          sent.push({ seconds: Number(/<maxWaitSeconds>(\d+)</.exec(String(params))?.[1]), requestMs: (deadline ?? 0) - Date.now() });
+          return reply(method, sent.length === 1 ? update("1", "<key>task-1</key><state>success</state>") : "");
+        }
+        return reply(method);
+      },
+    };
+    await waitForTask(inv, ref("Task", "task-1"), { timeoutMs: 3 * 3600_000 });
+    expect(sent[0].seconds).toBe(MAX_WAIT_SECONDS);
+    expect(sent[0].requestMs).toBeLessThanOrEqual(MAX_WAIT_SECONDS * 1000 + WAIT_MARGIN_MS);
+    expect(sent[0].requestMs).toBeGreaterThan(MAX_WAIT_SECONDS * 1000);
+    sent.length = 0;
+    await waitForTask(inv, ref("Task", "task-1"), { timeoutMs: 2500 });
+    expect(sent[0].seconds).toBeLessThanOrEqual(3);
+  });
+
+  it("an object deleted while waited on ends the wait with ManagedObjectNotFound", async () => {
+    const inv = {
+      serviceContent,
+      async invoke(method: string): Promise<XmlElement> {
+        if (method === "CreatePropertyCollector") return reply(method, `<returnval type="PropertyCollector">session[4]</returnval>`);
+        if (method === "WaitForUpdatesEx") {
+          return reply(method, `<returnval><version>1</version><filterSet><filter type="PropertyFilter">f</filter><objectSet><kind>leave</kind><obj type="Task">task-1</obj></objectSet></filterSet></returnval>`);
+        }
+        return reply(method);
+      },
+    };
+    await expect(waitForTask(inv, ref("Task", "task-1"), { operation: "cloning web01" })).rejects.toBeInstanceOf(ManagedObjectNotFoundError);
   });
 });
