@@ -44,6 +44,9 @@ export interface PeerSettings {
   "applayering:elmCaCert": string;
   "applayering:shareUser": string;
   "applayering:sharePassword": string;
+  /** The simulated Windows guest's account (OsMachine.prepare). */
+  "applayering:guestUser": string;
+  "applayering:guestPassword": string;
   /** Where the example exports to: `\\host:port\layers\exports`. */
   shareFolder: string;
   /** The ELM's connector to use. */
@@ -51,7 +54,7 @@ export interface PeerSettings {
 }
 
 /** The names of the secret settings (what `pulumi config set --secret` would mark). */
-export const SECRET_SETTINGS = ["vsphere:password", "applayering:elmPassword", "applayering:sharePassword"] as const;
+export const SECRET_SETTINGS = ["vsphere:password", "applayering:elmPassword", "applayering:sharePassword", "applayering:guestPassword"] as const;
 
 export async function startPeers(opts: { elmClockSpeed?: number; https?: boolean } = {}): Promise<Peers> {
   const [vcsim, smbd] = await Promise.all([startVcsim({ vms: 1 }), startSmbd()]);
@@ -83,6 +86,8 @@ export async function startPeers(opts: { elmClockSpeed?: number; https?: boolean
       "applayering:elmCaCert": elm.caCertPath ?? "",
       "applayering:shareUser": smbd.user,
       "applayering:sharePassword": smbd.password,
+      "applayering:guestUser": vcsim.guestUser,
+      "applayering:guestPassword": vcsim.guestPassword,
       shareFolder: `${smbd.unc}\\exports`,
       connector: "vSphere",
     },

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { assertPreviewMatchesUp, Plan, PulumiProgram } from "../harness";
 import { Peers, startPeers } from "../../sim/peers";
 import { exampleEngine, exampleProgram, ProgramCopies } from "./exampleProgram";
+import { makeOsMachineTools } from "./prepareMachine";
 
 const out = (s = "") => process.stdout.write(s + "\n");
 
@@ -44,7 +45,16 @@ async function main(): Promise<number> {
       passphrase: "demo",
       pollIntervalMs: 100,
       onLine: (l) => out(`   | ${l.text}`),
+      // The example prepares Windows inside the VM when given the OS Machine Tools (here a stand-in):
+      // Windows Update off, the tools, unattend.xml, a script, the snapshot, Setup_x64.exe, shut down.
+      config: { osMachineTools: makeOsMachineTools(dir), unattendAnswers: "/TimeZone:UTC" },
     });
+    const prepared = () => {
+      const vm = engine.resource("win2022-os")?.outputs;
+      const steps = (vm?.prepareSteps ?? []) as Array<{ id: string; state: string; exitCode?: number; logTail: string[] }>;
+      for (const s of steps) out(`   prepare ${s.id.padEnd(16)} ${s.state} (exit ${s.exitCode ?? "?"})${s.logTail.length ? `: ${s.logTail[s.logTail.length - 1]}` : ""}`);
+      out(`   OS Machine Tools installed: ${String(vm?.osMachineToolsInstalled)}\n`);
+    };
 
     const step = async (n: number, title: string, program: PulumiProgram, during?: () => () => void): Promise<void> => {
       out(`${n}. ${title}`);
@@ -86,7 +96,8 @@ async function main(): Promise<number> {
     };
 
     out(`The program: ${exampleProgram().dir}/index.ts\n`);
-    await step(1, "pulumi up: create the OS machine, export it to the share, import the OS layer", exampleProgram());
+    await step(1, "pulumi up: create the OS machine, prepare Windows in it, export it to the share, import the OS layer", exampleProgram());
+    prepared();
     await step(2, "pulumi up again, nothing changed", exampleProgram());
     engine.setConfig("version", "1.1");
     engine.setConfig("versionDescription", "November updates");
@@ -101,7 +112,7 @@ async function main(): Promise<number> {
     out(`   destroy applied:  ${ops(destroyed)}`);
     out(`   ${versions(peers)}\n`);
     const state = fs.readFileSync(path.join(dir, "state.json"), "utf8");
-    const leaked = [peers.vcsim.password, peers.elm.password, peers.smbd.password].some((p) => state.includes(p));
+    const leaked = [peers.vcsim.password, peers.elm.password, peers.smbd.password, peers.vcsim.guestPassword].some((p) => state.includes(p));
     out(leaked ? "A PASSWORD IS IN THE STATE FILE" : "No password in the state file.");
     return mismatches === 0 && !leaked ? 0 : 1;
   } finally {
