@@ -142,6 +142,12 @@ func (gv *guestVM) resolve(path string) (program, types.BaseMethodFault) {
 		return nil, &types.FileNotFound{FileFault: types.FileFault{File: path}}
 	}
 	switch {
+	case base == "shutdownforfinalize.cmd":
+		return finalizeCmd, nil
+	case base == "uniservice.exe":
+		return uniserviceExe, nil
+	case base == "ngen.exe":
+		return ngenExe, nil
 	case base == "setup_x64.exe":
 		return setupExe, nil
 	case base == "unattend.exe":
