@@ -45,6 +45,8 @@ export const KEYS = {
   ownerKey: { config: "applayering:ownerKey", env: "APPLAYERING_OWNER_KEY", secret: true },
   shareSigning: { config: "applayering:shareSigning", env: "APPLAYERING_SHARE_SIGNING" },
   shareEncryption: { config: "applayering:shareEncryption", env: "APPLAYERING_SHARE_ENCRYPTION" },
+  guestUser: { config: "applayering:guestUser", env: "APPLAYERING_GUEST_USER" },
+  guestPassword: { config: "applayering:guestPassword", env: "APPLAYERING_GUEST_PASSWORD", secret: true },
 } as const satisfies Record<string, Key>;
 
 // The host calls configure() once per distinct serialized provider; all of ours share this module.
@@ -159,6 +161,14 @@ export function maxReplyBytes(env: NodeJS.ProcessEnv = process.env): number | un
     throw new ConfigError(`${KEYS.maxReplyBytes.config} (${KEYS.maxReplyBytes.env}) must be a whole number of bytes, at least 1024, got "${v}"`);
   }
   return n;
+}
+
+/** The Windows account of OsMachine.prepare's guest operations (applayering:guestUser / applayering:guestPassword). */
+export function guestCredentials(env: NodeJS.ProcessEnv = process.env): { user: string; password: string } {
+  return {
+    user: required(KEYS.guestUser, "the guest account for OsMachine.prepare", env),
+    password: required(KEYS.guestPassword, "the guest account's password for OsMachine.prepare", env),
+  };
 }
 
 /** The secret that keys ownership marks (owner.ts), when set. */

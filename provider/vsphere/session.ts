@@ -38,6 +38,7 @@ export interface ServiceContent {
   ovfManager?: MoRef;
   fileManager?: MoRef;
   virtualDiskManager?: MoRef;
+  guestOperationsManager?: MoRef;
   about: { apiVersion: string; apiType: string; version: string; fullName: string };
 }
 
@@ -140,6 +141,7 @@ export class VimClient implements VimInvoker {
       ovfManager: ref("ovfManager"),
       fileManager: ref("fileManager"),
       virtualDiskManager: ref("virtualDiskManager"),
+      guestOperationsManager: ref("guestOperationsManager"),
       about: {
         apiVersion: String(about.apiVersion ?? ""),
         apiType: String(about.apiType ?? ""),
