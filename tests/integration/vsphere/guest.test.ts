@@ -15,8 +15,8 @@ import {
   uploadToGuest,
   waitForGuestOperations,
 } from "../../../provider/vsphere/guest";
-import { guestControl } from "../../sim/vcsim/guestControl";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { guestControl } from "../../../sim/vcsim/guestControl";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect } from "./helpers";
 
 const VM_NAME = "DC0_H0_VM0";
