@@ -12,6 +12,8 @@ import { withElm } from "./osLayer/elm";
 import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./osLayer/lifecycle";
 import { outputsOf } from "./osLayer/state";
 import { plain } from "./wire";
+import { PackagingError } from "./packaging";
+import type { PackagingProgress } from "./packaging/types";
 import type { OsLayerInputs, OsLayerOutputs } from "./osLayer/types";
 
 type Props = Record<string, unknown>;
@@ -53,15 +55,16 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       report(`importing (layer ${layerId}, ELM task ${r.ticketId})`);
     }
     let details: OsLayerDetails | undefined;
+    const progress: PackagingProgress = { stage: "", updates: [] };
     try {
       // Bound as soon as the id is known; an ELM that refuses edits while the import runs gets it once it is done.
       const unbound = ticketId !== undefined && !(await bindMark(elm, layerId, ticketId).then(() => true, () => false));
       details = await elm.osLayerDetails(layerId);
-      await ensureWanted(elm, details, inputs, report, ticketId);
+      await ensureWanted(elm, details, inputs, report, progress, ticketId);
       if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
-      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
+      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, progress);
       return { id: String(layerId), outs: plain(outs) };
     } catch (err) {
       let now: OsLayerDetails | undefined;
@@ -77,7 +80,7 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
         const message = err instanceof Error ? err.message : String(err);
         throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
       }
-      throw await partial(Promise.resolve(now), raw, inputs, err);
+      throw await partial(Promise.resolve(now), raw, inputs, err, "", progress);
     }
   });
 }
@@ -90,7 +93,10 @@ export async function read(id: string, props: Props): Promise<pulumi.dynamic.Rea
     if (!details) return {};
     const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;
     const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine: olds.packagingMachine ?? "" } : undefined;
-    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending);
+    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending, {
+      stage: olds.packagingStage ?? "",
+      updates: olds.installedUpdates ?? [],
+    });
     return { id, props: plain(outs) };
   });
 }
@@ -106,15 +112,18 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
         `OsLayer ${inputs.name}: layer ${id} no longer exists in the ELM: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`,
       );
     }
+    // A new version starts with no updates; the same one resumed keeps those recorded so far.
+    const fresh = old.version !== inputs.version && old.pendingVersion !== inputs.version;
+    const progress: PackagingProgress = { stage: "", updates: fresh ? [] : [...(old.installedUpdates ?? [])] };
     try {
       if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
       details = await elm.osLayerDetails(details.summary.id);
-      if (old.version !== inputs.version || old.pendingVersion) await ensureWanted(elm, details, inputs, report);
+      if (old.version !== inputs.version || old.pendingVersion) await ensureWanted(elm, details, inputs, report, progress);
       details = await elm.osLayerDetails(details.summary.id);
-      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
+      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, progress)) };
     } catch (err) {
       const fallback = details;
-      throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version);
+      throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version, progress);
     }
   });
 }
@@ -134,12 +143,12 @@ export { deleteImpl as delete };
  * Makes the wanted version Deployable: the import still running (a create interrupted or past its
  * deadline) is waited for under createTimeout; any other version goes through ensureVersion.
  */
-async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, report: Report, ticketId?: number): Promise<void> {
+async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, report: Report, progress: PackagingProgress, ticketId?: number): Promise<void> {
   const first = details.revisions.length === 1 ? details.revisions[0] : undefined;
   if (first && first.versionName === inputs.version && first.state !== "Deployable") {
     await waitImported(elm, details.summary.id, inputs, report, ticketId);
   } else {
-    await ensureVersion(elm, details, inputs, report);
+    await ensureVersion(elm, details, inputs, report, progress);
   }
 }
 
@@ -154,12 +163,20 @@ function finishedRevision(details: OsLayerDetails, version: string | undefined) 
  * next `pulumi up` resumes. Outputs keep the last finished version so that the next diff shows
  * the change again.
  */
-async function partial(detailsP: Promise<OsLayerDetails>, raw: Props, inputs: OsLayerInputs, err: unknown, lastVersion = ""): Promise<Error> {
+async function partial(
+  detailsP: Promise<OsLayerDetails>,
+  raw: Props,
+  inputs: OsLayerInputs,
+  err: unknown,
+  lastVersion = "",
+  progress?: PackagingProgress,
+): Promise<Error> {
   const details = await detailsP;
   const message = err instanceof Error ? err.message : String(err);
   const pendingRev = revisionByVersion(details, inputs.version);
   const finished = lastVersion ? revisionByVersion(details, lastVersion) : undefined;
-  const machine = err instanceof VersionPending ? err.machine : "";
-  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined);
+  const machine = err instanceof VersionPending || err instanceof PackagingError ? err.machine : "";
+  const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined;
+  const outs = outputsOf(inputs, details, finished, pending, progress);
   return new PartialFailure(String(details.summary.id), withProvider(raw, plain(outs)), message);
 }

@@ -1,4 +1,5 @@
 import { CheckFailure, InputReader } from "../inputs";
+import { checkPackaging } from "../packaging/check";
 import type { OsLayerInputs } from "./types";
 
 /** Characters Windows forbids in file names: the ELM names packaging disks after layer and version. */
@@ -30,6 +31,7 @@ export function checkOsLayer(news: Record<string, unknown>): { inputs: OsLayerIn
     createTimeout: r.number("createTimeout", { default: 120, min: 0.01, unit: "minutes" })!,
     versionTimeout: r.number("versionTimeout", { default: 240, min: 0.01, unit: "minutes" })!,
     deleteTimeout: r.number("deleteTimeout", { default: 30, min: 0.01, unit: "minutes" })!,
+    packaging: checkPackaging(news.packaging, r.failures),
   };
   const fromVm = r.has("vmMoref") || r.has("vmName");
   if (!r.has("ovfPath") && !fromVm) r.fail("ovfPath", "the layer needs a source: set ovfPath (an OvfExport's ovfSharePath) or machine (an OsMachine)");

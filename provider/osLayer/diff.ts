@@ -20,6 +20,7 @@ export const UPDATE_KEYS = [
   "createTimeout",
   "versionTimeout",
   "deleteTimeout",
+  "packaging",
 ] as const;
 
 export function diffOsLayer(olds: Partial<OsLayerOutputs>, news: OsLayerInputs): DiffResult {
