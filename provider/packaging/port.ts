@@ -10,11 +10,22 @@ export interface RunResult {
   output: string;
 }
 
+/** run() gave up waiting and left the program running (the version's deadline, not the step's). */
+export class StillRunning extends Error {
+  constructor(readonly line: string) {
+    super(`still running: ${line}`);
+    this.name = "StillRunning";
+  }
+}
+
 export interface GuestPort {
   /** The packaging machine's VM name, for messages. */
   readonly vmName: string;
-  /** Runs `cmd.exe /c <line>` with its output redirected to a file; waits until it ends, at most timeoutMs. */
-  run(line: string, timeoutMs: number): Promise<RunResult>;
+  /**
+   * Runs `cmd.exe /c <line>` with its output redirected to a file; waits until it ends, at most
+   * timeoutMs: then it is ended, or with `leaveRunning` left to run (StillRunning is thrown).
+   */
+  run(line: string, timeoutMs: number, leaveRunning?: boolean): Promise<RunResult>;
   /** Starts `cmd.exe /c <line>` and returns without waiting (Shutdown For Finalize, reboots). */
   start(line: string): Promise<void>;
   /** A text file's content, or undefined when it does not exist. */

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Report } from "../progress";
 import { Blocker, REBOOT_CLEARS, TRANSIENT, describeBlockers, probe } from "./gate";
-import type { GuestPort } from "./port";
+import { GuestPort, StillRunning } from "./port";
 import type { PackagingInputs, PackagingProgress } from "./types";
 import { WORK_DIR } from "./vspherePort";
 import { WU_SCRIPT, WuRound, parseWuOutput } from "./windowsUpdate";
@@ -117,10 +117,17 @@ async function scripts(r: PackagingRun, dir: string, left: (cap: number) => numb
     await r.port.writeText(file, text);
     const log = `${dir}\\${name}.log`;
     // The guest writes the marker itself on success, so a crash after the script cannot repeat it.
-    const res = await r.port.run(
-      `"${POWERSHELL}" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${file}" > "${log}" 2>&1 && echo done > "${done}"`,
-      left(minutes(r.inputs.scriptTimeout)),
-    );
+    // When versionTimeout ends first the script keeps running: the rerun waits for it, never starts it again.
+    const byDeadline = r.deadline - Date.now() < minutes(r.inputs.scriptTimeout);
+    const res = await r.port
+      .run(
+        `"${POWERSHELL}" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${file}" > "${log}" 2>&1 && echo done > "${done}"`,
+        left(minutes(r.inputs.scriptTimeout)),
+        byDeadline,
+      )
+      .catch((err: unknown) => {
+        throw err instanceof StillRunning ? new PackagingDeadline(r.port.vmName, r.progress.stage) : err;
+      });
     if ((await r.port.readText(done)) === undefined) {
       const out = ((await r.port.readText(log)) ?? res.output).trim().slice(-600);
       throw new PackagingError(

@@ -11,7 +11,7 @@ import {
 } from "../vsphere/guest";
 import type { VimClient } from "../vsphere/session";
 import type { MoRef } from "../vsphere/types";
-import type { GuestPort, RunResult } from "./port";
+import { GuestPort, RunResult, StillRunning } from "./port";
 
 /** The provider's folder in the packaging machine: run logs and stage markers. */
 export const WORK_DIR = "C:\\ProgramData\\applayering\\packaging";
@@ -29,7 +29,7 @@ export function vspherePort(vim: VimClient, vm: MoRef, vmName: string, creds: { 
   };
   const port: GuestPort = {
     vmName,
-    async run(line: string, timeoutMs: number): Promise<RunResult> {
+    async run(line: string, timeoutMs: number, leaveRunning = false): Promise<RunResult> {
       await ensureDir();
       const log = `${WORK_DIR}\\run-${randomUUID().slice(0, 8)}.log`;
       const pid = await g.startProgram({ programPath: CMD, arguments: `/c ${line} > "${log}" 2>&1` });
@@ -51,6 +51,7 @@ export function vspherePort(vim: VimClient, vm: MoRef, vmName: string, creds: { 
           return { exitCode, output };
         }
         if (Date.now() > end) {
+          if (leaveRunning) throw new StillRunning(line);
           await g.terminateProcess(pid).catch(() => undefined);
           throw new Error(`VM ${vmName}: \`${line}\` did not end within ${Math.round(timeoutMs / 60_000)} minute(s) and was ended`);
         }

@@ -4,7 +4,7 @@
  * Keep it in step with the example and with sdk/*.ts.
  */
 import linkPackage, { repositoryRoot } from "../setup/linkPackage";
-import { DynamicProviderHost, HostLine, Program, resource, secret, StackConfig } from "../harness";
+import { DynamicProviderHost, HostLine, Input, Program, resource, secret, StackConfig } from "../harness";
 import { trampoline } from "../../sdk/trampoline";
 import { Peers, PeerSettings, SECRET_SETTINGS } from "../../sim/peers";
 import { exportPaths } from "../../provider/ovfExport/paths";
@@ -16,6 +16,10 @@ export interface StackKnobs {
   /** Export folder name (a new one is a new source: the layer is replaced). */
   exportName?: string;
   cpus?: number;
+  /** OsLayer.packaging (the unattended version). */
+  packaging?: { [key: string]: Input };
+  /** Minutes (default 5). */
+  versionTimeout?: number;
 }
 
 const kind = (type: string) => ({ module: "applayering", type });
@@ -65,7 +69,8 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
       ...(knobs.versionDescription ? { versionDescription: knobs.versionDescription } : {}),
       maxLayerSizeGb: 100,
       comment: "pulumi-applayering example",
-      versionTimeout: 5,
+      versionTimeout: knobs.versionTimeout ?? 5,
+      ...(knobs.packaging ? { packaging: knobs.packaging } : {}),
     },
     { ...kind("OsLayer"), dependsOn: ["win2022-ovf"] },
   );
