@@ -8,6 +8,7 @@ import {
   uploadToGuest,
   waitForGuestOperations,
   isTransientGuestFault,
+  faultTypeOf,
 } from "../vsphere/guest";
 import type { VimClient } from "../vsphere/session";
 import type { MoRef } from "../vsphere/types";
@@ -42,8 +43,9 @@ export function vspherePort(vim: VimClient, vm: MoRef, vmName: string, creds: { 
           if (!p) gone = true;
           else if (p.endTime) exitCode = p.exitCode ?? 0;
         } catch (err) {
-          if (!(err instanceof GuestUnavailableError) && !isTransientGuestFault(err)) throw err;
-          gone = true; // the guest rebooted or went down under the process
+          // The guest rebooted or shut down under the process (Shutdown For Finalize does, by design).
+          if (!(err instanceof GuestUnavailableError) && !isTransientGuestFault(err) && faultTypeOf(err) !== "InvalidPowerState") throw err;
+          gone = true;
         }
         if (exitCode !== undefined || gone) {
           const output = gone ? "" : ((await readGuestTextIfAny(g, log, MAX_OUTPUT).catch(() => undefined)) ?? "");

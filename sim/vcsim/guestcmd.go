@@ -410,7 +410,12 @@ func (r *run) builtin(cmd string) int {
 	}
 	word := trimmed
 	rest := ""
-	if i := strings.IndexAny(trimmed, " \t"); i >= 0 {
+	if strings.HasPrefix(trimmed, `"`) {
+		// A quoted program path may hold spaces ("C:\Program Files\...\x.exe" -L), as cmd allows.
+		if j := strings.Index(trimmed[1:], `"`); j >= 0 {
+			word, rest = trimmed[1:j+1], strings.TrimLeft(trimmed[j+2:], " \t")
+		}
+	} else if i := strings.IndexAny(trimmed, " \t"); i >= 0 {
 		word, rest = trimmed[:i], strings.TrimLeft(trimmed[i:], " \t")
 	}
 	args := splitArgs(rest)

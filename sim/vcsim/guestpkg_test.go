@@ -96,6 +96,13 @@ func TestPackagingMachine(t *testing.T) {
 	if got := check(); !strings.Contains(got, msgFinalizeOk) {
 		t.Fatalf("clean machine: LayerIntegrity.txt %q lacks %q", got, msgFinalizeOk)
 	}
+	// Through cmd.exe, the quoted path with spaces as the provider runs it.
+	if code := f.start(`C:\Windows\System32\cmd.exe`, `/c "`+uniservicePath+`" -L > C:\Windows\Temp\u.log 2>&1`); code != 0 {
+		t.Fatalf("cmd.exe /c \"UniService.exe\" -L: exit %d (%s)", code, f.read(`C:\Windows\Temp\u.log`))
+	}
+	if got := f.read(`C:\Windows\Temp\u.log`); !strings.Contains(got, msgFinalizeOk) {
+		t.Fatalf("UniService -L stdout %q lacks %q", got, msgFinalizeOk)
+	}
 
 	// Every blocker kind shows its Citrix message; a reboot clears the reboot-bound ones.
 	for _, k := range []string{"runonce", "rebootpending", "pendingrename", "bootdriver", "ngen", "smscfg", "msiexec&seconds=-1", "ngen-running&seconds=-1"} {

@@ -269,7 +269,19 @@ func (g *guests) createPackaging(name string, offload bool) error {
 			return err
 		}
 		finder.SetDatacenter(dc)
-		vms, err := finder.VirtualMachineList(ctx, "*")
+		// The source is a VM of the launcher's own (never another packaging machine, which may be
+		// shutting down or going away at this moment).
+		all, err := finder.VirtualMachineList(ctx, "*")
+		var vms []*object.VirtualMachine
+		for _, vm := range all {
+			g.mu.Lock()
+			gv := g.vms[vm.Reference().Value]
+			isPkg := gv != nil && gv.pkg != nil
+			g.mu.Unlock()
+			if !isPkg && strings.HasPrefix(vm.Name(), "DC") {
+				vms = append(vms, vm)
+			}
+		}
 		if err != nil || len(vms) == 0 {
 			return fmt.Errorf("no VM to clone the packaging machine from: %v", err)
 		}

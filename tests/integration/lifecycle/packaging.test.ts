@@ -51,6 +51,7 @@ describe("unattended OsLayer versions (packaging)", () => {
   const failure = async (p: Promise<unknown>) => {
     const err = await p.then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(OperationError);
+    if (process.env.PACKAGING_DEBUG) console.log((err as OperationError).plan.log.map((l) => l.text).join("\n"), peers.packagingErrors);
     return (err as Error).message;
   };
   /** The packaging machine's count file (who ran how often), read over guest operations. */
