@@ -47,6 +47,8 @@ export const KEYS = {
   shareEncryption: { config: "applayering:shareEncryption", env: "APPLAYERING_SHARE_ENCRYPTION" },
   guestUser: { config: "applayering:guestUser", env: "APPLAYERING_GUEST_USER" },
   guestPassword: { config: "applayering:guestPassword", env: "APPLAYERING_GUEST_PASSWORD", secret: true },
+  elmPollMaxMs: { config: "applayering:elmPollMaxMs", env: "APPLAYERING_ELM_POLL_MAX_MS" },
+  sessionIdleSeconds: { config: "applayering:sessionIdleSeconds", env: "APPLAYERING_SESSION_IDLE_SECONDS" },
 } as const satisfies Record<string, Key>;
 
 // The host calls configure() once per distinct serialized provider; all of ours share this module.
@@ -171,6 +173,20 @@ export function guestCredentials(env: NodeJS.ProcessEnv = process.env): { user: 
   };
 }
 
+/**
+ * How long an unused vCenter, ELM or share session stays logged in, in ms (default 30 s): the
+ * engine calls every resource of a stack back to back, and one login serves them all.
+ */
+export function sessionIdleMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = raw(KEYS.sessionIdleSeconds, env);
+  if (v === undefined) return 30_000;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 3600) {
+    throw new ConfigError(`${KEYS.sessionIdleSeconds.config} (${KEYS.sessionIdleSeconds.env}) must be a number of seconds from 0 to 3600, got "${v}"`);
+  }
+  return Math.round(n * 1000);
+}
+
 /** The secret that keys ownership marks (owner.ts), when set. */
 export function ownerKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return raw(KEYS.ownerKey, env);
@@ -199,11 +215,25 @@ export function shareSecurity(env: NodeJS.ProcessEnv = process.env): ShareSecuri
   };
 }
 
+/** The older name of applayering:elmPollMaxMs (environment only), still read when the new one is unset. */
+export const ELM_POLL_ALIAS_ENV = "APPLAYERING_POLL_INTERVAL_MS";
+
 /**
- * How often to poll the ELM while waiting, in ms. Default: the client's own backoff (1 s growing
- * to 5 s). APPLAYERING_POLL_INTERVAL_MS shortens it for simulators whose clock runs fast.
+ * Longest pause between two polls of an ELM task or version while nothing changes, in ms
+ * (applayering:elmPollMaxMs, or APPLAYERING_ELM_POLL_MAX_MS, or the older APPLAYERING_POLL_INTERVAL_MS).
+ * Undefined keeps the client's default (30 s; see provider/elm/polling.ts for what it scales).
  */
-export function pollIntervalMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const v = Number(env.APPLAYERING_POLL_INTERVAL_MS);
-  return Number.isFinite(v) && v > 0 ? v : undefined;
+export function elmPollMaxMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  let v = raw(KEYS.elmPollMaxMs, env);
+  let name = `${KEYS.elmPollMaxMs.config} (${KEYS.elmPollMaxMs.env})`;
+  if (v === undefined && env[ELM_POLL_ALIAS_ENV]) {
+    v = env[ELM_POLL_ALIAS_ENV];
+    name = ELM_POLL_ALIAS_ENV;
+  }
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1 || n > 3_600_000) {
+    throw new ConfigError(`${name} must be a number of milliseconds from 1 to 3600000 (default 30000), got "${v}"`);
+  }
+  return n;
 }

@@ -15,7 +15,6 @@ export interface CheckFailure {
   reason: string;
 }
 
-type Raw = Record<string, unknown>;
 
 /** A value as a user would write it: NaN and Infinity by name (JSON.stringify says null for both). */
 export function show(v: unknown): string {
@@ -37,10 +36,15 @@ const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 export class InputReader {
   readonly failures: CheckFailure[] = [];
 
+  private readonly raw: Record<string, unknown>;
+
+  /** `raw`: the inputs as the engine sent them, of any shape. */
   constructor(
-    private readonly raw: Raw,
+    raw: object,
     private readonly resource: string,
-  ) {}
+  ) {
+    this.raw = raw as Record<string, unknown>;
+  }
 
   fail(property: string, reason: string): void {
     this.failures.push({ property, reason: `${this.resource}.${property}: ${reason}` });
@@ -90,7 +94,7 @@ export class InputReader {
   /** A number (numeric strings accepted, as config values arrive as text). */
   number(property: string, opts: { default?: number; min?: number; max?: number; integer?: boolean; unit?: string } = {}): number | undefined {
     const v = this.raw[property];
-    if (isUnknown(v)) return v as unknown as number;
+    if (isUnknown(v)) return v as number; // the preview sentinel passes through, as strings do
     if (v === undefined || v === null || v === "") return opts.default;
     const n = typeof v === "string" ? Number(v) : v;
     const unit = opts.unit ? ` ${opts.unit}` : "";
@@ -106,7 +110,7 @@ export class InputReader {
 
   boolean(property: string, def: boolean): boolean {
     const v = this.raw[property];
-    if (isUnknown(v)) return v as unknown as boolean;
+    if (isUnknown(v)) return v as boolean;
     if (v === undefined || v === null || v === "") return def;
     if (typeof v === "boolean") return v;
     if (v === "true" || v === "false") return v === "true";

@@ -6,11 +6,11 @@ export interface OsMachineArgs {
   name?: pulumi.Input<string>;
   /** Datacenter name. Changing it replaces the VM. */
   datacenter: pulumi.Input<string>;
-  /** VM folder below the datacenter's `vm` folder, e.g. `Layering/OS`. Default: its root. */
+  /** VM folder below the datacenter's `vm` folder, e.g. `Layering/OS`. Default: its root. Changing it replaces the VM. */
   folder?: pulumi.Input<string>;
-  /** Resource pool inventory path. Default: the datacenter's first cluster or host pool. */
+  /** Resource pool inventory path. Default: the datacenter's first cluster or host pool. Changing it replaces the VM. */
   resourcePool?: pulumi.Input<string>;
-  /** Datastore for the VM's files. Required unless adopting. */
+  /** Datastore for the VM's files. Required unless adopting. Changing it replaces the VM. */
   datastore?: pulumi.Input<string>;
   /** Network (port group) of the VMXNet3 NIC. Required to create a new VM. */
   network?: pulumi.Input<string>;
@@ -22,11 +22,11 @@ export interface OsMachineArgs {
   memoryMb?: pulumi.Input<number>;
   /** System disk size in GB (grows in place; shrinking replaces the VM). Default: 60. */
   diskGb?: pulumi.Input<number>;
-  /** `bios` (what App Layering needs: an MBR disk) or `efi`. Default: `bios`. */
+  /** `bios` (what App Layering needs: an MBR disk) or `efi`. Default: `bios`. Changing it replaces the VM (an adopted VM keeps its own). */
   firmware?: pulumi.Input<"bios" | "efi">;
-  /** Inventory path of a template to clone, e.g. `DC0/vm/Templates/win2022`. */
+  /** Inventory path of a template to clone, e.g. `DC0/vm/Templates/win2022`. Changing it replaces the VM. */
   template?: pulumi.Input<string>;
-  /** Inventory path of an existing VM to adopt instead of creating one; released, never destroyed, on delete. */
+  /** Inventory path of an existing VM to adopt instead of creating one; released, never destroyed, on delete. Changing it replaces the VM. */
   adoptInventoryPath?: pulumi.Input<string>;
   /** `poweredOff` (what an export needs) or `poweredOn`. Default: `poweredOff`. */
   powerState?: pulumi.Input<"poweredOff" | "poweredOn">;

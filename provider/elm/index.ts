@@ -9,3 +9,4 @@ export * from "./tickets";
 export * from "./types";
 export { ELM_NS, soapAction, requestEnvelope } from "./wire";
 export * from "./transient";
+export * from "./polling";

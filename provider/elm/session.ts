@@ -8,11 +8,13 @@ import { HttpError, SoapFaultError, SoapTransport, TransportError, XmlContent, X
 import { elmApiUrl } from "./address";
 import { ElmError, ElmLoginError, ElmTransportError } from "./errors";
 import { Wrapper, requestEnvelope, resultError, soapAction, str } from "./wire";
+import { Relogin } from "../sessions/relogin";
+import { kindOf, tag } from "../errorKinds";
 
 export interface ElmTlsOptions {
   /** PEM CA bundle the ELM's certificate must chain to (ELMs usually run a self-signed one). */
   ca?: string | Buffer;
-  /** Accept any certificate. Never the default; say so explicitly (applayering:elmInsecure). */
+  /** Accept any certificate. Never the default; say so explicitly. */
   insecure?: boolean;
 }
 
@@ -24,7 +26,7 @@ export interface ElmSessionOptions {
   tls?: ElmTlsOptions;
   /** Deadline of each whole request in milliseconds (default 120 000). */
   timeoutMs?: number;
-  /** Largest reply accepted, in bytes (default 64 MiB; applayering:maxReplyBytes). */
+  /** Largest reply accepted, in bytes (default 64 MiB). */
   maxReplyBytes?: number;
   /** Token header name (default `UNIDESK_TOKEN`, as the PowerShell module sends it). */
   tokenHeader?: string;
@@ -57,7 +59,7 @@ export class ElmSession {
   private readonly password: string;
   private readonly tokenHeader: string;
   private token: string | undefined;
-  private loggingIn: Promise<void> | undefined;
+  private readonly relogin = new Relogin(() => this.doLogin());
   /** Number of successful logins (the first one plus re-logins); for diagnostics and tests. */
   loginCount = 0;
 
@@ -71,6 +73,7 @@ export class ElmSession {
       tls: { ca: opts.tls?.ca, insecure: opts.tls?.insecure },
       timeoutMs: opts.timeoutMs,
       maxReplyBytes: opts.maxReplyBytes,
+      peer: "elm",
       secrets: () => this.secrets(),
     });
   }
@@ -81,12 +84,7 @@ export class ElmSession {
 
   /** Logs in (again). Concurrent callers share one Login request. */
   login(): Promise<void> {
-    if (!this.loggingIn) {
-      this.loggingIn = this.doLogin().finally(() => {
-        this.loggingIn = undefined;
-      });
-    }
-    return this.loggingIn;
+    return this.relogin.renew();
   }
 
   private async doLogin(): Promise<void> {
@@ -113,10 +111,10 @@ export class ElmSession {
     this.loginCount++;
   }
 
-  /** Ends the session on the ELM (best effort) and closes idle connections. */
-  async logout(): Promise<void> {
+  /** Ends the session on the ELM (best effort; `deadline` bounds it) and closes idle connections. */
+  async logout(deadline?: number): Promise<void> {
     try {
-      if (this.token !== undefined) await this.send("Logout", null, undefined);
+      if (this.token !== undefined) await this.send("Logout", null, undefined, [], deadline);
     } catch {
       // The session is being thrown away; a failed Logout changes nothing for the caller.
     } finally {
@@ -133,13 +131,10 @@ export class ElmSession {
    */
   async call(op: string, wrapper: Wrapper, content?: XmlContent, opts: CallOptions = {}): Promise<XmlElement> {
     if (this.token === undefined) await this.login();
-    try {
-      return await this.send(op, wrapper, content, opts.nestedResults, opts.deadline);
-    } catch (err) {
-      if (opts.noRelogin || !(err instanceof ElmError) || !err.isSessionError()) throw err;
-      await this.login();
-      return this.send(op, wrapper, content, opts.nestedResults, opts.deadline);
-    }
+    return this.relogin.call(
+      () => this.send(op, wrapper, content, opts.nestedResults, opts.deadline),
+      (err) => !opts.noRelogin && err instanceof ElmError && err.isSessionError(),
+    );
   }
 
   /**
@@ -191,7 +186,13 @@ export class ElmSession {
     return result;
   }
 
+  /** The ELM's own error for a transport failure, keeping the transport's kind (errorKinds.ts). */
   private transportError(op: string, err: unknown): Error {
+    const e = this.describeTransportError(op, err);
+    return tag(e, kindOf(err)?.kind ?? "protocol", "elm");
+  }
+
+  private describeTransportError(op: string, err: unknown): Error {
     const clean = (s: string) => redact(s, this.secrets());
     if (err instanceof SoapFaultError) {
       const hint = /Server/i.test(err.faultCode) ? "; the ELM failed to process it: check the appliance's health, then run again" : "";
@@ -202,7 +203,7 @@ export class ElmSession {
     }
     if (err instanceof TransportError) {
       const hint = /cert|self.signed|CERT_|UNABLE_TO_VERIFY/i.test(`${err.code} ${err.message}`)
-        ? "; give the ELM's CA certificate (applayering:elmCaCert) or, knowingly, set applayering:elmInsecure"
+        ? "; give the ELM's CA certificate or, knowingly, turn certificate checks off"
         : "; check the ELM address and network";
       return new ElmTransportError(op, this.url, clean(`ELM ${op}: ${err.message}${hint}`), undefined, undefined, err.code);
     }

@@ -15,8 +15,11 @@ import { NotSoapError, ParsedEnvelope, splitEnvelope } from "./envelope";
 import { CookieJar } from "./cookies";
 import { TlsOptions, createAgent } from "./tls";
 import { XmlElement, XmlParseError, XmlStreamParser } from "./xml";
+import { trace, tracing } from "../debug/trace";
+import { cut, redactHeaders, redactXml } from "../debug/redact";
+import { ErrorKind, Peer, kindOfCode, tag } from "../errorKinds";
 
-/** Largest reply accepted by default (applayering:maxReplyBytes). */
+/** Largest reply accepted by default (a setting raises it: errorHints.ts names it). */
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** Default deadline of one whole call, in milliseconds. */
 export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
@@ -28,8 +31,10 @@ export interface SoapTransportOptions {
   timeoutMs?: number;
   /** Largest reply body accepted, in bytes (default 64 MiB). */
   maxReplyBytes?: number;
-  /** Values that must never appear in an error message (passwords, tokens). */
+  /** Values that must never appear in an error message or a trace line (passwords, tokens). */
   secrets?: () => ReadonlyArray<string | undefined>;
+  /** Which peer this is: tags errors (errorKinds.ts) and names the wire in trace lines (`vim25`, `elm`). */
+  peer?: Peer;
 }
 
 export interface SoapReply extends ParsedEnvelope {
@@ -48,6 +53,8 @@ interface Exchange {
 }
 
 const HEAD_CHARS = 400;
+/** Characters of a request or reply body a trace line shows. */
+const TRACE_BODY_CHARS = 4096;
 
 export class SoapTransport {
   readonly url: string;
@@ -56,6 +63,8 @@ export class SoapTransport {
   readonly timeoutMs: number;
   readonly maxReplyBytes: number;
   private readonly secrets: () => ReadonlyArray<string | undefined>;
+  private readonly peer?: Peer;
+  private readonly wire: string;
 
   constructor(opts: SoapTransportOptions) {
     this.url = opts.url;
@@ -63,6 +72,8 @@ export class SoapTransport {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.secrets = opts.secrets ?? (() => []);
+    this.peer = opts.peer;
+    this.wire = opts.peer === "vsphere" ? "vim25" : (opts.peer ?? "soap");
   }
 
   /**
@@ -73,6 +84,15 @@ export class SoapTransport {
    * call's own timeout short, so a caller's wait holds during a request too.
    */
   async call(soapAction: string, envelope: string, headers: Record<string, string> = {}, deadline?: number): Promise<SoapReply> {
+    try {
+      return await this.callOnce(soapAction, envelope, headers, deadline);
+    } catch (err) {
+      if (this.peer && err instanceof Error) tag(err, kindOfError(err), this.peer);
+      throw err;
+    }
+  }
+
+  private async callOnce(soapAction: string, envelope: string, headers: Record<string, string>, deadline?: number): Promise<SoapReply> {
     const reply = await this.exchange(envelope, { "Content-Type": "text/xml; charset=utf-8", SOAPAction: soapAction, ...headers }, deadline);
     let parsed: ParsedEnvelope;
     try {
@@ -95,8 +115,29 @@ export class SoapTransport {
     return { ...parsed, status: reply.status, headers: reply.headers };
   }
 
-  /** POSTs a body and parses the reply as it streams in; stores Set-Cookie headers. */
-  private exchange(body: string, headers: Record<string, string>, deadline?: number): Promise<Exchange> {
+  /** One exchange, traced when APPLAYERING_DEBUG is set: method, path, status, time, bodies cut and redacted. */
+  private async exchange(body: string, headers: Record<string, string>, deadline?: number): Promise<Exchange> {
+    if (!tracing()) return this.post(body, headers, deadline);
+    const method = /<(?:[\w.-]+:)?Body\b[^>]*>\s*<(?:[\w.-]+:)?([\w.-]+)/.exec(body)?.[1] ?? headers.SOAPAction ?? "?";
+    const path = new URL(this.url).pathname;
+    // Methods whose reply is a bare ticket (AcquireCloneTicket, AcquireGenericServiceTicket, …).
+    const ticket = /Ticket|Token|Login/i.test(method);
+    const headerText = redactHeaders({ ...headers, Cookie: this.cookies.header() });
+    trace(this.wire, `> ${method} POST ${path} [${headerText}] ${this.clean(cut(redactXml(body), TRACE_BODY_CHARS))}`);
+    const started = Date.now();
+    try {
+      const reply = await this.post(body, headers, deadline, TRACE_BODY_CHARS);
+      const ms = Date.now() - started;
+      trace(this.wire, `< ${method} ${reply.status} in ${ms} ms [${redactHeaders({ "set-cookie": reply.headers["set-cookie"], "content-length": reply.headers["content-length"] })}] ${this.clean(cut(redactXml(reply.head, ticket), TRACE_BODY_CHARS))}`);
+      return reply;
+    } catch (err) {
+      trace(this.wire, `< ${method} failed after ${Date.now() - started} ms: ${this.clean((err as Error).message)}`);
+      throw err;
+    }
+  }
+
+  /** POSTs a body and parses the reply as it streams in; stores Set-Cookie headers. `headChars`: how much of the reply to keep as text. */
+  private post(body: string, headers: Record<string, string>, deadline?: number, headChars = HEAD_CHARS): Promise<Exchange> {
     const url = new URL(this.url);
     const cookie = this.cookies.header();
     const allHeaders: Record<string, string | number> = { ...headers, "Content-Length": Buffer.byteLength(body) };
@@ -128,7 +169,7 @@ export class SoapTransport {
         let bytes = 0;
         let head = "";
         const feed = (text: string): XmlParseError | undefined => {
-          if (head.length < HEAD_CHARS) head += text.slice(0, HEAD_CHARS - head.length);
+          if (head.length < headChars) head += text.slice(0, headChars - head.length);
           try {
             parser.write(text);
             return undefined;
@@ -180,7 +221,7 @@ export class SoapTransport {
     const cap = this.maxReplyBytes;
     return new TransportError(
       `reply from ${this.url} is larger than the ${formatBytes(cap)} cap (at least ${formatBytes(bytes)} received); ` +
-        `if this peer really sends replies that large, raise applayering:maxReplyBytes (APPLAYERING_MAX_REPLY_BYTES)`,
+        `if this peer really sends replies that large, raise the reply cap`,
       this.url,
       "ETOOLARGE",
     );
@@ -197,6 +238,13 @@ export class SoapTransport {
   private snippet(text: string): string {
     return this.clean(text.replace(/\s+/g, " ").trim().slice(0, 200));
   }
+}
+
+/** The kind of a transport-level failure. */
+function kindOfError(err: Error): ErrorKind {
+  if (err instanceof TransportError) return kindOfCode(err.code, err.message);
+  if (err instanceof HttpError) return err.status === 401 ? "auth" : err.status === 403 ? "permission" : "protocol";
+  return "protocol";
 }
 
 function formatBytes(n: number): string {

@@ -11,6 +11,8 @@ import { el, streamGet } from "../soap";
 import { decodeMoRef, decodeObject, many } from "./decode";
 import { BackgroundHasher, type Digests } from "./hasher";
 import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
+import { LeaseUpdater, keepAliveInterval } from "./leaseUpdater";
+import { DeadlineError } from "../wait";
 import { retrieveProperties } from "./properties";
 import { transferTarget } from "./transfer";
 import type { VimClient } from "./session";
@@ -136,25 +138,17 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
   const onOuterAbort = () => abortCtl.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const deadlineTimer = setTimeout(
-    () => abortCtl.abort(new Error(`exporting ${name} did not finish within ${Math.round((deadline - started) / 1000)} s; retry with a longer timeout`)),
+    () => abortCtl.abort(new DeadlineError({ awaited: `the export of ${name}`, waitedMs: Date.now() - started, resumable: false, fix: "retry with a longer timeout" })),
     Math.min(2 ** 31 - 1, Math.max(0, deadline - Date.now())), // setTimeout's limit (24.8 days)
   );
-  let keepAlive: NodeJS.Timeout | undefined;
-  let keepAliveError: unknown;
-  let percent = 0;
+  let keepAlive: LeaseUpdater | undefined;
   const agents: http.Agent[] = [];
   const counters: HashingCounter[] = [];
   let step = "waiting for the export lease";
   try {
     const info = await waitForLease(c, lease, Math.max(0, deadline - Date.now()), abortCtl.signal);
-    const timeoutMs = info.leaseTimeoutSeconds * 1000;
-    const interval = opts.progressIntervalMs ?? Math.max(250, Math.min(timeoutMs / 4, 60_000));
-    keepAlive = setInterval(() => {
-      leaseProgress(c, lease, percent).catch((e: unknown) => {
-        keepAliveError = e;
-        abortCtl.abort(e);
-      });
-    }, interval);
+    const interval = opts.progressIntervalMs ?? keepAliveInterval(info.leaseTimeoutSeconds);
+    const updater = (keepAlive = new LeaseUpdater(c, lease, interval, (e) => abortCtl.abort(e)).start());
 
     const disks = diskUrls(info);
     const announced = disks.reduce((s, d) => s + (d.fileSize ?? 0), 0);
@@ -170,7 +164,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
       const sink = await opts.openDiskSink({ name: fileName, deviceId: d.key, size: d.fileSize, capacityKB: info.totalDiskCapacityKB });
       const counter = new HashingCounter((n) => {
         done += n;
-        percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0;
+        const percent = (updater.percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0);
         opts.onProgress?.({ percent, bytes: done, totalBytes, file: fileName });
       });
       counters.push(counter);
@@ -178,7 +172,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
       const digests = await counter.digests();
       files.push({ name: fileName, deviceId: d.key, size: counter.bytes, ...digests });
     }
-    if (keepAliveError) throw keepAliveError;
+    if (updater.error !== undefined) throw updater.error;
 
     step = "checking the server's manifest";
     const manifest = await leaseManifest(c, lease);
@@ -195,17 +189,19 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
     step = "creating the OVF descriptor";
     const descriptor = await createDescriptor(c, vm, { name, description: opts.description, exportOptions: opts.exportOptions, files });
     step = "completing the export lease";
+    await updater.stop();
     await leaseProgress(c, lease, 100);
     await leaseComplete(c, lease);
     return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds };
   } catch (e) {
-    const cause = keepAliveError ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
+    void keepAlive?.stop(); // no more renewals; a report in flight need not hold up the abort
+    const cause = keepAlive?.error ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
     await leaseAbort(c, lease, `client failed while ${step}`);
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new ExportError(`exporting VM ${name} (${vm.value}) failed while ${step}: ${why}; the export lease was aborted`, lease, cause);
   } finally {
     clearTimeout(deadlineTimer);
-    if (keepAlive) clearInterval(keepAlive);
+    void keepAlive?.stop();
     opts.signal?.removeEventListener("abort", onOuterAbort);
     for (const a of agents) a.destroy();
     for (const h of counters) h.close();

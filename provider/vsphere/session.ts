@@ -10,6 +10,7 @@ import { NotAuthenticatedError, toVimFault } from "./faults";
 import { retrieveProperties } from "./properties";
 import type { MoRef } from "./types";
 import { moref } from "./wire";
+import { Relogin } from "../sessions/relogin";
 
 export const VIM25_NS = "urn:vim25";
 
@@ -22,7 +23,7 @@ export interface VimClientOptions {
   tls?: TlsOptions;
   /** Deadline of each whole request in milliseconds (default 120 000). */
   timeoutMs?: number;
-  /** Largest reply accepted, in bytes (default 64 MiB; applayering:maxReplyBytes). */
+  /** Largest reply accepted, in bytes (default 64 MiB). */
   maxReplyBytes?: number;
   /** Login locale (default en_US). */
   locale?: string;
@@ -65,7 +66,9 @@ export class VimClient implements VimInvoker {
   private soapAction = "urn:vim25/6.5";
   private readonly locale: string;
   private loggedIn = false;
-  private relogin?: Promise<void>;
+  private readonly relogin = new Relogin(() => this.login());
+  /** Number of successful logins (the first one plus re-logins); for diagnostics and tests. */
+  loginCount = 0;
 
   private constructor(opts: VimClientOptions) {
     this.url = normalizeSdkUrl(opts.url);
@@ -77,7 +80,8 @@ export class VimClient implements VimInvoker {
       tls: opts.tls,
       timeoutMs: opts.timeoutMs,
       maxReplyBytes: opts.maxReplyBytes,
-      secrets: () => [credentials.get(this)?.password, this.sessionCookie()],
+      peer: "vsphere",
+      secrets: () => this.secrets(),
     });
   }
 
@@ -109,9 +113,13 @@ export class VimClient implements VimInvoker {
     return this.transport.cookies.header();
   }
 
-  /** The secret values errors must never show. */
+  /**
+   * The secret values errors and trace lines must never show: the password, and the session
+   * cookie quoted as vCenter sends it and bare (vcsim's cookie is the session key the body shows).
+   */
   secrets(): string[] {
-    return [credentials.get(this)?.password ?? "", this.sessionCookie() ?? ""].filter((s) => s.length > 0);
+    const cookie = this.sessionCookie() ?? "";
+    return [credentials.get(this)?.password ?? "", cookie, cookie.replace(/^"|"$/g, "")].filter((s) => s.length > 0);
   }
 
   private sessionCookie(): string | undefined {
@@ -161,16 +169,7 @@ export class VimClient implements VimInvoker {
       el("locale", this.locale),
     ]);
     this.loggedIn = true;
-  }
-
-  /** Logs in again after the session was lost; concurrent callers share one Login. */
-  private reauthenticate(): Promise<void> {
-    if (!this.relogin) {
-      this.relogin = this.login().finally(() => {
-        this.relogin = undefined;
-      });
-    }
-    return this.relogin;
+    this.loginCount++;
   }
 
   /**
@@ -184,13 +183,8 @@ export class VimClient implements VimInvoker {
       check?.(payload);
       return payload;
     };
-    try {
-      return await once();
-    } catch (e) {
-      if (!(e instanceof NotAuthenticatedError) || !this.loggedIn) throw e;
-      await this.reauthenticate();
-      return once();
-    }
+    // Concurrent callers that meet the same expiry share one Login.
+    return this.relogin.call(once, (e) => e instanceof NotAuthenticatedError && this.loggedIn);
   }
 
   private async call(method: string, self: MoRef, params?: XmlContent, deadline?: number): Promise<XmlElement> {
@@ -212,10 +206,10 @@ export class VimClient implements VimInvoker {
     return typeof s?.key === "string" ? s.key : undefined;
   }
 
-  /** Ends the session (ignores a session that is already gone) and closes sockets. */
-  async logout(): Promise<void> {
+  /** Ends the session (ignores a session that is already gone) and closes sockets; `deadline` bounds the Logout. */
+  async logout(deadline?: number): Promise<void> {
     try {
-      if (this.loggedIn && this.content) await this.call("Logout", this.content.sessionManager);
+      if (this.loggedIn && this.content) await this.call("Logout", this.content.sessionManager, undefined, deadline);
     } catch {
       // already logged out or unreachable: nothing left to end
     } finally {

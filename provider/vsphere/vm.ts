@@ -3,11 +3,13 @@
  * shutdown, named snapshots, destroy. Every task is awaited with a deadline; failures are
  * typed VimFault errors carrying vSphere's message.
  */
-import { RawXml, el, sleep } from "../soap";
+import { RawXml, el } from "../soap";
+import { DeadlineError } from "../wait";
 import { InvalidPowerStateError } from "./faults";
 import { retrieveProperties, type PropertyCollectorHost } from "./properties";
 import { ConfigSpecFields, NicBacking, ScsiControllerType, cloneSpec, configSpec, deviceChange, deviceRef, diskDevice, nicDevice, scsiDevice } from "./spec";
 import { taskRef, waitForTask, type WaitOptions } from "./tasks";
+import { waitForProperties } from "./updates";
 import type { MoRef } from "./types";
 import { isMoRef } from "./types";
 import { readVm, type VmInfo } from "./vmread";
@@ -179,14 +181,15 @@ async function powerState(c: PropertyCollectorHost, vm: MoRef): Promise<string> 
 }
 
 /**
- * Asks the guest to shut down (ShutdownGuest returns at once) and waits until the VM is off.
- * When Tools are unavailable or the guest ignores it until the deadline, powers off hard if
- * `fallbackPowerOff` (default true). Returns how it ended.
+ * Asks the guest to shut down (ShutdownGuest returns at once) and waits, through WaitForUpdatesEx,
+ * until the VM is off. When Tools are unavailable or the guest ignores it until the deadline, powers
+ * off hard if `fallbackPowerOff` (default true); else the deadline throws a DeadlineError. Returns
+ * how it ended.
  */
 export async function shutdownGuest(
   c: PropertyCollectorHost,
   vm: MoRef,
-  opts: { timeoutMs?: number; fallbackPowerOff?: boolean; pollMs?: number } = {},
+  opts: { timeoutMs?: number; fallbackPowerOff?: boolean; signal?: AbortSignal } = {},
 ): Promise<"already-off" | "guest" | "forced"> {
   const fallback = opts.fallbackPowerOff ?? true;
   if ((await powerState(c, vm)) === "poweredOff") return "already-off";
@@ -198,12 +201,19 @@ export async function shutdownGuest(
     await powerOff(c, vm);
     return "forced";
   }
-  const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
-  while (Date.now() < deadline) {
-    if ((await powerState(c, vm)) === "poweredOff") return "guest";
-    await sleep(opts.pollMs ?? 1000);
+  try {
+    await waitForProperties(c, vm, ["runtime.powerState"], (p) => (p["runtime.powerState"] === "poweredOff" ? { done: true, value: undefined } : { done: false }), {
+      awaited: `the guest of ${vm.value} to shut down`,
+      deadline: Date.now() + (opts.timeoutMs ?? 10 * 60_000),
+      resumable: false,
+      fix: "shut the guest down or power it off in vSphere",
+      signal: opts.signal,
+      describe: (p) => `still ${String(p["runtime.powerState"] ?? "unknown")}`,
+    });
+    return "guest";
+  } catch (e) {
+    if (!(e instanceof DeadlineError) || !fallback) throw e;
   }
-  if (!fallback) throw new Error(`guest shutdown of ${vm.value} did not finish in time; shut the guest down or power it off in vSphere`);
   await powerOff(c, vm);
   return "forced";
 }

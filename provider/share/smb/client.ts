@@ -447,15 +447,17 @@ export class SmbClient {
     return this.conn.closed;
   }
 
-  /** Tree disconnect, logoff, close the socket. Never throws. */
-  async disconnect(): Promise<void> {
+  /** Tree disconnect, logoff, close the socket; `deadline` (ms since the epoch) bounds the goodbyes. Never throws. */
+  async disconnect(deadline?: number): Promise<void> {
     if (!this.conn.closed) {
-      try {
+      const goodbye = (async () => {
         await this.conn.request({ command: Command.TREE_DISCONNECT, body: m.emptyBody4(), treeId: this.treeId_, encrypt: this.encrypted ? true : undefined });
         await this.conn.request({ command: Command.LOGOFF, body: m.emptyBody4(), encrypt: this.encrypted ? true : undefined });
-      } catch {
-        // The connection is going away anyway.
-      }
+      })().catch(() => undefined); // the connection is going away anyway
+      let timer: NodeJS.Timeout | undefined;
+      const bound = deadline === undefined ? undefined : new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))));
+      await (bound ? Promise.race([goodbye, bound]) : goodbye);
+      clearTimeout(timer);
     }
     this.conn.close();
   }

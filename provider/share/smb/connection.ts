@@ -9,6 +9,7 @@ import { SmbConnectionError, SmbProtocolError } from "./errors";
 import { FrameReader, HEADER_SIZE, PROTOCOL_ID, readHeader, Smb2Header, splitCompound, TRANSFORM_ID, writeHeader } from "./header";
 import { decryptMessage, encryptMessage, NonceSource, transformSessionId } from "./encryption";
 import { SigningAlgorithm, signMessage, verifyMessage } from "./signing";
+import { smbTracing, traceSmbFailure, traceSmbReply, traceSmbRequest } from "./trace";
 
 /** Keys and policy of the (single) session on this connection. */
 export interface SessionSecurity {
@@ -74,6 +75,8 @@ interface Pending {
   sessionId: bigint;
   encrypted: boolean;
   signed: boolean;
+  /** When the request left, if the wire trace is on. */
+  tracedAt?: number;
 }
 
 interface CreditWaiter {
@@ -169,6 +172,7 @@ export class SmbConnection {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    if (smbTracing()) traceSmbFailure(this.where, err.message); // wire trace (APPLAYERING_DEBUG)
     this.socket?.destroy();
     for (const [, p] of this.pending) {
       if (p.timer) clearTimeout(p.timer);
@@ -258,6 +262,8 @@ export class SmbConnection {
     if (req.data && !separate) req.data.copy(msg, HEADER_SIZE + req.body.length);
     req.onBuilt?.(msg);
     req.onMessageId?.(messageId);
+    // Wire trace (APPLAYERING_DEBUG): header fields and file ids of the plain message, before signing.
+    const tracedAt = smbTracing() ? (traceSmbRequest(this.where, req.command, messageId, req.treeId ?? 0, sessionId, msg), Date.now()) : undefined;
     if (sign && s?.signingKey) signMessage(s.signingAlgorithm, s.signingKey, msg);
 
     let payload: Buffer = msg;
@@ -268,7 +274,7 @@ export class SmbConnection {
     frame.writeUInt32BE(payload.length + (separate ? (req.data as Buffer).length : 0));
 
     return new Promise<SmbResponse>((resolve, reject) => {
-      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, sessionId, encrypted: encrypt, signed: sign };
+      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, sessionId, encrypted: encrypt, signed: sign, tracedAt };
       this.pending.set(messageId, p);
       this.stats.requests++;
       if (this.pending.size > this.stats.maxInFlight) this.stats.maxInFlight = this.pending.size;
@@ -371,6 +377,7 @@ export class SmbConnection {
     }
 
     this.checkReply(p, header, raw, encrypted);
+    if (p.tracedAt !== undefined) traceSmbReply(this.where, header, raw.subarray(HEADER_SIZE), Date.now() - p.tracedAt); // wire trace
 
     if (p.timer) clearTimeout(p.timer);
     if (p.deadline) clearTimeout(p.deadline);

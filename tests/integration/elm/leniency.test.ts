@@ -49,7 +49,7 @@ describe("simulator leniency (requests as real clients send them)", () => {
     const share = await client.findFileShare();
     const conn = await client.findConnectorConfig("vSphere");
     const r = await client.importOs({ layerName: "Done OS", versionName: "1", layerSizeMiB: 1024, fileShareId: share.id, connectorConfigId: conn.id, vm: { moref: "vm-1", name: "done" } });
-    await client.waitForWorkTicket(r.workTicketId, { pollIntervalMs: 20, maxPollIntervalMs: 50 });
+    await client.waitForWorkTicket(r.workTicketId, { pollFirstMs: 20, pollMaxMs: 50 });
     await client.logout();
   });
   afterAll(() => sim.stop());

@@ -9,15 +9,20 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as osLayer from "../../../provider/osLayer";
-import * as osMachine from "../../../provider/osMachine";
-import * as ovfExport from "../../../provider/ovfExport";
+import * as osLayerModule from "../../../provider/osLayer";
+import * as osMachineModule from "../../../provider/osMachine";
+import * as ovfExportModule from "../../../provider/ovfExport";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 import { VimClient, cloneVm, datacenterFolders, findByInventoryPath, listObjects, readVm, reconfigureVm } from "../../../provider/vsphere";
 import { ElmSim, startElmSim } from "../../../sim/elm";
 import { startSmbd, SmbdInstance } from "../../../sim/smbd";
 import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
 import { Reconciler, checked, setEnv } from "./helpers";
+import { engineView } from "../../harness/reconciler";
+
+const osLayer = engineView(osLayerModule);
+const osMachine = engineView(osMachineModule);
+const ovfExport = engineView(ovfExportModule);
 
 type Resource = "OsMachine" | "OvfExport" | "OsLayer";
 type Row = [Resource, Record<string, unknown>, string, RegExp];

@@ -13,9 +13,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as osLayer from "../../../provider/osLayer";
-import * as osMachine from "../../../provider/osMachine";
-import * as ovfExport from "../../../provider/ovfExport";
+import * as osLayerModule from "../../../provider/osLayer";
+import * as osMachineModule from "../../../provider/osMachine";
+import * as ovfExportModule from "../../../provider/ovfExport";
 import { ElmClient, newestDeployableRevision } from "../../../provider/elm";
 import { VimClient, destroyVm, findByInventoryPath, powerOff, powerOn, readVm, retrieveProperties } from "../../../provider/vsphere";
 import { el } from "../../../provider/soap";
@@ -39,6 +39,11 @@ import {
   vmsNamed,
   VsphereProxy,
 } from "./helpers";
+import { engineView } from "../../harness/reconciler";
+
+const osLayer = engineView(osLayerModule);
+const osMachine = engineView(osMachineModule);
+const ovfExport = engineView(ovfExportModule);
 
 const FIXTURES = path.join(__dirname, "../../fixtures/ovf");
 const repoRoot = path.resolve(__dirname, "../../..");
@@ -216,7 +221,7 @@ describe("ELM faults (OsLayer)", () => {
       expect(versionsOf("Busy OS")).not.toContainEqual(expect.stringMatching(/^2\.0:/));
       // Their task ends (they cancel it); our re-run goes through.
       await admin.cancelWorkTickets([theirs.workTicketId]);
-      await admin.waitForWorkTicket(theirs.workTicketId, { pollIntervalMs: 20, timeoutMs: 10_000 }).catch(() => undefined);
+      await admin.waitForWorkTicket(theirs.workTicketId, { pollFirstMs: 20, pollMaxMs: 20, timeoutMs: 10_000 }).catch(() => undefined);
       await admin.logout();
       const stop = adminFinishesPackaging();
       try {

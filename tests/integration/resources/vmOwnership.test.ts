@@ -6,9 +6,12 @@
  * instanceUuid matches state.
  */
 import * as fs from "node:fs";
-import * as osMachine from "../../../provider/osMachine";
+import * as osMachineModule from "../../../provider/osMachine";
 import { MoRef, VimClient, cloneVm, datacenterFolders, findByInventoryPath, readVm, reconfigureVm, retrieveProperties } from "../../../provider/vsphere";
 import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
+import { engineView } from "../../harness/reconciler";
+
+const osMachine = engineView(osMachineModule);
 
 let vc: Vcsim;
 let vim: VimClient;

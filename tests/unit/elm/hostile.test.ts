@@ -1,7 +1,8 @@
 /** The ELM client against a hostile ELM on 127.0.0.1: replies over the cap, unparseable polls, a dripping poll. */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ElmSession, ElmTransportError, WorkTicketWaitError, waitForWorkTicket } from "../../../provider/elm";
+import { ElmSession, ElmTransportError, waitForWorkTicket } from "../../../provider/elm";
+import { DeadlineError } from "../../../provider/wait";
 import { NS } from "../../../provider/soap";
 
 const wrap = (inner: string) => `<soap:Envelope xmlns:soap="${NS.soapEnv}"><soap:Body>${inner}</soap:Body></soap:Envelope>`;
@@ -47,7 +48,7 @@ describe("ELM client against a hostile ELM", () => {
   it("a reply over the cap is an ElmTransportError naming the ELM and the cap", async () => {
     const s = session({ maxReplyBytes: 64 * 1024 });
     polls = [(res) => res.end(tickets("Running", "x".repeat(256 * 1024)))];
-    const err = await waitForWorkTicket(s, 77, { timeoutMs: 5000, pollIntervalMs: 10 }).catch((e: unknown) => e);
+    const err = await waitForWorkTicket(s, 77, { timeoutMs: 5000, pollFirstMs: 10, pollMaxMs: 10 }).catch((e: unknown) => e);
     s.close();
     expect(err).toBeInstanceOf(ElmTransportError);
     expect(err).toMatchObject({ code: "ETOOLARGE" });
@@ -61,7 +62,7 @@ describe("ELM client against a hostile ELM", () => {
       (res) => res.end(wrap(`${"<d>".repeat(1000)}${"</d>".repeat(1000)}`)),
       (res) => res.end(`<!DOCTYPE x [<!ENTITY a "a">]>${tickets("Complete")}`),
     ];
-    const t = await waitForWorkTicket(s, 77, { timeoutMs: 10_000, pollIntervalMs: 10 });
+    const t = await waitForWorkTicket(s, 77, { timeoutMs: 10_000, pollFirstMs: 10, pollMaxMs: 10 });
     s.close();
     expect(t.state).toBe("Complete");
     expect(polls).toHaveLength(0);
@@ -70,9 +71,9 @@ describe("ELM client against a hostile ELM", () => {
   it("a ticket wait's deadline holds while a poll drips one byte every 500 ms", async () => {
     const s = session();
     polls = [drip, drip, drip];
-    const err = await waitForWorkTicket(s, 77, { timeoutMs: 1500, pollIntervalMs: 10 }).catch((e: unknown) => e);
+    const err = await waitForWorkTicket(s, 77, { timeoutMs: 1500, pollFirstMs: 10, pollMaxMs: 10 }).catch((e: unknown) => e);
     s.close();
-    expect(err).toBeInstanceOf(WorkTicketWaitError);
-    expect(err).toMatchObject({ reason: "deadline" });
+    expect(err).toBeInstanceOf(DeadlineError);
+    expect(err).toMatchObject({ awaited: expect.stringContaining("ELM task 77") });
   }, 20_000);
 });

@@ -1,6 +1,7 @@
 /** A hostile SOAP peer on 127.0.0.1: huge, endless, deep, DOCTYPE and dripping replies fail the call, typed, never the process. */
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
+import { explain } from "../../../provider/errorHints";
 import { NS, SoapTransport, TransportError, buildEnvelope, el } from "../../../provider/soap";
 
 type Mode = (res: http.ServerResponse) => void;
@@ -49,14 +50,17 @@ describe("SoapTransport against a hostile peer", () => {
   it("a reply over the cap fails with ETOOLARGE naming the peer and the cap; the server is cut off", async () => {
     const sent = { bytes: 0 };
     mode = (res) => stream(res, 8 * 1024 * 1024, sent);
-    const t = new SoapTransport({ url, maxReplyBytes: 1024 * 1024 });
+    const t = new SoapTransport({ url, maxReplyBytes: 1024 * 1024, peer: "vsphere" });
     const err = await call(t);
     t.close();
     expect(err).toBeInstanceOf(TransportError);
     expect(err).toMatchObject({ code: "ETOOLARGE" });
     expect((err as Error).message).toContain(url);
     expect((err as Error).message).toContain("1 MiB cap");
-    expect((err as Error).message).toContain("applayering:maxReplyBytes");
+    expect(err).toMatchObject({ kind: "tooLarge", peer: "vsphere" });
+    expect((err as Error).message).toContain("raise the reply cap");
+    // errorHints, not the transport, names the setting.
+    expect(explain(err as Error).message).toContain("applayering:maxReplyBytes (APPLAYERING_MAX_REPLY_BYTES)");
     expect(sent.bytes).toBeLessThan(8 * 1024 * 1024);
   });
 

@@ -3,7 +3,8 @@ import * as http from "node:http";
 import { inspect } from "node:util";
 import { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { InvalidArgumentError, TaskTimeoutError, VimClient, exportVm, retrieveProperties, waitForTask } from "../../../provider/vsphere";
+import { InvalidArgumentError, VimClient, exportVm, retrieveProperties, waitForTask } from "../../../provider/vsphere";
+import { DeadlineError } from "../../../provider/wait";
 import { FakeVcenter, SESSION_COOKIE, fault, response, startFakeVcenter } from "./fakeVcenter";
 
 const PASSWORD = "Secr3t-Pa55!";
@@ -75,6 +76,23 @@ describe("vSphere client against a hostile vCenter", () => {
     }
   });
 
+  it("an export whose lease never gets ready ends at its deadline with the lease aborted and a DeadlineError as the cause", async () => {
+    fake.calls.length = 0;
+    fake.handle = (method, _b, res) => {
+      if (method === "ExportVm") return res.end(response(method, `<returnval type="HttpNfcLease">lease-2</returnval>`));
+      if (method === "RetrievePropertiesEx") {
+        return res.end(response(method, `<returnval><objects><obj type="HttpNfcLease">lease-2</obj><propSet><name>state</name><val xsi:type="HttpNfcLeaseState">initializing</val></propSet></objects></returnval>`));
+      }
+      if (method === "HttpNfcLeaseAbort") return res.end(response(method));
+      res.statusCode = 500;
+      res.end(fault("MethodNotFound", method, ""));
+    };
+    const err = await exportVm(vim, { type: "VirtualMachine", value: "vm-1" }, { name: "web01", timeoutMs: 400, openDiskSink: () => new Writable({ write: (_c, _e, cb) => cb() }) }).catch((e: unknown) => e);
+    expect((err as Error).cause).toBeInstanceOf(DeadlineError);
+    expect((err as Error).message).toMatch(/exporting VM web01 \(vm-1\) failed while waiting for the export lease: timed out waiting for (the export of web01|export lease lease-2 to be ready) after 0\.\d s; the next run does not resume it/);
+    expect(fake.calls).toContain("HttpNfcLeaseAbort");
+  });
+
   it("a task wait's deadline holds while a poll drips one byte every 500 ms", async () => {
     const timers: NodeJS.Timeout[] = [];
     fake.handle = (_m, _b, res) => {
@@ -85,7 +103,7 @@ describe("vSphere client against a hostile vCenter", () => {
     };
     try {
       const err = await waitForTask(vim, { type: "Task", value: "task-9" }, { timeoutMs: 1500, operation: "powering on web01" }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TaskTimeoutError);
+      expect(err).toBeInstanceOf(DeadlineError);
       expect((err as Error).message).toContain("task-9");
     } finally {
       timers.forEach(clearInterval);

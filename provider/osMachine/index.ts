@@ -3,35 +3,33 @@
  * OsMachine resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, mustFind, powerOff, readVm } from "./vsphere";
-import { PartialFailure, withProvider } from "./errors";
-import { reporter } from "./progress";
-import { checkOsMachine } from "./osMachine/check";
-import { diffOsMachine } from "./osMachine/diff";
-import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./osMachine/converge";
-import { outputsOf } from "./osMachine/state";
-import type { OsMachineInputs, OsMachineOutputs } from "./osMachine/types";
-import { withVim } from "./vim";
-import { plain } from "./wire";
+import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, mustFind, powerOff, readVm } from "../vsphere";
+import { PartialFailure, withProvider } from "../errors";
+import { reporter } from "../progress";
+import { checkOsMachine } from "./check";
+import { diffOsMachine } from "./diff";
+import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./converge";
+import { outputsOf } from "./state";
+import type { OsMachineInputs, OsMachineOutputs } from "./types";
+import { withVim } from "../vim";
+import { plain } from "../wire";
+import type { Reconciler } from "../reconciler";
 
-type Props = Record<string, unknown>;
+type Provider = Reconciler<OsMachineInputs, OsMachineOutputs>;
 
 const vmRef = (id: string): MoRef => ({ type: "VirtualMachine", value: id });
 const deadlineOf = (inputs: OsMachineInputs) => Date.now() + inputs.operationTimeout * 60_000;
 
-export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-  return checkOsMachine(news, olds);
-}
+// check() takes the program's values as they come (any shape); the others what check() made of them.
+export const check = async (olds: object, news: object): Promise<pulumi.dynamic.CheckResult<OsMachineInputs>> => checkOsMachine(news, olds);
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-  return diffOsMachine(olds as Partial<OsMachineOutputs>, news as unknown as OsMachineInputs);
-}
+export const diff: Provider["diff"] = async (_id, olds, news) => diffOsMachine(olds, news);
 
 async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean): Promise<OsMachineOutputs> {
   return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed));
 }
 
-export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
+export const create: Provider["create"] = async (raw) => {
   const inputs = checkOsMachine(raw).inputs;
   const report = reporter("OsMachine", inputs.name);
   const deadline = deadlineOf(inputs);
@@ -70,21 +68,21 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       throw new PartialFailure(vm.value, withProvider(raw, outs), err instanceof Error ? err.message : String(err));
     }
   });
-}
+};
 
-export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-  const inputs = checkOsMachine(props).inputs;
+export const read: Provider["read"] = async (id, props) => {
+  const inputs = checkOsMachine(props ?? {}).inputs;
   return withVim(async (vim) => {
     try {
-      return { id, props: await outputs(vim, inputs, vmRef(id), props.managed !== false) };
+      return { id, props: await outputs(vim, inputs, vmRef(id), props?.managed !== false) };
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) return {};
       throw err;
     }
   });
-}
+};
 
-export async function update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+export const update: Provider["update"] = async (id, olds, news) => {
   const inputs = checkOsMachine(news).inputs;
   const managed = olds.managed !== false;
   const report = reporter("OsMachine", inputs.name);
@@ -106,9 +104,9 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
     }
     return { outs: await outputs(vim, inputs, vm, managed) };
   });
-}
+};
 
-async function deleteImpl(id: string, props: Props): Promise<void> {
+const deleteImpl: Provider["delete"] = async (id, props) => {
   if (props.managed === false) return; // adopted: released, never destroyed
   const inputs = checkOsMachine(props).inputs;
   const report = reporter("OsMachine", inputs.name);
@@ -132,5 +130,8 @@ async function deleteImpl(id: string, props: Props): Promise<void> {
       throw err;
     }
   });
-}
+};
 export { deleteImpl as delete };
+
+/** The module is the provider the trampoline calls; this holds it to the SDK's type (at compile time). */
+export default { check, diff, create, read, update, delete: deleteImpl } satisfies Provider;

@@ -3,27 +3,25 @@
  * OvfExport resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ManagedObjectNotFoundError, MoRef, mustFind, readVm } from "./vsphere";
-import { reporter } from "./progress";
-import { checkOvfExport } from "./ovfExport/check";
-import { diffOvfExport } from "./ovfExport/diff";
-import { exportToShare } from "./ovfExport/export";
-import { ExportMarker, MARKER_FILE, claimMarker, filesPresent, readMarker, sameFiles } from "./ovfExport/marker";
-import { withShare } from "./ovfExport/share";
-import { exportPaths } from "./ovfExport/paths";
-import type { OvfExportInputs, OvfExportOutputs } from "./ovfExport/types";
-import { withVim } from "./vim";
-import { plain } from "./wire";
+import { ManagedObjectNotFoundError, MoRef, mustFind, readVm } from "../vsphere";
+import { reporter } from "../progress";
+import { checkOvfExport } from "./check";
+import { diffOvfExport } from "./diff";
+import { exportToShare } from "./export";
+import { ExportMarker, MARKER_FILE, claimMarker, filesPresent, readMarker, sameFiles } from "./marker";
+import { withShare } from "./share";
+import { exportPaths } from "./paths";
+import type { OvfExportInputs, OvfExportOutputs } from "./types";
+import { withVim } from "../vim";
+import { plain } from "../wire";
+import type { Reconciler } from "../reconciler";
 
-type Props = Record<string, unknown>;
+type Provider = Reconciler<OvfExportInputs, OvfExportOutputs>;
 
-export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-  return checkOvfExport(news);
-}
+// check() takes the program's values as they come (any shape); the others what check() made of them.
+export const check = async (_olds: object, news: object): Promise<pulumi.dynamic.CheckResult<OvfExportInputs>> => checkOvfExport(news);
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-  return diffOvfExport(olds as Partial<OvfExportOutputs>, news as unknown as OvfExportInputs);
-}
+export const diff: Provider["diff"] = async (_id, olds, news) => diffOvfExport(olds, news);
 
 /** The resource's id: the export folder's UNC path. */
 const folderUnc = (inputs: OvfExportInputs) => exportPaths(inputs.shareFolder, inputs.name).ovfUncPath.replace(/\\[^\\]+$/, "");
@@ -41,7 +39,7 @@ function outputsOf(inputs: OvfExportInputs, m: ExportMarker): OvfExportOutputs {
   });
 }
 
-export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
+export const create: Provider["create"] = async (raw) => {
   const inputs = checkOvfExport(raw).inputs;
   const report = reporter("OvfExport", inputs.name);
   return withVim(async (vim) => {
@@ -70,26 +68,25 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       return { id: folderUnc(inputs), outs: outputsOf(inputs, marker) };
     }, { create: true });
   });
-}
+};
 
-export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-  const inputs = checkOvfExport(props).inputs;
+export const read: Provider["read"] = async (id, props) => {
+  const inputs = checkOvfExport(props ?? {}).inputs;
   return withShare(inputs.shareFolder, async (share) => {
     if (!share) return {}; // the exports folder itself is gone
     const m = await readMarker(share, inputs.name);
     if (!m || !(await filesPresent(share, inputs.name, m))) return {}; // gone (or broken): the next up exports again
     return { id, props: outputsOf(inputs, m) };
   });
-}
+};
 
-export async function update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+export const update: Provider["update"] = async (_id, old, news) => {
   // Only retainFiles and exportTimeout update in place; both are settings of later operations.
   const inputs = checkOvfExport(news).inputs;
-  const old = olds as unknown as OvfExportOutputs;
   return { outs: plain({ ...old, ...inputs }) };
-}
+};
 
-async function deleteImpl(_id: string, props: Props): Promise<void> {
+const deleteImpl: Provider["delete"] = async (_id, props) => {
   const inputs = checkOvfExport(props).inputs;
   const report = reporter("OvfExport", inputs.name);
   if (inputs.retainFiles) {
@@ -99,7 +96,7 @@ async function deleteImpl(_id: string, props: Props): Promise<void> {
   await withShare(inputs.shareFolder, async (share) => {
     const m = share && (await readMarker(share, inputs.name));
     if (!share || !m) return; // already gone
-    const old = props as unknown as OvfExportOutputs;
+    const old = props;
     // Another resource owns the folder now (a replacement published over it, or took it over).
     if (old.exportId ? m.exportId !== old.exportId : !sameFiles(m.files, old.files)) {
       report("the folder now holds a newer export (a replacement published over it); leaving it");
@@ -116,5 +113,8 @@ async function deleteImpl(_id: string, props: Props): Promise<void> {
       report(`left the folder ${inputs.name}: it holds files the export did not write (${(e as Error).message.replace(/^.*\(/, "(")})`);
     }
   });
-}
+};
 export { deleteImpl as delete };
+
+/** The module is the provider the trampoline calls; this holds it to the SDK's type (at compile time). */
+export default { check, diff, create, read, update, delete: deleteImpl } satisfies Provider;

@@ -3,35 +3,37 @@
  * sdk/trampoline.ts) for an OsLayer resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ElmClient, OsLayerDetails, revisionByVersion, newestDeployableRevision } from "./elm";
-import { PartialFailure, withProvider } from "./errors";
-import { Report, reporter } from "./progress";
-import { checkOsLayer } from "./osLayer/check";
-import { diffOsLayer } from "./osLayer/diff";
-import { withElm } from "./osLayer/elm";
-import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./osLayer/lifecycle";
-import { outputsOf } from "./osLayer/state";
-import { plain } from "./wire";
-import { PackagingError } from "./packaging";
-import type { PackagingProgress } from "./packaging/types";
-import type { OsLayerInputs, OsLayerOutputs } from "./osLayer/types";
+import { ElmClient, OsLayerDetails, revisionByVersion, newestDeployableRevision } from "../elm";
+import { PartialFailure, withProvider } from "../errors";
+import { Report, reporter } from "../progress";
+import { checkOsLayer } from "./check";
+import { diffOsLayer } from "./diff";
+import { withElm } from "./elm";
+import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, importLayer, importedByUs, waitImported } from "./lifecycle";
+import { VersionPlan, planDelete, planIcon, planImport, planVersion } from "./plan";
+import { outputsOf } from "./state";
+import { PackagingError } from "../packaging";
+import type { PackagingProgress } from "../packaging/types";
+import { plain } from "../wire";
+import type { Reconciler } from "../reconciler";
+import type { OsLayerInputs, OsLayerOutputs } from "./types";
 
-type Props = Record<string, unknown>;
+type Provider = Reconciler<OsLayerInputs, OsLayerOutputs>;
 
-function inputsOf(raw: Props): OsLayerInputs {
+/** Inputs as check() makes them: state written by an older version may lack later defaults. */
+function inputsOf(raw: object): OsLayerInputs {
   return checkOsLayer(raw).inputs;
 }
 
-export async function check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+// check() takes the program's values as they come (any shape); the others what check() made of them.
+export const check = async (_olds: object, news: object): Promise<pulumi.dynamic.CheckResult<OsLayerInputs>> => {
   const { inputs, failures } = checkOsLayer(news);
   return { inputs, failures };
-}
+};
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-  return diffOsLayer(olds as Partial<OsLayerOutputs>, news as unknown as OsLayerInputs);
-}
+export const diff: Provider["diff"] = async (_id, olds, news) => diffOsLayer(olds, news);
 
-export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
+export const create: Provider["create"] = async (raw) => {
   const inputs = inputsOf(raw);
   const report = reporter("OsLayer", inputs.name);
   return withElm(async (elm) => {
@@ -49,7 +51,8 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       report(`adopting existing layer ${existing.id}`);
       layerId = existing.id;
     } else {
-      const r = await importLayer(elm, inputs);
+      // Every lookup before ImportOs: a bad connector, share or icon changes nothing.
+      const r = await importLayer(elm, await planImport(elm, inputs));
       layerId = r.layerId;
       ticketId = r.ticketId;
       report(`importing (layer ${layerId}, ELM task ${r.ticketId})`);
@@ -60,7 +63,11 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       // Bound as soon as the id is known; an ELM that refuses edits while the import runs gets it once it is done.
       const unbound = ticketId !== undefined && !(await bindMark(elm, layerId, ticketId).then(() => true, () => false));
       details = await elm.osLayerDetails(layerId);
-      await ensureWanted(elm, details, inputs, report, progress, ticketId);
+      // Right after ImportOs the version is being imported: nothing more to look up. A layer found
+      // by name may need a version made, resumed or finalized, and an edit to a new icon.
+      const version = await planVersion(elm, details, inputs);
+      if (existing) await planIcon(elm, details, inputs);
+      await ensureWanted(elm, details, inputs, version, report, progress, ticketId);
       if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
@@ -83,11 +90,11 @@ export async function create(raw: Props): Promise<pulumi.dynamic.CreateResult> {
       throw await partial(Promise.resolve(now), raw, inputs, err, "", progress);
     }
   });
-}
+};
 
-export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-  const olds = props as unknown as OsLayerOutputs;
-  const inputs = inputsOf(props);
+export const read: Provider["read"] = async (id, props) => {
+  const olds: Partial<OsLayerOutputs> = props ?? {};
+  const inputs = inputsOf(olds);
   return withElm(async (elm) => {
     const details = await elm.tryOsLayerDetails(Number(id));
     if (!details) return {};
@@ -99,10 +106,9 @@ export async function read(id: string, props: Props): Promise<pulumi.dynamic.Rea
     });
     return { id, props: plain(outs) };
   });
-}
+};
 
-export async function update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-  const old = olds as unknown as OsLayerOutputs;
+export const update: Provider["update"] = async (id, old, news) => {
   const inputs = inputsOf(news);
   const report = reporter("OsLayer", inputs.name);
   return withElm(async (elm) => {
@@ -116,9 +122,11 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
     const fresh = old.version !== inputs.version && old.pendingVersion !== inputs.version;
     const progress: PackagingProgress = { stage: "", updates: fresh ? [] : [...(old.installedUpdates ?? [])] };
     try {
+      const version = old.version !== inputs.version || old.pendingVersion ? await planVersion(elm, details, inputs) : undefined;
+      await planIcon(elm, details, inputs);
       if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
       details = await elm.osLayerDetails(details.summary.id);
-      if (old.version !== inputs.version || old.pendingVersion) await ensureWanted(elm, details, inputs, report, progress);
+      if (version) await ensureWanted(elm, details, inputs, version, report, progress);
       details = await elm.osLayerDetails(details.summary.id);
       return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, progress)) };
     } catch (err) {
@@ -126,29 +134,48 @@ export async function update(id: string, olds: Props, news: Props): Promise<pulu
       throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version, progress);
     }
   });
-}
+};
 
-async function deleteImpl(id: string, props: Props): Promise<void> {
+const deleteImpl: Provider["delete"] = async (id, props) => {
   const inputs = inputsOf(props);
   const report = reporter("OsLayer", inputs.name);
   await withElm(async (elm) => {
     const details = await elm.tryOsLayerDetails(Number(id));
     if (!details) return; // already gone: nothing to do
-    await deleteLayer(elm, details, inputs, report);
+    await deleteLayer(elm, details, await planDelete(elm, details, inputs), report);
   });
-}
+};
 export { deleteImpl as delete };
 
+/** The module is the provider the trampoline calls; this holds it to the SDK's type (at compile time). */
+export default { check, diff, create, read, update, delete: deleteImpl } satisfies Provider;
+
 /**
- * Makes the wanted version Deployable: the import still running (a create interrupted or past its
- * deadline) is waited for under createTimeout; any other version goes through ensureVersion.
+ * Makes the wanted version Deployable, as planned: the import still running (a create interrupted
+ * or past its deadline) is waited for under createTimeout; a version to add or resume goes
+ * through ensureVersion.
  */
-async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, report: Report, progress: PackagingProgress, ticketId?: number): Promise<void> {
-  const first = details.revisions.length === 1 ? details.revisions[0] : undefined;
-  if (first && first.versionName === inputs.version && first.state !== "Deployable") {
-    await waitImported(elm, details.summary.id, inputs, report, ticketId);
-  } else {
-    await ensureVersion(elm, details, inputs, report, progress);
+async function ensureWanted(
+  elm: ElmClient,
+  details: OsLayerDetails,
+  inputs: OsLayerInputs,
+  plan: VersionPlan,
+  report: Report,
+  progress: PackagingProgress,
+  ticketId?: number,
+): Promise<void> {
+  switch (plan.step) {
+    case "done":
+      return;
+    case "importing":
+      await waitImported(elm, details.summary.id, inputs, report, ticketId);
+      return;
+    case "broken":
+      throw new Error(
+        `OsLayer ${inputs.name}: version ${inputs.version} is Broken in the ELM; delete that version in the ELM (or choose another version name) and run again`,
+      );
+    default:
+      await ensureVersion(elm, details, inputs, plan, report, progress);
   }
 }
 
@@ -165,7 +192,7 @@ function finishedRevision(details: OsLayerDetails, version: string | undefined) 
  */
 async function partial(
   detailsP: Promise<OsLayerDetails>,
-  raw: Props,
+  raw: object,
   inputs: OsLayerInputs,
   err: unknown,
   lastVersion = "",
