@@ -63,27 +63,23 @@ async function main(): Promise<number> {
       out(`   ${versions(peers)}\n`);
     };
 
-    // The admin's part of a new version: once told the packaging machine is ready, install the
-    // updates in it (nothing to install here) and run Shutdown For Finalize.
-    const admin = () => {
-      const done = new Set<string>();
-      const t = setInterval(() => {
-        for (const m of peers.elm.packagingMachines()) {
-          if (done.has(m.name)) continue;
-          done.add(m.name);
-          setTimeout(() => {
-            out(`   admin: updates installed in ${m.name}; Shutdown For Finalize`);
-            peers.elm.shutdownPackagingMachine(m.name);
-          }, 1500);
-        }
-      }, 100);
-      return () => clearInterval(t);
+    // The unattended version: the provider runs the scripts, the update rounds, the integrity gate
+    // and Shutdown For Finalize in the packaging machine itself (OsLayer.packaging); nobody at the console.
+    const packaging = {
+      scripts: ["Write-Output 'November baseline'\nSet-ItemProperty -Path HKLM:\\SOFTWARE\\Contoso\\Baseline -Name Month -Value 2026.11"],
+      windowsUpdate: { maxRounds: 3 },
+      finalize: "auto",
+    };
+    const updates = () => {
+      const layer = engine.state().resources.find((r) => r.type.endsWith(":OsLayer"));
+      out(`   installed updates: ${((layer?.outputs as { installedUpdates?: string[] })?.installedUpdates ?? []).join(", ") || "none"}`);
     };
 
     await step(1, "pulumi up: create the OS machine, export it to the share, import the OS layer", stack({ version: "1.0" }));
     await step(2, "pulumi up again, nothing changed", stack({ version: "1.0" }));
-    await step(3, "version 1.1: a new layer version through the ELM's packaging machine", stack({ version: "1.1", versionDescription: "November updates" }), admin);
-    await step(4, "a new layer description: updated in place", stack({ version: "1.1", versionDescription: "November updates", description: "Golden image, Windows Server 2022" }));
+    await step(3, "version 1.1, unattended: scripts, Windows Update rounds, gate, Shutdown For Finalize", stack({ version: "1.1", versionDescription: "November updates", packaging }));
+    updates();
+    await step(4, "a new layer description: updated in place", stack({ version: "1.1", versionDescription: "November updates", description: "Golden image, Windows Server 2022", packaging }));
 
     out("5. pulumi destroy");
     const preview = await engine.destroy({ preview: true });
