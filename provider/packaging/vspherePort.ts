@@ -82,7 +82,14 @@ export function vspherePort(vim: VimClient, vm: MoRef, vmName: string, creds: { 
       }
       await waitForGuestOperations(vim, vm, vmName, end);
     },
-    waitReady: (deadline) => waitForGuestOperations(vim, vm, vmName, deadline),
+    async waitReady(deadline) {
+      // The ELM's connector may still be powering the new machine on: off is not final here.
+      while ((await guestReadiness(vim, vm)).powerState !== "poweredOn") {
+        if (Date.now() >= deadline) throw new GuestUnavailableError("InvalidPowerState", `packaging machine ${vmName} stayed powered off; power it on in vSphere and run \`pulumi up\``);
+        await sleep(pollMs);
+      }
+      await waitForGuestOperations(vim, vm, vmName, deadline);
+    },
   };
   return port;
 }
