@@ -51,10 +51,25 @@ export interface BooleanField extends Common {
   default: boolean;
 }
 
-export type Field = StringField | NumberField | BooleanField;
+/** A structured input (OsMachine.prepare): `read` checks it, its failures going to the reader. */
+export interface ObjectField extends Common {
+  type: "object";
+  default?: undefined;
+  read: (value: unknown, r: InputReader) => unknown;
+}
+
+export type Field = StringField | NumberField | BooleanField | ObjectField;
 
 /** The field kind a TypeScript input type takes. */
-type FieldFor<T> = [NonNullable<T>] extends [string] ? StringField : [NonNullable<T>] extends [number] ? NumberField : [NonNullable<T>] extends [boolean] ? BooleanField : never;
+type FieldFor<T> = [NonNullable<T>] extends [string]
+  ? StringField
+  : [NonNullable<T>] extends [number]
+    ? NumberField
+    : [NonNullable<T>] extends [boolean]
+      ? BooleanField
+      : [NonNullable<T>] extends [object]
+        ? ObjectField
+        : never;
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 /** A non-optional input is either required or defaulted; the table cannot leave it unset. */
 type Settled<F> = F extends StringField ? (F & { required: true }) | (F & { default: string }) : F extends NumberField ? F & { default: number } : F;
@@ -89,6 +104,8 @@ export function readFields<I>(r: InputReader, schema: FieldTable, noDefault: Rea
       }
     } else if (f.type === "number") {
       v = r.number(k, { default: def as number | undefined, min: f.min, max: f.max, integer: f.integer, unit: f.unit });
+    } else if (f.type === "object") {
+      v = f.read(r.value(k), r);
     } else {
       v = r.boolean(k, f.default);
     }

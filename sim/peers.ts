@@ -53,6 +53,7 @@ export interface PeerSettings {
   "applayering:elmCaCert": string;
   "applayering:shareUser": string;
   "applayering:sharePassword": string;
+  /** The simulated Windows guest's account (OsMachine.prepare). */
   "applayering:guestUser": string;
   "applayering:guestPassword": string;
   /** Where the example exports to: `\\host:port\layers\exports`. */

@@ -3,20 +3,14 @@
  * first and acts only on a difference, so a re-run after an interruption picks up where it was.
  */
 import {
-  DatacenterFolders,
   MoRef,
   VimClient,
   cloneVm,
   createSnapshot,
   createVm,
-  datacenterFolders,
   deviceChange,
   diskDevice,
   ensureVmxnet3,
-  findByInventoryPath,
-  joinPath,
-  listObjects,
-  mustFind,
   powerOn,
   readVm,
   reconfigureVm,
@@ -26,25 +20,9 @@ import {
 } from "../vsphere";
 import type { Report } from "../progress";
 import { randomUUID } from "node:crypto";
+import type { NewVmPlan } from "./plan";
 import { vmMarkedByUs, vmNote } from "./state";
 import type { OsMachineInputs } from "./types";
-
-export interface Placement {
-  folders: DatacenterFolders;
-  folder: MoRef;
-  /** `DC/vm/folder/name`: where the VM lives. */
-  vmPath: string;
-}
-
-export async function placement(vim: VimClient, inputs: OsMachineInputs): Promise<Placement> {
-  const folders = await datacenterFolders(vim, inputs.datacenter).catch((err: unknown) => {
-    if (err instanceof Error && /^no datacenter at inventory path/.test(err.message)) throw new Error(`OsMachine.datacenter: ${err.message}`);
-    throw err;
-  });
-  const folderPath = joinPath(inputs.datacenter, "vm", ...(inputs.folder ? inputs.folder.split("/").filter(Boolean) : []));
-  const folder = inputs.folder ? await mustFind(vim, folderPath, "VM folder (OsMachine.folder)") : folders.vmFolder;
-  return { folders, folder, vmPath: joinPath(folderPath, inputs.name) };
-}
 
 async function identity(vim: VimClient, vm: MoRef): Promise<{ notes: string; instanceUuid?: string }> {
   const oc = await retrieveProperties(vim, vm, ["config.annotation", "config.instanceUuid"]);
@@ -74,37 +52,27 @@ export async function markAsOurs(vim: VimClient, vm: MoRef, deadline: number, re
   await reconfigureVm(vim, vm, { annotation: vmNote(id.instanceUuid, id.notes) }, { deadline });
 }
 
-async function defaultPool(vim: VimClient, p: Placement): Promise<MoRef> {
-  const computes = await listObjects(vim, "ComputeResource", ["resourcePool"], p.folders.hostFolder);
-  const pool = computes.map((c) => c.props.resourcePool).find((x): x is MoRef => !!x && typeof x === "object" && "value" in x);
-  if (!pool) throw new Error(`OsMachine.resourcePool: datacenter ${p.folders.datacenter.value} has no cluster or host; set resourcePool to an inventory path`);
-  return pool;
-}
-
-/** Creates the VM, or clones it from the template; returns its moref. */
-export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placement, deadline: number): Promise<MoRef> {
+/** Creates the VM as planned, or clones it from the planned template; returns its moref. */
+export async function makeVm(vim: VimClient, inputs: OsMachineInputs, plan: NewVmPlan, deadline: number): Promise<MoRef> {
   // The mark goes in with the VM itself, bound to the instanceUuid we ask for, so an interrupted run finds it marked.
   const instanceUuid = randomUUID();
-  const pool = inputs.resourcePool ? await mustFind(vim, inputs.resourcePool, "resource pool (OsMachine.resourcePool)") : await defaultPool(vim, p);
-  const datastore = await mustFind(vim, joinPath(inputs.datacenter, "datastore", inputs.datastore!), "datastore (OsMachine.datastore)");
-  if (inputs.template) {
-    const template = await mustFind(vim, inputs.template, "template (OsMachine.template)");
+  const { folder, pool, datastore, source } = plan;
+  if ("template" in source) {
     return cloneVm(
       vim,
-      template,
-      { name: inputs.name, folder: p.folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb, annotation: vmNote(instanceUuid), instanceUuid },
+      source.template,
+      { name: inputs.name, folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb, annotation: vmNote(instanceUuid), instanceUuid },
       { deadline },
     );
   }
-  const network = await mustFind(vim, joinPath(inputs.datacenter, "network", inputs.network!), "network (OsMachine.network)");
   return createVm(
     vim,
     {
       name: inputs.name,
-      folder: p.folder,
+      folder,
       resourcePool: pool,
       datastore,
-      network,
+      network: source.network,
       guestId: inputs.guestId!,
       numCPUs: inputs.cpus!,
       memoryMB: inputs.memoryMb!,
@@ -155,6 +123,8 @@ export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInput
     await reconfigureVm(vim, vm, { deviceChange: [deviceChange("edit", edited)] }, { deadline });
   }
   info = await readVm(vim, vm);
+  // With prepare, the snapshot comes between its phases and the machine ends shut down (prepare/run.ts).
+  if (inputs.prepare) return;
   if (inputs.snapshotName && !info.snapshots.some((s) => s.name === inputs.snapshotName)) {
     report(`taking snapshot "${inputs.snapshotName}"`);
     await createSnapshot(vim, vm, inputs.snapshotName, "Taken by pulumi-applayering", { deadline });
@@ -167,5 +137,3 @@ export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInput
     await shutdownGuest(vim, vm, { timeoutMs: Math.max(1000, deadline - Date.now()) });
   }
 }
-
-export { findByInventoryPath };

@@ -3,12 +3,17 @@
  * OsMachine resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, mustFind, powerOff, readVm } from "../vsphere";
+import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath, powerOff, readVm } from "../vsphere";
 import { PartialFailure, withProvider } from "../errors";
 import { reporter } from "../progress";
 import { checkOsMachine } from "./check";
-import { diffOsMachine } from "./diff";
-import { converge, createdByUs, findByInventoryPath, makeVm, markAsOurs, placement } from "./converge";
+import { diffOsMachine, prepareChange } from "./diff";
+import { runPrepare, type PrepareContext } from "./prepare/run";
+import type { PrepareStepRecord } from "./prepare/types";
+import { guestPollMs } from "../config";
+import { explained } from "../errorHints";
+import { converge, makeVm, markAsOurs } from "./converge";
+import { planMachine } from "./plan";
 import { outputsOf } from "./state";
 import type { OsMachineInputs, OsMachineOutputs } from "./types";
 import { withVim } from "../vim";
@@ -23,48 +28,58 @@ const deadlineOf = (inputs: OsMachineInputs) => Date.now() + inputs.operationTim
 // check() takes the program's values as they come (any shape); the others what check() made of them.
 export const check = async (olds: object, news: object): Promise<pulumi.dynamic.CheckResult<OsMachineInputs>> => checkOsMachine(news, olds);
 
-export const diff: Provider["diff"] = async (_id, olds, news) => diffOsMachine(olds, news);
+export const diff: Provider["diff"] = async (_id, olds, news) => {
+  const d = diffOsMachine(olds, news);
+  // The preview says which step changed and whether that is an update or a replacement.
+  const prep = prepareChange(olds, news);
+  if (prep.kind !== "none") reporter("OsMachine", String(news.name))(`${prep.why} (${prep.kind})`);
+  return d;
+};
 
-async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean): Promise<OsMachineOutputs> {
-  return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed));
+async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean, steps: PrepareStepRecord[] = []): Promise<OsMachineOutputs> {
+  return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed, inputs.prepare ? steps : []));
 }
+
+/** The preparation inside Windows, when the program asks for one (after the VM's hardware is right). */
+async function prepareVm(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: (m: string) => void, ctx: PrepareContext): Promise<void> {
+  if (!inputs.prepare) return;
+  ctx.pollMs ??= guestPollMs();
+  // Explained here: the caller wraps the message into a PartialFailure before withVim would.
+  await explained(() => runPrepare(vim, vm, inputs.name, inputs.prepare!, inputs.snapshotName!, deadline, report, ctx));
+}
+
+const recordedSteps = (props: object | undefined): PrepareStepRecord[] => {
+  const steps = (props as { prepareSteps?: unknown } | undefined)?.prepareSteps;
+  return Array.isArray(steps) ? (steps as PrepareStepRecord[]).map((r) => ({ ...r })) : [];
+};
 
 export const create: Provider["create"] = async (raw) => {
   const inputs = checkOsMachine(raw).inputs;
   const report = reporter("OsMachine", inputs.name);
   const deadline = deadlineOf(inputs);
   return withVim(async (vim) => {
+    // Every inventory lookup first: a bad path, or a stranger's VM in the way, changes nothing.
+    const plan = await planMachine(vim, inputs);
+    const managed = plan.kind !== "adopt";
     let vm: MoRef;
-    let managed = true;
-    if (inputs.adoptInventoryPath) {
-      vm = await mustFind(vim, inputs.adoptInventoryPath, "VM to adopt (OsMachine.adoptInventoryPath)");
-      managed = false;
+    if (plan.kind === "adopt") {
+      vm = plan.vm;
       report(`adopting ${inputs.adoptInventoryPath} (${vm.value}); it will be released, never destroyed`);
+    } else if (plan.kind === "resume") {
+      vm = plan.vm;
+      report(`found ${plan.vmPath} (${vm.value}) from an earlier run; continuing with it`);
     } else {
-      const p = await placement(vim, inputs);
-      const existing = await findByInventoryPath(vim, p.vmPath);
-      if (existing) {
-        // A re-run after an interrupted create finds its own VM: a mark bound to this VM's instanceUuid.
-        // A bare mark, one typed into a stranger's notes, or one a clone inherited does not verify.
-        if (!(await createdByUs(vim, existing))) {
-          throw new Error(
-            `OsMachine.name: a VM named "${inputs.name}" already exists at ${p.vmPath} and its notes hold no ownership mark of this stack for it ` +
-              `(nothing was changed): set adoptInventoryPath: "${p.vmPath}" to manage it with this stack (it is then released, never destroyed), or choose another name`,
-          );
-        }
-        report(`found ${p.vmPath} (${existing.value}) from an earlier run; continuing with it`);
-        vm = existing;
-      } else {
-        report(inputs.template ? `cloning ${inputs.template}` : "creating the VM");
-        vm = await makeVm(vim, inputs, p, deadline);
-      }
+      report(inputs.template ? `cloning ${inputs.template}` : "creating the VM");
+      vm = await makeVm(vim, inputs, plan, deadline);
     }
+    const prep: PrepareContext = { records: [] };
     try {
       if (managed) await markAsOurs(vim, vm, deadline);
       await converge(vim, vm, inputs, deadline, report, managed);
-      return { id: vm.value, outs: await outputs(vim, inputs, vm, managed) };
+      await prepareVm(vim, vm, inputs, deadline, report, prep);
+      return { id: vm.value, outs: await outputs(vim, inputs, vm, managed, prep.records) };
     } catch (err) {
-      const outs = await outputs(vim, inputs, vm, managed).catch(() => ({ ...inputs, moref: vm.value, managed }));
+      const outs = await outputs(vim, inputs, vm, managed, prep.records).catch(() => ({ ...inputs, moref: vm.value, managed, prepareSteps: prep.records }));
       throw new PartialFailure(vm.value, withProvider(raw, outs), err instanceof Error ? err.message : String(err));
     }
   });
@@ -74,7 +89,7 @@ export const read: Provider["read"] = async (id, props) => {
   const inputs = checkOsMachine(props ?? {}).inputs;
   return withVim(async (vim) => {
     try {
-      return { id, props: await outputs(vim, inputs, vmRef(id), props?.managed !== false) };
+      return { id, props: await outputs(vim, inputs, vmRef(id), props?.managed !== false, recordedSteps(props)) };
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) return {};
       throw err;
@@ -93,16 +108,18 @@ export const update: Provider["update"] = async (id, olds, news) => {
       if (err instanceof ManagedObjectNotFoundError) return; // reported below, with the fix
       throw err;
     });
+    const prep: PrepareContext = { records: recordedSteps(olds) };
     try {
       await converge(vim, vm, inputs, deadlineOf(inputs), report, managed);
+      await prepareVm(vim, vm, inputs, deadlineOf(inputs), report, prep);
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) {
         throw new Error(`OsMachine ${inputs.name}: VM ${id} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`, { cause: err });
       }
-      const outs = await outputs(vim, inputs, vm, managed).catch(() => olds);
+      const outs = await outputs(vim, inputs, vm, managed, prep.records).catch(() => olds);
       throw new PartialFailure(id, withProvider(news, outs), err instanceof Error ? err.message : String(err));
     }
-    return { outs: await outputs(vim, inputs, vm, managed) };
+    return { outs: await outputs(vim, inputs, vm, managed, prep.records) };
   });
 };
 

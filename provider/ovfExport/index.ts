@@ -3,11 +3,11 @@
  * OvfExport resource.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ManagedObjectNotFoundError, MoRef, mustFind, readVm } from "../vsphere";
 import { reporter } from "../progress";
 import { checkOvfExport } from "./check";
 import { diffOvfExport } from "./diff";
 import { exportToShare } from "./export";
+import { planExport } from "./plan";
 import { ExportMarker, MARKER_FILE, claimMarker, filesPresent, readMarker, sameFiles } from "./marker";
 import { withShare } from "./share";
 import { exportPaths } from "./paths";
@@ -43,24 +43,18 @@ export const create: Provider["create"] = async (raw) => {
   const inputs = checkOvfExport(raw).inputs;
   const report = reporter("OvfExport", inputs.name);
   return withVim(async (vim) => {
-    const vm: MoRef = inputs.vmMoref
-      ? { type: "VirtualMachine", value: inputs.vmMoref }
-      : await mustFind(vim, inputs.vmInventoryPath!, "VM to export (OvfExport.vmInventoryPath)");
+    // The VM first, read once: a missing one fails before the share is touched.
+    const plan = await planExport(vim, inputs);
+    const { vm, info } = plan;
     return withShare(inputs.shareFolder, async (opened) => {
       const share = opened!;
       // A re-run finds the finished export of this same content and keeps it.
-      const info = await readVm(vim, vm).catch((err: unknown) => {
-        if (!(err instanceof ManagedObjectNotFoundError)) throw err;
-        throw new Error(
-          `OvfExport.vmMoref: VM ${vm.value} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` recreates its OsMachine, or point the export at another VM`,
-        );
-      });
       const existing = await readMarker(share, inputs.name);
       if (existing && existing.vmMoref === vm.value && existing.changeVersion === (info.contentVersion ?? "") && (await filesPresent(share, inputs.name, existing))) {
         report(`found the finished export of this VM content in ${share.location}\\${inputs.name}; keeping it`);
         return { id: folderUnc(inputs), outs: outputsOf(inputs, await claimMarker(share, inputs.name, existing)) };
       }
-      const marker = await exportToShare(vim, share, vm, inputs, report).catch((err: unknown) => {
+      const marker = await exportToShare(vim, share, plan, inputs, report).catch((err: unknown) => {
         // publishFolder guarantees it: a failed export leaves at most a hidden partial folder, which the next run removes.
         const message = err instanceof Error ? err.message : String(err);
         throw new Error(`${message}; nothing was published at ${share.location}/${inputs.name}: fix the cause and run \`pulumi up\` again`);

@@ -505,5 +505,8 @@ func (r *run) builtin(cmd string) int {
 		r.eprint("'" + strings.Trim(word, `"`) + "' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n")
 		return 9009
 	}
-	return prog(r, args, rest)
+	code := prog(r, args, rest)
+	// An exit inside another program (cmd.exe /c x.cmd) ends that process, not this script.
+	r.exited = false
+	return code
 }

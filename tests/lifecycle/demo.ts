@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertPreviewMatchesUp, DynamicProviderHost, Engine, Plan, Program } from "../harness";
 import { Peers, startPeers } from "../../sim/peers";
-import { osLayerStack, startStackHost, StackKnobs } from "./osLayerStack";
+import { demoPrepare, osLayerStack, startStackHost, StackKnobs } from "./osLayerStack";
 
 const out = (s = "") => process.stdout.write(s + "\n");
 
@@ -39,7 +39,15 @@ async function main(): Promise<number> {
     out(`  vSphere ${peers.vcsim.url}\n  ELM     ${peers.elm.url}\n  share   ${peers.smbd.unc}\n`);
     host = await startStackHost(peers, { stack: "demo", pollIntervalMs: 100, onLine: (l) => out(`   | ${l.text}`) });
     const engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "demo" });
-    const stack = (k: StackKnobs): Program => osLayerStack(peers.settings, k);
+    // The OS machine is prepared inside Windows (Windows Update off, the OS Machine Tools, unattend.xml, a
+    // script, the snapshot, Setup_x64.exe, shut down), each step's progress shown in the host's lines.
+    const prepare = demoPrepare(dir);
+    const stack = (k: StackKnobs): Program => osLayerStack(peers.settings, { prepare, ...k });
+    const prepared = () => {
+      const steps = (engine.resource("win2022-os")?.outputs.prepareSteps ?? []) as Array<{ id: string; state: string; exitCode?: number; logTail: string[] }>;
+      for (const s of steps) out(`   prepare ${s.id.padEnd(16)} ${s.state} (exit ${s.exitCode ?? "?"})${s.logTail.length ? `: ${s.logTail[s.logTail.length - 1]}` : ""}`);
+      out(`   OS Machine Tools installed: ${String(engine.resource("win2022-os")?.outputs.osMachineToolsInstalled)}\n`);
+    };
 
     const step = async (n: number, title: string, program: Program, during?: () => () => void): Promise<void> => {
       out(`${n}. ${title}`);
@@ -75,7 +83,8 @@ async function main(): Promise<number> {
       out(`   installed updates: ${((layer?.outputs as { installedUpdates?: string[] })?.installedUpdates ?? []).join(", ") || "none"}`);
     };
 
-    await step(1, "pulumi up: create the OS machine, export it to the share, import the OS layer", stack({ version: "1.0" }));
+    await step(1, "pulumi up: create the OS machine, prepare Windows in it, export it to the share, import the OS layer", stack({ version: "1.0" }));
+    prepared();
     await step(2, "pulumi up again, nothing changed", stack({ version: "1.0" }));
     await step(3, "version 1.1, unattended: scripts, Windows Update rounds, gate, Shutdown For Finalize", stack({ version: "1.1", versionDescription: "November updates", packaging }));
     updates();
@@ -88,7 +97,7 @@ async function main(): Promise<number> {
     out(`   destroy applied:  ${ops(destroyed)}`);
     out(`   ${versions(peers)}\n`);
     const state = fs.readFileSync(path.join(dir, "state.json"), "utf8");
-    const leaked = [peers.vcsim.password, peers.elm.password, peers.smbd.password].some((p) => state.includes(p));
+    const leaked = [peers.vcsim.password, peers.elm.password, peers.smbd.password, peers.vcsim.guestPassword].some((p) => state.includes(p));
     out(leaked ? "A PASSWORD IS IN THE STATE FILE" : "No password in the state file.");
     return mismatches === 0 && !leaked ? 0 : 1;
   } finally {

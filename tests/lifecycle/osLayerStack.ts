@@ -3,8 +3,10 @@
  * the same inputs the SDK classes register, each with the trampoline provider the SDK serializes.
  * Keep it in step with the example and with sdk/*.ts.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import linkPackage, { repositoryRoot } from "../setup/linkPackage";
-import { DynamicProviderHost, HostLine, Input, Program, resource, secret, StackConfig } from "../harness";
+import { DynamicProviderHost, HostLine, InputMap, Program, resource, secret, StackConfig } from "../harness";
 import { trampoline } from "../../sdk/trampoline";
 import { Peers, PeerSettings, SECRET_SETTINGS } from "../../sim/peers";
 import { exportPaths } from "../../provider/ovfExport/paths";
@@ -17,9 +19,11 @@ export interface StackKnobs {
   exportName?: string;
   cpus?: number;
   /** OsLayer.packaging (the unattended version). */
-  packaging?: { [key: string]: Input };
+  packaging?: InputMap;
   /** Minutes (default 5). */
   versionTimeout?: number;
+  /** OsMachine.prepare, as the example passes it (examples/os-layer/index.ts). */
+  prepare?: InputMap;
 }
 
 const kind = (type: string) => ({ module: "applayering", type });
@@ -39,6 +43,7 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
       diskGb: 1,
       snapshotName: "before-os-machine-tools",
       powerState: "poweredOff",
+      ...(knobs.prepare ? { prepare: knobs.prepare } : {}),
     },
     kind("OsMachine"),
   );
@@ -77,6 +82,24 @@ export function osLayerStack(settings: PeerSettings, knobs: StackKnobs): Program
   return [machine, ovf, layer];
 }
 
+/**
+ * A stand-in for Citrix's OS Machine Tools (the simulated guest models Setup_x64.exe and
+ * Unattend.exe by name), and the preparation the example asks for with it.
+ */
+export function demoPrepare(dir: string): InputMap {
+  const tools = path.join(dir, "OSMachineTools");
+  fs.mkdirSync(tools, { recursive: true });
+  for (const f of ["Setup_x64.exe", "Unattend.exe"]) fs.writeFileSync(path.join(tools, f), "MZ");
+  fs.writeFileSync(path.join(tools, "ShutdownForFinalize.cmd"), "@echo off\r\n");
+  return {
+    disableWindowsUpdate: true,
+    osMachineTools: { path: tools },
+    unattend: { answers: "/TimeZone:UTC" },
+    scripts: [{ name: "baseline", powershell: "Write-Output 'applying the baseline'\nSet-ItemProperty -Path HKLM:\\SOFTWARE\\Example -Name Baseline -Value 1 -Type DWord\nWrite-Output 'baseline applied'" }],
+    installTools: true,
+  };
+}
+
 /** The stack configuration, passwords marked secret as `pulumi config set --secret` does. */
 export function stackConfig(settings: PeerSettings): StackConfig {
   const config: StackConfig = {};
@@ -100,7 +123,7 @@ export function startStackHost(
     project: opts.project ?? "applayering-os-layer",
     stack: opts.stack ?? "dev",
     config: stackConfig(peers.settings),
-    env: { APPLAYERING_POLL_INTERVAL_MS: String(opts.pollIntervalMs ?? 25) },
+    env: { APPLAYERING_POLL_INTERVAL_MS: String(opts.pollIntervalMs ?? 25), APPLAYERING_GUEST_POLL_MS: String(Math.max(100, opts.pollIntervalMs ?? 25)) },
     onLine: opts.onLine,
     engineAddress: opts.engineAddress,
   });

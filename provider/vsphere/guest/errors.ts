@@ -2,11 +2,9 @@
  * Guest operation failures as errors that say what to fix. The guest password is a secret of
  * its own (not the vCenter session's), so every message passing through here is redacted of it.
  */
+import { tag } from "../../errorKinds";
 import { redact } from "../../soap";
 import { VimFault } from "../faults";
-
-/** The settings a guest login failure points at (provider/config.ts KEYS.guestUser / guestPassword). */
-export const GUEST_SETTINGS = "applayering:guestUser / applayering:guestPassword (APPLAYERING_GUEST_USER / APPLAYERING_GUEST_PASSWORD)";
 
 export class GuestOperationError extends Error {
   /** The vim fault type (`InvalidGuestLogin`, `GuestPermissionDenied`, `GuestOperationsUnavailable`, …) or "" for a transfer. */
@@ -36,20 +34,18 @@ export function isTransientGuestFault(err: unknown): boolean {
 }
 
 /**
- * The error to throw for a failed guest call: login and permission faults name the settings;
- * anything else keeps its type, with the secret removed from its message.
+ * The error to throw for a failed guest call: login and permission faults are tagged for the
+ * guest peer (errorHints.ts names the settings); anything else keeps its type, with the secret
+ * removed from its message.
  */
 export function guestError(err: unknown, what: string, vmName: string, secrets: ReadonlyArray<string>): unknown {
   const t = faultTypeOf(err);
   const msg = err instanceof Error ? redact(err.message, secrets) : redact(String(err), secrets);
   if (t === "InvalidGuestLogin") {
-    return new GuestLoginError(t, `${what} in VM ${vmName}: Windows refused the guest account (InvalidGuestLogin): set the guest account of the OS machine in ${GUEST_SETTINGS}`);
+    return tag(new GuestLoginError(t, `${what} in VM ${vmName}: Windows refused the guest account (InvalidGuestLogin)`), "auth", "guest");
   }
   if (t === "GuestPermissionDenied") {
-    return new GuestPermissionError(
-      t,
-      `${what} in VM ${vmName}: the guest account may not do this (GuestPermissionDenied): give ${GUEST_SETTINGS} a local administrator account of the guest`,
-    );
+    return tag(new GuestPermissionError(t, `${what} in VM ${vmName}: the guest account may not do this (GuestPermissionDenied)`), "permission", "guest");
   }
   if (err instanceof GuestOperationError) return err;
   if (t) return new GuestOperationError(t, msg);

@@ -18,6 +18,7 @@ import {
 import { guestControl } from "../../../sim/vcsim/guestControl";
 import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect } from "./helpers";
+import { explain } from "../../../provider/errorHints";
 
 const VM_NAME = "DC0_H0_VM0";
 let sim: Vcsim;
@@ -91,15 +92,18 @@ describe("guest operations client", () => {
   it("a wrong password: a clear error naming the settings, without the password", async () => {
     const wrong = "Wrong-Secret-42";
     const bad = new GuestClient(vim, vm, { user: sim.guestUser, password: wrong }, { vmName: VM_NAME });
-    const err = await bad.validateCredentials().catch((e: unknown) => e);
+    const err = await bad.validateCredentials().catch((e: unknown) => explain(e));
     expect(err).toBeInstanceOf(GuestLoginError);
-    expect((err as Error).message).toMatch(/InvalidGuestLogin.*applayering:guestUser \/ applayering:guestPassword/);
+    expect((err as Error).message).toBe(
+      "validating the guest account in VM DC0_H0_VM0: Windows refused the guest account (InvalidGuestLogin); " +
+        "set the guest account of the OS machine in applayering:guestUser / applayering:guestPassword (APPLAYERING_GUEST_USER / APPLAYERING_GUEST_PASSWORD)",
+    );
     expect(JSON.stringify(err) + String(err) + (err as Error).stack).not.toContain(wrong);
   });
 
   it("permission denied (a folder under a file): a clear error naming the account setting", async () => {
     await uploadToGuest(guest, "C:\\Work\\plain.txt", { data: "x" });
-    const err = await guest.makeDirectory("C:\\Work\\plain.txt\\sub").catch((e: unknown) => e);
+    const err = await guest.makeDirectory("C:\\Work\\plain.txt\\sub").catch((e: unknown) => explain(e));
     expect(err).toBeInstanceOf(GuestPermissionError);
     expect((err as Error).message).toMatch(/GuestPermissionDenied.*applayering:guestUser.*a local administrator account/);
   });
