@@ -4,4 +4,4 @@ export type { OsMachineArgs, OsMachinePrepare, OsMachinePrepareStep } from "./os
 export { OvfExport } from "./ovfExport";
 export type { OvfExportArgs, OvfExportFile } from "./ovfExport";
 export { OsLayer } from "./osLayer";
-export type { OsLayerArgs, OsLayerVersion } from "./osLayer";
+export type { OsLayerArgs, OsLayerPackaging, OsLayerVersion } from "./osLayer";

@@ -5,6 +5,44 @@ import type { OsLayerVersion } from "../provider/osLayer/types";
 
 export type { OsLayerVersion };
 
+/**
+ * The unattended version: what the provider does in a new version's packaging machine, over
+ * vSphere guest operations (no WinRM, no network path to the machine). Guest account:
+ * `applayering:guestUser` / `applayering:guestPassword`, as for OsMachine.prepare. Every stage
+ * is resumable: a rerun after a crash or a passed `versionTimeout` continues the same version.
+ */
+export interface OsLayerPackaging {
+  /** PowerShell scripts (their text), run in the packaging machine in this order, each once per version. */
+  scripts?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Minutes one script may run. Default: 60. */
+  scriptTimeout?: pulumi.Input<number>;
+  /**
+   * Windows Update: install what applies, reboot, repeat until nothing applies or `maxRounds`.
+   * The installed KB numbers appear in `installedUpdates` and in the layer's audit comments.
+   * `true` takes the defaults; absent: no updates.
+   */
+  windowsUpdate?: pulumi.Input<
+    | boolean
+    | {
+        /** Install rounds at most. Default: 5. */
+        maxRounds?: pulumi.Input<number>;
+        /** Minutes one reboot may take until VMware Tools answer again. Default: 20. */
+        rebootTimeout?: pulumi.Input<number>;
+        /** Minutes one install round may take. Default: 90. */
+        roundTimeout?: pulumi.Input<number>;
+      }
+  >;
+  /** `auto` (default): the provider runs Shutdown For Finalize; `manual`: a person does, as without packaging. */
+  finalize?: pulumi.Input<"auto" | "manual">;
+  /** The pre-finalize layer-integrity gate. */
+  gate?: pulumi.Input<{
+    /** Minutes to wait for transient blockers (an installer running, NGen, a pending reboot). Default: 30. */
+    timeout?: pulumi.Input<number>;
+    /** Report the layer-integrity state and stop before Shutdown For Finalize. Default: false. */
+    checkOnly?: pulumi.Input<boolean>;
+  }>;
+}
+
 export interface OsLayerArgs {
   /** Layer name in the ELM. Default: the resource's logical name. */
   name?: pulumi.Input<string>;
@@ -42,6 +80,8 @@ export interface OsLayerArgs {
   versionTimeout?: pulumi.Input<number>;
   /** Minutes to wait for the layer's deletion. Default: 30. */
   deleteTimeout?: pulumi.Input<number>;
+  /** Unattended versions: scripts, Windows Update, the integrity gate and Shutdown For Finalize by the provider. */
+  packaging?: pulumi.Input<OsLayerPackaging>;
 }
 
 function withoutMachine(args: OsLayerArgs): Omit<OsLayerArgs, "machine"> {
@@ -68,6 +108,10 @@ export class OsLayer extends pulumi.dynamic.Resource {
   declare readonly versions: pulumi.Output<OsLayerVersion[]>;
   /** The packaging machine while a version waits for its in-guest work; "" otherwise. */
   declare readonly packagingMachine: pulumi.Output<string>;
+  /** Where the unattended packaging of the version in progress got to ("" when none). */
+  declare readonly packagingStage: pulumi.Output<string>;
+  /** KB numbers Windows Update installed in the newest packaged version. */
+  declare readonly installedUpdates: pulumi.Output<string[]>;
 
   constructor(name: string, args: OsLayerArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -83,6 +127,8 @@ export class OsLayer extends pulumi.dynamic.Resource {
         revisionState: undefined,
         versions: undefined,
         packagingMachine: undefined,
+        packagingStage: undefined,
+        installedUpdates: undefined,
       },
       opts,
       "applayering",

@@ -50,6 +50,8 @@ const layer = new OsLayer("win2022-layer", {
   versionDescription: config.get("versionDescription"),
   maxLayerSizeGb: 100,
   comment: "pulumi-applayering example",
+  // Each new version is patched and finalized by `pulumi up` itself: set the next version, run up.
+  packaging: { windowsUpdate: { maxRounds: 5 }, finalize: "auto" },
 });
 
 export const vm = machine.inventoryPath;
@@ -59,3 +61,4 @@ export const ovfFile = ovf.ovfUncPath;
 export const layerId = layer.layerId;
 export const versions = layer.versions;
 export const packagingMachine = layer.packagingMachine;
+export const installedUpdates = layer.installedUpdates;

@@ -13,6 +13,8 @@ import { VersionPending, bindMark, deleteLayer, editIfChanged, ensureVersion, im
 import { DeadlineError } from "../wait";
 import { VersionPlan, planDelete, planIcon, planImport, planVersion } from "./plan";
 import { outputsOf } from "./state";
+import { PackagingError } from "../packaging";
+import type { PackagingProgress } from "../packaging/types";
 import { plain } from "../wire";
 import type { Reconciler } from "../reconciler";
 import type { OsLayerInputs, OsLayerOutputs } from "./types";
@@ -57,6 +59,7 @@ export const create: Provider["create"] = async (raw) => {
       report(`importing (layer ${layerId}, ELM task ${r.ticketId})`);
     }
     let details: OsLayerDetails | undefined;
+    const progress: PackagingProgress = { stage: "", updates: [] };
     try {
       // Bound as soon as the id is known; an ELM that refuses edits while the import runs gets it once it is done.
       const unbound = ticketId !== undefined && !(await bindMark(elm, layerId, ticketId).then(() => true, () => false));
@@ -65,11 +68,11 @@ export const create: Provider["create"] = async (raw) => {
       // by name may need a version made, resumed or finalized, and an edit to a new icon.
       const version = await planVersion(elm, details, inputs);
       if (existing) await planIcon(elm, details, inputs);
-      await ensureWanted(elm, details, inputs, version, report, ticketId);
+      await ensureWanted(elm, details, inputs, version, report, progress, ticketId);
       if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
-      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version));
+      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, progress);
       return { id: String(layerId), outs: plain(outs) };
     } catch (err) {
       let now: OsLayerDetails | undefined;
@@ -87,7 +90,7 @@ export const create: Provider["create"] = async (raw) => {
         const message = reason instanceof Error ? reason.message : String(reason);
         throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
       }
-      throw await partial(Promise.resolve(now), raw, inputs, err);
+      throw await partial(Promise.resolve(now), raw, inputs, err, "", progress);
     }
   });
 };
@@ -110,7 +113,10 @@ export const read: Provider["read"] = async (id, props) => {
     if (!details) return {};
     const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;
     const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine: olds.packagingMachine ?? "" } : undefined;
-    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending);
+    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending, {
+      stage: olds.packagingStage ?? "",
+      updates: olds.installedUpdates ?? [],
+    });
     return { id, props: plain(outs) };
   });
 };
@@ -125,17 +131,20 @@ export const update: Provider["update"] = async (id, old, news) => {
         `OsLayer ${inputs.name}: layer ${id} no longer exists in the ELM: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`,
       );
     }
+    // A new version starts with no updates; the same one resumed keeps those recorded so far.
+    const fresh = old.version !== inputs.version && old.pendingVersion !== inputs.version;
+    const progress: PackagingProgress = { stage: "", updates: fresh ? [] : [...(old.installedUpdates ?? [])] };
     try {
       const version = old.version !== inputs.version || old.pendingVersion ? await planVersion(elm, details, inputs) : undefined;
       await planIcon(elm, details, inputs);
       if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
       details = await elm.osLayerDetails(details.summary.id);
-      if (version) await ensureWanted(elm, details, inputs, version, report);
+      if (version) await ensureWanted(elm, details, inputs, version, report, progress);
       details = await elm.osLayerDetails(details.summary.id);
-      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version))) };
+      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, progress)) };
     } catch (err) {
       const fallback = details;
-      throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version);
+      throw await partial(elm.osLayerDetails(Number(id)).catch(() => fallback), news, inputs, err, old.version, progress);
     }
   });
 };
@@ -159,7 +168,15 @@ export default { check, diff, create, read, update, delete: deleteImpl } satisfi
  * or past its deadline) is waited for under createTimeout; a version to add or resume goes
  * through ensureVersion.
  */
-async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, plan: VersionPlan, report: Report, ticketId?: number): Promise<void> {
+async function ensureWanted(
+  elm: ElmClient,
+  details: OsLayerDetails,
+  inputs: OsLayerInputs,
+  plan: VersionPlan,
+  report: Report,
+  progress: PackagingProgress,
+  ticketId?: number,
+): Promise<void> {
   switch (plan.step) {
     case "done":
       return;
@@ -171,7 +188,7 @@ async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsL
         `OsLayer ${inputs.name}: version ${inputs.version} is Broken in the ELM; delete that version in the ELM (or choose another version name) and run again`,
       );
     default:
-      await ensureVersion(elm, details, inputs, plan, report);
+      await ensureVersion(elm, details, inputs, plan, report, progress);
   }
 }
 
@@ -186,12 +203,20 @@ function finishedRevision(details: OsLayerDetails, version: string | undefined) 
  * next `pulumi up` resumes. Outputs keep the last finished version so that the next diff shows
  * the change again.
  */
-async function partial(detailsP: Promise<OsLayerDetails>, raw: object, inputs: OsLayerInputs, err: unknown, lastVersion = ""): Promise<Error> {
+async function partial(
+  detailsP: Promise<OsLayerDetails>,
+  raw: object,
+  inputs: OsLayerInputs,
+  err: unknown,
+  lastVersion = "",
+  progress?: PackagingProgress,
+): Promise<Error> {
   const details = await detailsP;
   const message = err instanceof Error ? err.message : String(err);
   const pendingRev = revisionByVersion(details, inputs.version);
   const finished = lastVersion ? revisionByVersion(details, lastVersion) : undefined;
-  const machine = err instanceof VersionPending ? err.machine : "";
-  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined);
+  const machine = err instanceof VersionPending || err instanceof PackagingError ? err.machine : "";
+  const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined;
+  const outs = outputsOf(inputs, details, finished, pending, progress);
   return new PartialFailure(String(details.summary.id), withProvider(raw, plain(outs)), message);
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_ICON_ID } from "../elm";
 import type { OsLayerDetails, OsLayerRevision } from "../elm";
+import type { PackagingProgress } from "../packaging/types";
 import type { OsLayerInputs, OsLayerOutputs, OsLayerVersion } from "./types";
 
 export function versionsOf(details: OsLayerDetails): OsLayerVersion[] {
@@ -23,6 +24,7 @@ export function outputsOf(
   details: OsLayerDetails,
   finished: OsLayerRevision | undefined,
   pending?: { revision: OsLayerRevision; machine: string },
+  progress?: PackagingProgress,
 ): OsLayerOutputs {
   const current = pending?.revision ?? finished;
   return {
@@ -38,6 +40,8 @@ export function outputsOf(
     versions: versionsOf(details),
     packagingMachine: pending?.machine ?? "",
     pendingVersion: pending ? pending.revision.versionName : "",
+    packagingStage: pending ? (progress?.stage ?? "") : "",
+    installedUpdates: progress?.updates ?? [],
   };
 }
 

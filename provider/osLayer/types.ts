@@ -1,4 +1,5 @@
 /** The OsLayer resource's inputs (after check()) and outputs, as stored in state. */
+import type { PackagingInputs } from "../packaging/types";
 
 export interface OsLayerInputs {
   /** Layer name in the ELM (unique). */
@@ -31,6 +32,8 @@ export interface OsLayerInputs {
   versionTimeout: number;
   /** Minutes to wait for deletion. */
   deleteTimeout: number;
+  /** What the provider does in a new version's packaging machine; absent: a person does it. */
+  packaging?: PackagingInputs;
 }
 
 export interface OsLayerVersion {
@@ -55,4 +58,8 @@ export interface OsLayerOutputs extends OsLayerInputs {
   packagingMachine: string;
   /** The version in progress (created, not yet Deployable); "" otherwise. */
   pendingVersion: string;
+  /** Where the unattended packaging of the version in progress got to ("" when none or done). */
+  packagingStage: string;
+  /** KB numbers Windows Update installed in the newest version the provider packaged. */
+  installedUpdates: string[];
 }

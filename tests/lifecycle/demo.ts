@@ -78,21 +78,11 @@ async function main(): Promise<number> {
       out(`   ${versions(peers)}\n`);
     };
 
-    // The admin's part of a new version: once told the packaging machine is ready, install the
-    // updates in it (nothing to install here) and run Shutdown For Finalize.
-    const admin = () => {
-      const done = new Set<string>();
-      const t = setInterval(() => {
-        for (const m of peers.elm.packagingMachines()) {
-          if (done.has(m.name)) continue;
-          done.add(m.name);
-          setTimeout(() => {
-            out(`   admin: updates installed in ${m.name}; Shutdown For Finalize`);
-            peers.elm.shutdownPackagingMachine(m.name);
-          }, 1500);
-        }
-      }, 100);
-      return () => clearInterval(t);
+    // The example's OsLayer.packaging makes the version unattended: the provider runs the update
+    // rounds, the integrity gate and Shutdown For Finalize in the packaging machine; nobody at the console.
+    const updates = () => {
+      const layer = engine.state().resources.find((r) => r.type.endsWith(":OsLayer"));
+      out(`   installed updates: ${((layer?.outputs as { installedUpdates?: string[] })?.installedUpdates ?? []).join(", ") || "none"}`);
     };
 
     out(`The program: ${exampleProgram().dir}/index.ts\n`);
@@ -101,7 +91,8 @@ async function main(): Promise<number> {
     await step(2, "pulumi up again, nothing changed", exampleProgram());
     engine.setConfig("version", "1.1");
     engine.setConfig("versionDescription", "November updates");
-    await step(3, "pulumi config set version 1.1: a new layer version through the ELM's packaging machine", exampleProgram(), admin);
+    await step(3, "pulumi config set version 1.1, unattended: Windows Update rounds, the integrity gate, Shutdown For Finalize", exampleProgram());
+    updates();
     const edited = copies.edit([['description: "Base OS layer, built by Pulumi"', 'description: "Golden image, Windows Server 2022"']]);
     await step(4, `index.ts edited (a new layer description, in ${edited.dir}): updated in place`, edited);
 

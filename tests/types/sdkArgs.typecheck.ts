@@ -28,7 +28,8 @@ export type OsMachineNoExtra = Expect<Same<NotInputs<OsMachineArgs, OsMachineInp
 // name: the resource's logical name when unset.
 export type OsMachineRequired = Expect<Same<RequiredKeys<OsMachineArgs>, "datacenter">>;
 
-export type OsLayerAgrees = Expect<Same<Mismatched<OsLayerArgs, OsLayerInputs>, never>>;
+// packaging: the args are the form a program writes (all optional, windowsUpdate may be true); check() fills the defaults.
+export type OsLayerAgrees = Expect<Same<Mismatched<Omit<OsLayerArgs, "packaging">, OsLayerInputs>, never>>;
 export type OsLayerNoExtra = Expect<Same<NotInputs<OsLayerArgs, OsLayerInputs>, "machine">>;
 export type OsLayerRequired = Expect<Same<RequiredKeys<OsLayerArgs>, "connector" | "version">>;
 // The machine becomes vmMoref and vmName.
