@@ -45,6 +45,9 @@ export const KEYS = {
   ownerKey: { config: "applayering:ownerKey", env: "APPLAYERING_OWNER_KEY", secret: true },
   shareSigning: { config: "applayering:shareSigning", env: "APPLAYERING_SHARE_SIGNING" },
   shareEncryption: { config: "applayering:shareEncryption", env: "APPLAYERING_SHARE_ENCRYPTION" },
+  guestUser: { config: "applayering:guestUser", env: "APPLAYERING_GUEST_USER" },
+  guestPassword: { config: "applayering:guestPassword", env: "APPLAYERING_GUEST_PASSWORD", secret: true },
+  guestPollMs: { config: "applayering:guestPollMs", env: "APPLAYERING_GUEST_POLL_MS" },
   elmPollMaxMs: { config: "applayering:elmPollMaxMs", env: "APPLAYERING_ELM_POLL_MAX_MS" },
   sessionIdleSeconds: { config: "applayering:sessionIdleSeconds", env: "APPLAYERING_SESSION_IDLE_SECONDS" },
 } as const satisfies Record<string, Key>;
@@ -175,6 +178,25 @@ export function sessionIdleMs(env: NodeJS.ProcessEnv = process.env): number {
     throw new ConfigError(`${KEYS.sessionIdleSeconds.config} (${KEYS.sessionIdleSeconds.env}) must be a number of seconds from 0 to 3600, got "${v}"`);
   }
   return Math.round(n * 1000);
+}
+
+/** The Windows account of OsMachine.prepare's guest operations (applayering:guestUser / applayering:guestPassword). */
+export function guestCredentials(env: NodeJS.ProcessEnv = process.env): { user: string; password: string } {
+  return {
+    user: required(KEYS.guestUser, "the guest account for OsMachine.prepare", env),
+    password: required(KEYS.guestPassword, "the guest account's password for OsMachine.prepare", env),
+  };
+}
+
+/** Pause between two looks at a running guest step, in ms; undefined keeps the runner's 2000. */
+export function guestPollMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = raw(KEYS.guestPollMs, env);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 10 || n > 600_000) {
+    throw new ConfigError(`${KEYS.guestPollMs.config} (${KEYS.guestPollMs.env}) must be a number of milliseconds from 10 to 600000, got "${v}"`);
+  }
+  return n;
 }
 
 /** The secret that keys ownership marks (owner.ts), when set. */

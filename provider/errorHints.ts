@@ -36,6 +36,10 @@ const HINTS: Record<Peer, Partial<Record<ErrorKind, string>>> = {
     permission: `give the ELM user (${settings(KEYS.elmUser)}) the missing right`,
     config: `set ${settings(KEYS.elmAddress)} to the appliance's host name or URL`,
   },
+  guest: {
+    auth: `set the guest account of the OS machine in ${settings(KEYS.guestUser, KEYS.guestPassword)}`,
+    permission: `give ${settings(KEYS.guestUser, KEYS.guestPassword)} a local administrator account of the guest`,
+  },
   share: {
     auth: `check ${KEYS.shareUser.config}, ${KEYS.sharePassword.config} and ${KEYS.shareDomain.config} (or ${KEYS.shareUser.env} / ${KEYS.sharePassword.env} / ${KEYS.shareDomain.env})`,
     config: `set ${settings(KEYS.shareUser, KEYS.sharePassword)}`,

@@ -27,7 +27,8 @@ export type ErrorKind =
   /** A setting is missing or malformed. */
   | "config";
 
-export type Peer = "vsphere" | "elm" | "share";
+/** `guest`: the Windows inside a VM, reached through VMware Tools' guest operations. */
+export type Peer = "vsphere" | "elm" | "share" | "guest";
 
 export interface Kinded {
   kind: ErrorKind;

@@ -55,6 +55,11 @@ export class InputReader {
     return v !== undefined && v !== null && v !== "";
   }
 
+  /** The raw value, for fields read by their own code (schema ObjectField). */
+  value(property: string): unknown {
+    return this.raw[property];
+  }
+
   unknown(property: string): boolean {
     return isUnknown(this.raw[property]);
   }

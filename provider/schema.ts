@@ -60,7 +60,14 @@ export interface StringListField extends Common {
   default?: never;
 }
 
-export type Field = StringField | NumberField | BooleanField | StringListField;
+/** A structured input (OsMachine.prepare): `read` checks it, its failures going to the reader. */
+export interface ObjectField extends Common {
+  type: "object";
+  default?: undefined;
+  read: (value: unknown, r: InputReader) => unknown;
+}
+
+export type Field = StringField | NumberField | BooleanField | StringListField | ObjectField;
 
 /** The field kind a TypeScript input type takes. */
 type FieldFor<T> = [NonNullable<T>] extends [string]
@@ -71,6 +78,8 @@ type FieldFor<T> = [NonNullable<T>] extends [string]
       ? BooleanField
       : [NonNullable<T>] extends [readonly string[]]
         ? StringListField
+      : [NonNullable<T>] extends [object]
+        ? ObjectField
         : never;
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 /** A non-optional input is either required or defaulted; the table cannot leave it unset. */
@@ -108,6 +117,8 @@ export function readFields<I>(r: InputReader, schema: FieldTable, noDefault: Rea
       v = r.number(k, { default: def as number | undefined, min: f.min, max: f.max, integer: f.integer, unit: f.unit });
     } else if (f.type === "strings") {
       v = r.strings(k, { max: f.max });
+    } else if (f.type === "object") {
+      v = f.read(r.value(k), r);
     } else {
       v = r.boolean(k, f.default);
     }

@@ -5,6 +5,44 @@ import type { OsLayerVersion } from "../provider/osLayer/types";
 
 export type { OsLayerVersion };
 
+/**
+ * The unattended version: what the provider does in a new version's packaging machine, over
+ * vSphere guest operations (no WinRM, no network path to the machine). Guest account:
+ * `applayering:guestUser` / `applayering:guestPassword`, as for OsMachine.prepare. Every stage
+ * is resumable: a rerun after a crash or a passed `versionTimeout` continues the same version.
+ */
+export interface OsLayerPackaging {
+  /** PowerShell scripts (their text), run in the packaging machine in this order, each once per version. */
+  scripts?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Minutes one script may run. Default: 60. */
+  scriptTimeout?: pulumi.Input<number>;
+  /**
+   * Windows Update: install what applies, reboot, repeat until nothing applies or `maxRounds`.
+   * The installed KB numbers appear in `installedUpdates` and in the layer's audit comments.
+   * `true` takes the defaults; absent: no updates.
+   */
+  windowsUpdate?: pulumi.Input<
+    | boolean
+    | {
+        /** Install rounds at most. Default: 5. */
+        maxRounds?: pulumi.Input<number>;
+        /** Minutes one reboot may take until VMware Tools answer again. Default: 20. */
+        rebootTimeout?: pulumi.Input<number>;
+        /** Minutes one install round may take. Default: 90. */
+        roundTimeout?: pulumi.Input<number>;
+      }
+  >;
+  /** `auto` (default): the provider runs Shutdown For Finalize; `manual`: a person does, as without packaging. */
+  finalize?: pulumi.Input<"auto" | "manual">;
+  /** The pre-finalize layer-integrity gate. */
+  gate?: pulumi.Input<{
+    /** Minutes to wait for transient blockers (an installer running, NGen, a pending reboot). Default: 30. */
+    timeout?: pulumi.Input<number>;
+    /** Report the layer-integrity state and stop before Shutdown For Finalize. Default: false. */
+    checkOnly?: pulumi.Input<boolean>;
+  }>;
+}
+
 export interface OsLayerArgs {
   /** Layer name in the ELM. Default: the resource's logical name. */
   name?: pulumi.Input<string>;
@@ -55,6 +93,8 @@ export interface OsLayerArgs {
    * UpdateOsLayerAssignment). Each must use a version of this layer; the preview names those that move.
    */
   updateImageTemplates?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Unattended versions: scripts, Windows Update, the integrity gate and Shutdown For Finalize by the provider. */
+  packaging?: pulumi.Input<OsLayerPackaging>;
 }
 
 function withoutMachine(args: OsLayerArgs): Omit<OsLayerArgs, "machine"> {
@@ -87,6 +127,10 @@ export class OsLayer extends pulumi.dynamic.Resource {
   declare readonly elmUniqueId: pulumi.Output<string>;
   /** The ELM's App Layering version (SoftwareVersion), e.g. `24.9.0.1`. */
   declare readonly elmVersion: pulumi.Output<string>;
+  /** Where the unattended packaging of the version in progress got to ("" when none). */
+  declare readonly packagingStage: pulumi.Output<string>;
+  /** KB numbers Windows Update installed in the newest packaged version. */
+  declare readonly installedUpdates: pulumi.Output<string[]>;
 
   constructor(name: string, args: OsLayerArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -105,6 +149,8 @@ export class OsLayer extends pulumi.dynamic.Resource {
         templatesBehind: undefined,
         elmUniqueId: undefined,
         elmVersion: undefined,
+        packagingStage: undefined,
+        installedUpdates: undefined,
       },
       opts,
       "applayering",

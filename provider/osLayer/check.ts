@@ -1,6 +1,7 @@
 import { CheckFailure, InputReader } from "../inputs";
 import { readFields } from "../schema";
 import { OS_LAYER } from "./schema";
+import { checkPackaging } from "../packaging/check";
 import type { OsLayerInputs } from "./types";
 
 export { MAX_LAYER_SIZE_GB } from "./schema";
@@ -8,6 +9,8 @@ export { MAX_LAYER_SIZE_GB } from "./schema";
 export function checkOsLayer(news: object): { inputs: OsLayerInputs; failures: CheckFailure[] } {
   const r = new InputReader(news, "OsLayer");
   const inputs = readFields<OsLayerInputs>(r, OS_LAYER);
+  const packaging = checkPackaging((news as Record<string, unknown>).packaging, r.failures);
+  if (packaging) inputs.packaging = packaging;
   const fromVm = r.has("vmMoref") || r.has("vmName");
   if (!r.has("ovfPath") && !fromVm) r.fail("ovfPath", "the layer needs a source: set ovfPath (an OvfExport's ovfSharePath) or machine (an OsMachine)");
   if (r.has("ovfPath") && fromVm) r.fail("vmMoref", "set only one source: ovfPath or the VM (vmMoref and vmName), not both");

@@ -26,7 +26,9 @@ import {
 import { DeadlineError } from "../wait";
 import { VersionPlan, planAssign, planDelete, planIcon, planImport, planRetire, planVersion } from "./plan";
 import { describePlan, planChanges, planRetention } from "./retention";
-import { outputsOf } from "./state";
+import { Recorded, outputsOf } from "./state";
+import { PackagingError } from "../packaging";
+import type { PackagingProgress } from "../packaging/types";
 import { plain } from "../wire";
 import type { Reconciler } from "../reconciler";
 import type { OsLayerInputs, OsLayerOutputs } from "./types";
@@ -104,6 +106,7 @@ export const create: Provider["create"] = async (raw) => {
       report(`importing (layer ${layerId}, ELM task ${r.ticketId})`);
     }
     let details: OsLayerDetails | undefined;
+    const progress: PackagingProgress = { stage: "", updates: [] };
     try {
       // Bound as soon as the id is known; an ELM that refuses edits while the import runs gets it once it is done.
       const unbound = ticketId !== undefined && !(await bindMark(elm, layerId, ticketId).then(() => true, () => false));
@@ -112,12 +115,12 @@ export const create: Provider["create"] = async (raw) => {
       // by name may need a version made, resumed or finalized, and an edit to a new icon.
       const version = await planVersion(elm, details, inputs);
       if (existing) await planIcon(elm, details, inputs);
-      await ensureWanted(elm, details, inputs, version, report, ticketId);
+      await ensureWanted(elm, details, inputs, version, report, progress, ticketId);
       if (unbound) await bindMark(elm, layerId, ticketId!);
       await editIfChanged(elm, await elm.osLayerDetails(layerId), inputs);
       details = await elm.osLayerDetails(layerId);
       appliance = await applianceOf(elm);
-      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, appliance);
+      const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, { appliance, progress });
       return { id: String(layerId), outs: plain(outs) };
     } catch (err) {
       let now: OsLayerDetails | undefined;
@@ -135,7 +138,7 @@ export const create: Provider["create"] = async (raw) => {
         const message = reason instanceof Error ? reason.message : String(reason);
         throw new Error(`${message}; the ELM no longer has layer ${layerId}, so nothing was recorded: the next \`pulumi up\` imports it anew`, { cause: err });
       }
-      throw await partial(Promise.resolve(now), raw, inputs, err, "", appliance ?? (await applianceOf(elm).catch(() => undefined)));
+      throw await partial(Promise.resolve(now), raw, inputs, err, "", { appliance: appliance ?? (await applianceOf(elm).catch(() => undefined)), progress });
     }
   });
 };
@@ -159,7 +162,8 @@ export const read: Provider["read"] = async (id, props) => {
     if (!details) return {};
     const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;
     const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine: olds.packagingMachine ?? "" } : undefined;
-    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending, appliance);
+    const progress = { stage: olds.packagingStage ?? "", updates: olds.installedUpdates ?? [] };
+    const outs = outputsOf(inputs, details, finishedRevision(details, olds.version), pending, { appliance, progress });
     return { id: String(details.summary.id), props: plain(outs) };
   });
 };
@@ -184,12 +188,15 @@ export const update: Provider["update"] = async (id, old, news) => {
       );
     }
     const layerId = details.summary.id;
+    // A new version starts with no updates; the same one resumed keeps those recorded so far.
+    const fresh = old.version !== inputs.version && old.pendingVersion !== inputs.version;
+    const progress: PackagingProgress = { stage: "", updates: fresh ? [] : [...(old.installedUpdates ?? [])] };
     try {
       const version = old.version !== inputs.version || old.pendingVersion ? await planVersion(elm, details, inputs) : undefined;
       await planIcon(elm, details, inputs);
       if (await editIfChanged(elm, details, inputs)) report("layer properties updated");
       details = await elm.osLayerDetails(layerId);
-      if (version) await ensureWanted(elm, details, inputs, version, report);
+      if (version) await ensureWanted(elm, details, inputs, version, report, progress);
       // Templates and old versions once the wanted version is Deployable; each planned against the ELM as it is then.
       details = await elm.osLayerDetails(layerId);
       const assign = await planAssign(elm, details, retention, inputs, appliance);
@@ -200,10 +207,10 @@ export const update: Provider["update"] = async (id, old, news) => {
       retire.staying.forEach(warn);
       await deleteVersions(elm, retire, report);
       details = await elm.osLayerDetails(layerId);
-      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, appliance)) };
+      return { outs: plain(outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, { appliance, progress })) };
     } catch (err) {
       const fallback = details;
-      throw await partial(elm.osLayerDetails(layerId).catch(() => fallback), news, inputs, err, old.version, appliance);
+      throw await partial(elm.osLayerDetails(layerId).catch(() => fallback), news, inputs, err, old.version, { appliance, progress });
     }
   });
 };
@@ -228,7 +235,15 @@ export default { check, diff, create, read, update, delete: deleteImpl } satisfi
  * or past its deadline) is waited for under createTimeout; a version to add or resume goes
  * through ensureVersion.
  */
-async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsLayerInputs, plan: VersionPlan, report: Report, ticketId?: number): Promise<void> {
+async function ensureWanted(
+  elm: ElmClient,
+  details: OsLayerDetails,
+  inputs: OsLayerInputs,
+  plan: VersionPlan,
+  report: Report,
+  progress: PackagingProgress,
+  ticketId?: number,
+): Promise<void> {
   switch (plan.step) {
     case "done":
       return;
@@ -240,7 +255,7 @@ async function ensureWanted(elm: ElmClient, details: OsLayerDetails, inputs: OsL
         `OsLayer ${inputs.name}: version ${inputs.version} is Broken in the ELM; delete that version in the ELM (or choose another version name) and run again`,
       );
     default:
-      await ensureVersion(elm, details, inputs, plan, report);
+      await ensureVersion(elm, details, inputs, plan, report, progress);
   }
 }
 
@@ -261,13 +276,14 @@ async function partial(
   inputs: OsLayerInputs,
   err: unknown,
   lastVersion = "",
-  appliance?: ApplianceDetails,
+  recorded: Recorded = {},
 ): Promise<Error> {
   const details = await detailsP;
   const message = err instanceof Error ? err.message : String(err);
   const pendingRev = revisionByVersion(details, inputs.version);
   const finished = lastVersion ? revisionByVersion(details, lastVersion) : undefined;
-  const machine = err instanceof VersionPending ? err.machine : "";
-  const outs = outputsOf(inputs, details, finished, pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined, appliance);
+  const machine = err instanceof VersionPending || err instanceof PackagingError ? err.machine : "";
+  const pending = pendingRev && pendingRev.state !== "Deployable" ? { revision: pendingRev, machine } : undefined;
+  const outs = outputsOf(inputs, details, finished, pending, recorded);
   return new PartialFailure(String(details.summary.id), withProvider(raw, plain(outs)), message);
 }

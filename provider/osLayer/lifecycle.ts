@@ -22,6 +22,8 @@ import { busyLayer, ovfRefusal } from "./lookups";
 import type { AssignPlan, DeletePlan, ImportPlan, RetirePlan, VersionPlan } from "./plan";
 import { packagingMachineFrom } from "./state";
 import type { OsLayerInputs } from "./types";
+import { PackagingDeadline, packageVersion } from "../packaging";
+import type { PackagingProgress } from "../packaging/types";
 
 /** Names the stack in our requests' audit comments (proves nothing: see bindMark for the mark that does). */
 export function auditComment(inputs: OsLayerInputs, op: string, mark = productMark()): string {
@@ -136,6 +138,7 @@ export async function ensureVersion(
   inputs: OsLayerInputs,
   plan: Extract<VersionPlan, { step: "add" | "resume" }>,
   report: Report,
+  progress: PackagingProgress = { stage: "", updates: [] },
 ): Promise<OsLayerRevision> {
   const layerId = details.summary.id;
   const deadline = minutes(inputs.versionTimeout);
@@ -168,8 +171,24 @@ export async function ensureVersion(
     report(`resuming version ${inputs.version} (${rev.state})`);
     ticketId = (await elm.findActiveTicketsForLayer(details.summary.name, CREATE_OS_REVISION_TITLE))[0]?.id;
   }
-  const machine = ticketId === undefined ? "" : await waitForPackagingMachine(elm, ticketId, deadline, inputs, rev, report);
-  return finishVersion(elm, layerId, rev, machine, deadline, inputs, plan.share, report);
+  const at = ticketId === undefined ? { machine: "", ready: false } : await waitForPackagingMachine(elm, ticketId, deadline, inputs, rev, report);
+  // Unattended: the provider does in the packaging machine what a person would (provider/packaging).
+  if (at.ready && inputs.packaging) {
+    const pending = rev;
+    await packageVersion(inputs, rev, at.machine, deadline, progress, report).catch((err: unknown) => {
+      throw err instanceof PackagingDeadline ? new VersionPending(inputs, pending, at.machine, err.stage) : err;
+    });
+  }
+  const done = await finishVersion(elm, layerId, rev, at.machine, deadline, inputs, plan.share, report, progress);
+  if (progress.updates.length > 0) await noteUpdates(elm, layerId, inputs, progress.updates);
+  progress.stage = "";
+  return done;
+}
+
+/** The installed KBs into the layer's audit history (an EditLayer that changes nothing but says so). */
+async function noteUpdates(elm: ElmClient, layerId: number, inputs: OsLayerInputs, kbs: string[]): Promise<void> {
+  const details = await elm.osLayerDetails(layerId);
+  await elm.editLayer({ ...editLayerArgsFrom(details), comment: auditComment(inputs, `updates ${kbs.join(" ")}`) });
 }
 
 async function waitForPackagingMachine(
@@ -179,14 +198,14 @@ async function waitForPackagingMachine(
   inputs: OsLayerInputs,
   rev: OsLayerRevision,
   report: Report,
-): Promise<string> {
+): Promise<{ machine: string; ready: boolean }> {
   try {
     const t = await elm.waitForWorkTicket(ticketId, { ...polling(), deadline, until: ["ActionRequired"], onChange: ticketReporter(report) });
     const machine = packagingMachineFrom(t.workItems.map((w) => w.status).join(" ") + " " + t.status);
-    if (t.state === "ActionRequired") {
+    if (t.state === "ActionRequired" && !inputs.packaging) {
       report(`packaging machine ${machine || "(unnamed)"} is ready: install the updates in it, then run Shutdown For Finalize`);
     }
-    return machine;
+    return { machine, ready: t.state === "ActionRequired" && machine !== "" };
   } catch (err) {
     if (err instanceof DeadlineError) throw new VersionPending(inputs, rev, "");
     throw err;
@@ -202,18 +221,20 @@ async function finishVersion(
   inputs: OsLayerInputs,
   share: FileShare,
   report: Report,
+  progress: PackagingProgress,
 ): Promise<OsLayerRevision> {
   const onChange = (r: OsLayerRevision) => report(`version ${r.versionName} ${r.state}`);
   try {
     let r = await elm.waitForRevisionState(layerId, rev.id, ["Finalizable", "Deployable"], { ...polling(), deadline, onChange });
     if (r.state === "Finalizable") {
       report(`finalizing version ${r.versionName}`);
-      await elm.finalize({ layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, "finalize") });
+      const kbs = progress.updates.length ? ` updates ${progress.updates.join(" ")}` : "";
+      await elm.finalize({ layerRevisionId: r.id, fileShareId: share.id, comment: auditComment(inputs, `finalize${kbs}`) });
       r = await elm.waitForRevisionState(layerId, rev.id, ["Deployable"], { ...polling(), deadline, onChange });
     }
     return r;
   } catch (err) {
-    if (err instanceof DeadlineError) throw new VersionPending(inputs, rev, machine);
+    if (err instanceof DeadlineError) throw new VersionPending(inputs, rev, machine, progress.stage);
     throw err;
   }
 }
@@ -224,12 +245,17 @@ export class VersionPending extends Error {
     readonly inputs: OsLayerInputs,
     readonly revision: OsLayerRevision,
     readonly machine: string,
+    readonly stage = "",
   ) {
     super(
       `OsLayer ${inputs.name}: version ${inputs.version} is not finished after ${inputs.versionTimeout} minutes` +
-        (machine
-          ? `: install the updates in packaging machine ${machine}, then run Shutdown For Finalize in it; `
-          : `: the ELM is still preparing its packaging machine; `) +
+        (machine && stage && stage !== "finalize"
+          ? `: packaging machine ${machine} was at stage ${stage} (packaging); `
+          : machine && stage === "finalize"
+            ? `: Shutdown For Finalize ran in packaging machine ${machine} and the ELM is still finalizing; `
+            : machine
+              ? `: install the updates in packaging machine ${machine}, then run Shutdown For Finalize in it; `
+              : `: the ELM is still preparing its packaging machine; `) +
         `the next \`pulumi up\` resumes this same version (raise versionTimeout to wait longer)`,
     );
     this.name = "VersionPending";

@@ -18,7 +18,8 @@ const MOREF: [RegExp, string] = [/^vm-\d+$|^\d+$/, 'must be a VM managed object 
 // The source of the first version is the layer: a different one is a different layer (the share
 // only stages operations). Everything else is applied in place: EditLayer, a new version, or
 // settings of later operations.
-export const OS_LAYER: Schema<OsLayerInputs> = {
+// packaging is an object, read by provider/packaging/check.ts and diffed beside the table.
+export const OS_LAYER: Schema<Omit<OsLayerInputs, "packaging">> = {
   name: { type: "string", summary: "Layer name in the ELM.", change: "update", required: true, max: 64, pattern: NAME_PATTERN },
   description: { type: "string", summary: "Layer description", change: "update", max: 1024, trim: true, multiline: true },
   icon: {

@@ -1,5 +1,6 @@
 import { DEFAULT_ICON_ID } from "../elm";
 import type { ApplianceDetails, OsLayerDetails, OsLayerRevision } from "../elm";
+import type { PackagingProgress } from "../packaging/types";
 import { templatesBehind } from "./retention";
 import type { OsLayerInputs, OsLayerOutputs, OsLayerVersion } from "./types";
 
@@ -23,6 +24,12 @@ export function packagingMachineFrom(status: string | undefined): string {
   return m ? m[1] : "";
 }
 
+/** What outputs record beside the ELM's view of the layer: the appliance asked, the unattended packaging's progress. */
+export interface Recorded {
+  appliance?: Pick<ApplianceDetails, "uniqueId" | "softwareVersion">;
+  progress?: PackagingProgress;
+}
+
 /**
  * Outputs from the ELM's view of the layer. `finished` is the revision of the newest finished
  * version this resource stands for; `pending` the one in progress, if any.
@@ -32,7 +39,7 @@ export function outputsOf(
   details: OsLayerDetails,
   finished: OsLayerRevision | undefined,
   pending?: { revision: OsLayerRevision; machine: string },
-  appliance?: Pick<ApplianceDetails, "uniqueId" | "softwareVersion">,
+  { appliance, progress }: Recorded = {},
 ): OsLayerOutputs {
   const current = pending?.revision ?? finished;
   const versions = versionsOf(details);
@@ -52,6 +59,8 @@ export function outputsOf(
     templatesBehind: finished ? templatesBehind(versions, finished.versionName) : [],
     elmUniqueId: appliance?.uniqueId ?? "",
     elmVersion: appliance?.softwareVersion ?? "",
+    packagingStage: pending ? (progress?.stage ?? "") : "",
+    installedUpdates: progress?.updates ?? [],
   };
 }
 

@@ -1,4 +1,5 @@
 /** The OsLayer resource's inputs (after check()) and outputs, as stored in state. */
+import type { PackagingInputs } from "../packaging/types";
 
 export interface OsLayerInputs {
   /** Layer name in the ELM (unique). */
@@ -39,6 +40,8 @@ export interface OsLayerInputs {
   keepVersions?: number;
   /** Image templates (by name) to point at the new version once it is Deployable. */
   updateImageTemplates?: string[];
+  /** What the provider does in a new version's packaging machine; absent: a person does it. */
+  packaging?: PackagingInputs;
 }
 
 /** One version of the layer, as the ELM reports it (outputs `versions`, oldest first). */
@@ -74,4 +77,8 @@ export interface OsLayerOutputs extends OsLayerInputs {
   elmUniqueId: string;
   /** The appliance's App Layering version (SoftwareVersion). */
   elmVersion: string;
+  /** Where the unattended packaging of the version in progress got to ("" when none or done). */
+  packagingStage: string;
+  /** KB numbers Windows Update installed in the newest version the provider packaged. */
+  installedUpdates: string[];
 }

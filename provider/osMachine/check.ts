@@ -1,6 +1,7 @@
 import { CheckFailure, InputReader } from "../inputs";
 import { readFields } from "../schema";
 import { diffOsMachine } from "./diff";
+import { DEFAULT_PREPARE_SNAPSHOT } from "./prepare/check";
 import { OS_MACHINE } from "./schema";
 import type { OsMachineInputs } from "./types";
 
@@ -31,6 +32,11 @@ export function checkOsMachine(news: object, olds: object = {}): { inputs: OsMac
   const r = new InputReader(news, "OsMachine");
   const adopt = r.has("adoptInventoryPath");
   const inputs = readFields<OsMachineInputs>(r, OS_MACHINE, adopt ? KEPT_WHEN_ADOPTED : undefined);
+  if (inputs.prepare) {
+    // The procedure snapshots between the two phases and ends shut down.
+    inputs.snapshotName ??= DEFAULT_PREPARE_SNAPSHOT;
+    if (inputs.powerState === "poweredOn") r.fail("powerState", 'prepare ends with Windows shut down, as the procedure does: leave powerState unset (or "poweredOff")');
+  }
   if (inputs.guestId !== undefined && !r.unknown("guestId") && !(WINDOWS_GUEST_IDS as readonly string[]).includes(inputs.guestId)) {
     r.fail("guestId", `"${inputs.guestId}" is not a Windows guest id; OS layers are Windows: use one of ${WINDOWS_GUEST_IDS.join(", ")}`);
   }

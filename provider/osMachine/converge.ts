@@ -123,6 +123,8 @@ export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInput
     await reconfigureVm(vim, vm, { deviceChange: [deviceChange("edit", edited)] }, { deadline });
   }
   info = await readVm(vim, vm);
+  // With prepare, the snapshot comes between its phases and the machine ends shut down (prepare/run.ts).
+  if (inputs.prepare) return;
   if (inputs.snapshotName && !info.snapshots.some((s) => s.name === inputs.snapshotName)) {
     report(`taking snapshot "${inputs.snapshotName}"`);
     await createSnapshot(vim, vm, inputs.snapshotName, "Taken by pulumi-applayering", { deadline });

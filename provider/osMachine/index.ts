@@ -7,7 +7,11 @@ import { ManagedObjectNotFoundError, MoRef, VimClient, destroyVm, inventoryPath,
 import { PartialFailure, withProvider } from "../errors";
 import { reporter } from "../progress";
 import { checkOsMachine } from "./check";
-import { diffOsMachine } from "./diff";
+import { diffOsMachine, prepareChange } from "./diff";
+import { runPrepare, type PrepareContext } from "./prepare/run";
+import type { PrepareStepRecord } from "./prepare/types";
+import { guestPollMs } from "../config";
+import { explained } from "../errorHints";
 import { converge, makeVm, markAsOurs } from "./converge";
 import { planMachine } from "./plan";
 import { outputsOf } from "./state";
@@ -24,11 +28,30 @@ const deadlineOf = (inputs: OsMachineInputs) => Date.now() + inputs.operationTim
 // check() takes the program's values as they come (any shape); the others what check() made of them.
 export const check = async (olds: object, news: object): Promise<pulumi.dynamic.CheckResult<OsMachineInputs>> => checkOsMachine(news, olds);
 
-export const diff: Provider["diff"] = async (_id, olds, news) => diffOsMachine(olds, news);
+export const diff: Provider["diff"] = async (_id, olds, news) => {
+  const d = diffOsMachine(olds, news);
+  // The preview says which step changed and whether that is an update or a replacement.
+  const prep = prepareChange(olds, news);
+  if (prep.kind !== "none") reporter("OsMachine", String(news.name))(`${prep.why} (${prep.kind})`);
+  return d;
+};
 
-async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean): Promise<OsMachineOutputs> {
-  return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed));
+async function outputs(vim: VimClient, inputs: OsMachineInputs, vm: MoRef, managed: boolean, steps: PrepareStepRecord[] = []): Promise<OsMachineOutputs> {
+  return plain(outputsOf(inputs, await readVm(vim, vm), await inventoryPath(vim, vm), managed, inputs.prepare ? steps : []));
 }
+
+/** The preparation inside Windows, when the program asks for one (after the VM's hardware is right). */
+async function prepareVm(vim: VimClient, vm: MoRef, inputs: OsMachineInputs, deadline: number, report: (m: string) => void, ctx: PrepareContext): Promise<void> {
+  if (!inputs.prepare) return;
+  ctx.pollMs ??= guestPollMs();
+  // Explained here: the caller wraps the message into a PartialFailure before withVim would.
+  await explained(() => runPrepare(vim, vm, inputs.name, inputs.prepare!, inputs.snapshotName!, deadline, report, ctx));
+}
+
+const recordedSteps = (props: object | undefined): PrepareStepRecord[] => {
+  const steps = (props as { prepareSteps?: unknown } | undefined)?.prepareSteps;
+  return Array.isArray(steps) ? (steps as PrepareStepRecord[]).map((r) => ({ ...r })) : [];
+};
 
 export const create: Provider["create"] = async (raw) => {
   const inputs = checkOsMachine(raw).inputs;
@@ -49,12 +72,14 @@ export const create: Provider["create"] = async (raw) => {
       report(inputs.template ? `cloning ${inputs.template}` : "creating the VM");
       vm = await makeVm(vim, inputs, plan, deadline);
     }
+    const prep: PrepareContext = { records: [] };
     try {
       if (managed) await markAsOurs(vim, vm, deadline);
       await converge(vim, vm, inputs, deadline, report, managed);
-      return { id: vm.value, outs: await outputs(vim, inputs, vm, managed) };
+      await prepareVm(vim, vm, inputs, deadline, report, prep);
+      return { id: vm.value, outs: await outputs(vim, inputs, vm, managed, prep.records) };
     } catch (err) {
-      const outs = await outputs(vim, inputs, vm, managed).catch(() => ({ ...inputs, moref: vm.value, managed }));
+      const outs = await outputs(vim, inputs, vm, managed, prep.records).catch(() => ({ ...inputs, moref: vm.value, managed, prepareSteps: prep.records }));
       throw new PartialFailure(vm.value, withProvider(raw, outs), err instanceof Error ? err.message : String(err));
     }
   });
@@ -64,7 +89,7 @@ export const read: Provider["read"] = async (id, props) => {
   const inputs = checkOsMachine(props ?? {}).inputs;
   return withVim(async (vim) => {
     try {
-      return { id, props: await outputs(vim, inputs, vmRef(id), props?.managed !== false) };
+      return { id, props: await outputs(vim, inputs, vmRef(id), props?.managed !== false, recordedSteps(props)) };
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) return {};
       throw err;
@@ -83,16 +108,18 @@ export const update: Provider["update"] = async (id, olds, news) => {
       if (err instanceof ManagedObjectNotFoundError) return; // reported below, with the fix
       throw err;
     });
+    const prep: PrepareContext = { records: recordedSteps(olds) };
     try {
       await converge(vim, vm, inputs, deadlineOf(inputs), report, managed);
+      await prepareVm(vim, vm, inputs, deadlineOf(inputs), report, prep);
     } catch (err) {
       if (err instanceof ManagedObjectNotFoundError) {
         throw new Error(`OsMachine ${inputs.name}: VM ${id} no longer exists in vSphere: run \`pulumi refresh\` so that the next \`pulumi up\` creates it again`, { cause: err });
       }
-      const outs = await outputs(vim, inputs, vm, managed).catch(() => olds);
+      const outs = await outputs(vim, inputs, vm, managed, prep.records).catch(() => olds);
       throw new PartialFailure(id, withProvider(news, outs), err instanceof Error ? err.message : String(err));
     }
-    return { outs: await outputs(vim, inputs, vm, managed) };
+    return { outs: await outputs(vim, inputs, vm, managed, prep.records) };
   });
 };
 

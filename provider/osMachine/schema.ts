@@ -3,6 +3,7 @@
  * OsMachineArgs JSDoc says (tests/unit/resources/schemaDocs.test.ts holds the three together).
  */
 import type { Schema } from "../schema";
+import { checkPrepare } from "./prepare/check";
 import type { OsMachineInputs } from "./types";
 
 /** What a field means for an adopted VM: no default (it keeps its own), or not compared at all. */
@@ -55,4 +56,6 @@ export const OS_MACHINE: Schema<OsMachineInputs, Adoption> = {
   powerState: { type: "string", summary: "`poweredOff` (what an export needs) or `poweredOn`.", change: "update", default: "poweredOff", oneOf: { values: ["poweredOff", "poweredOn"] } },
   snapshotName: { type: "string", summary: "A named snapshot kept present", change: "update", max: 80 },
   operationTimeout: { type: "number", summary: "Minutes to wait for vSphere tasks and guest shutdown.", change: "update", default: 30, min: 0.01, unit: "minutes" },
+  // An update re-runs from the first changed step; diff() adds the replacement when the snapshot holds the old preparation.
+  prepare: { type: "object", summary: "Prepare Windows inside the VM as the App Layering procedure says", change: "update", read: (v, r) => checkPrepare(v, r.failures) },
 };

@@ -1,6 +1,7 @@
 import type { VmInfo } from "../vsphere";
 import { osLayerBlockers } from "../vmReadiness";
 import { ownerMark, vmIdentity, verifiesMark } from "../owner";
+import type { PrepareStepRecord } from "./prepare/types";
 import type { OsMachineInputs, OsMachineOutputs, PowerState } from "./types";
 
 /**
@@ -24,8 +25,12 @@ export function vmMarkedByUs(notes: string, instanceUuid: string | undefined): b
  * values: a value read back from vSphere must never turn an up into a destroy. Hardware the
  * provider converges (CPUs, memory, power, NIC, snapshot) shows what vSphere has, so drift shows.
  */
-export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: string, managed: boolean): OsMachineOutputs {
+export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: string, managed: boolean, prepareSteps: PrepareStepRecord[] = []): OsMachineOutputs {
   const unmet = osLayerBlockers(vm, inputs.snapshotName);
+  const toolsInstalled = prepareSteps.some((s) => s.id === "installTools" && (s.state === "done" || s.state === "skipped"));
+  if (inputs.prepare?.installTools && !toolsInstalled) {
+    unmet.push("the OS Machine Tools are not installed (prepare step installTools, Setup_x64.exe, has not finished): run pulumi up until prepare completes");
+  }
   const disk = vm.disks[0];
   const snapshot = inputs.snapshotName ? vm.snapshots.find((s) => s.name === inputs.snapshotName) : undefined;
   return {
@@ -47,5 +52,7 @@ export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: st
     osLayerReady: unmet.length === 0,
     osLayerUnmet: unmet,
     managed,
+    prepareSteps,
+    osMachineToolsInstalled: toolsInstalled,
   };
 }

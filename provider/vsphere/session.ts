@@ -39,6 +39,7 @@ export interface ServiceContent {
   ovfManager?: MoRef;
   fileManager?: MoRef;
   virtualDiskManager?: MoRef;
+  guestOperationsManager?: MoRef;
   about: { apiVersion: string; apiType: string; version: string; fullName: string };
 }
 
@@ -148,6 +149,7 @@ export class VimClient implements VimInvoker {
       ovfManager: ref("ovfManager"),
       fileManager: ref("fileManager"),
       virtualDiskManager: ref("virtualDiskManager"),
+      guestOperationsManager: ref("guestOperationsManager"),
       about: {
         apiVersion: String(about.apiVersion ?? ""),
         apiType: String(about.apiType ?? ""),

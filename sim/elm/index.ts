@@ -119,6 +119,11 @@ export class ElmSim {
     this.world.clock.setSpeed(speed);
   }
 
+  /** manual: a classic ELM (shut down, then Finalize); onShutdown: offload compositing finalizes on its own. */
+  get finalizeMode(): FinalizeMode {
+    return this.world.finalizeMode;
+  }
+
   setFinalizeMode(mode: FinalizeMode): void {
     this.world.finalizeMode = mode;
   }

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,8 +22,8 @@ import (
 // vcsim 0.24.2 only has stubs for guest operations (they need Docker); our managers replace
 // its GuestFileManager and GuestProcessManager objects (same morefs) and add GuestAuthManager.
 type guests struct {
-	root       string        // one folder per VM below it
-	user       string        // compared case-insensitively, as Windows does
+	root       string // one folder per VM below it
+	user       string // compared case-insensitively, as Windows does
 	password   string
 	toolsDelay time.Duration // power-on -> Tools running
 	forget     time.Duration // an ended process's record is dropped this long after its end
@@ -32,6 +33,8 @@ type guests struct {
 	vms       map[string]*guestVM // by VM moref value
 	transfers map[string]*transfer
 	stopc     chan struct{}
+	events    []pkgEvent // Shutdown For Finalize runs, drained by guestControl action=events
+	self      *url.URL   // the launcher's own SDK URL with its credentials (packaging-create clones through it)
 }
 
 // guestVM is one VM's guest; its fields are guarded by guests.mu.
@@ -44,11 +47,12 @@ type guestVM struct {
 	nextPid  int64
 	procs    map[int64]*guestProc
 	registry map[string]*regKey // by key path in upper case, HKLM spelled out
-	services map[string]string             // service (lower case) -> start type from sc config
+	services map[string]string  // service (lower case) -> start type from sc config
 	// toolsInstalled: Setup_x64.exe ran to its end.
 	toolsInstalled bool
 	toolsHeld      bool            // guestControl tools-stop
 	hang           map[string]bool // guestControl hang: program file names (lower case) that never end
+	pkg            *pkgState       // an App Layering packaging machine's guest (guestpkg.go); nil otherwise
 }
 
 func newGuests(root, user, password string, delay, forget time.Duration) *guests {
@@ -169,6 +173,7 @@ func (g *guests) publish(vm *simulator.VirtualMachine, running bool) {
 func (g *guests) reboot(gv *guestVM, except int64) {
 	g.mu.Lock()
 	gv.killAllBut(except)
+	gv.rebooted()
 	gv.boot(time.Now(), g.toolsDelay+500*time.Millisecond)
 	gv.running = false
 	g.mu.Unlock()

@@ -269,6 +269,12 @@ func TestSimulatedWindowsGuest(t *testing.T) {
 	if code := f.start(`sc.exe`, `config nosvc start= disabled`); code != 1060 {
 		t.Fatalf("sc config of a missing service: %d, want 1060", code)
 	}
+	// An exit in a nested cmd.exe ends only it: the outer script goes on and sees its code.
+	f.write(`C:\Work\inner.cmd`, "exit /b 5\r\n")
+	f.write(`C:\Work\outer.cmd`, "cmd.exe /c C:\\Work\\inner.cmd\r\necho code:%ERRORLEVEL%:> C:\\Work\\code.txt\r\n")
+	if code := f.start(`C:\Windows\System32\cmd.exe`, `/c C:\Work\outer.cmd`); code != 0 || f.read(`C:\Work\code.txt`) != "code:5:\r\n" {
+		t.Fatalf("nested cmd exit: %d %q", code, f.read(`C:\Work\code.txt`))
+	}
 	f.write(`C:\Work\s.ps1`, "Set-Content -Path C:\\Work\\ps.txt -Value 'from ps'\nexit 4\n")
 	if code := f.start(`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, `-NoProfile -ExecutionPolicy Bypass -File C:\Work\s.ps1`); code != 4 {
 		t.Fatalf("powershell -File exit code %d, want 4", code)

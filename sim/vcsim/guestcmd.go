@@ -142,6 +142,12 @@ func (gv *guestVM) resolve(path string) (program, types.BaseMethodFault) {
 		return nil, &types.FileNotFound{FileFault: types.FileFault{File: path}}
 	}
 	switch {
+	case base == "shutdownforfinalize.cmd":
+		return finalizeCmd, nil
+	case base == "uniservice.exe":
+		return uniserviceExe, nil
+	case base == "ngen.exe":
+		return ngenExe, nil
 	case base == "setup_x64.exe":
 		return setupExe, nil
 	case base == "unattend.exe":
@@ -404,7 +410,12 @@ func (r *run) builtin(cmd string) int {
 	}
 	word := trimmed
 	rest := ""
-	if i := strings.IndexAny(trimmed, " \t"); i >= 0 {
+	if strings.HasPrefix(trimmed, `"`) {
+		// A quoted program path may hold spaces ("C:\Program Files\...\x.exe" -L), as cmd allows.
+		if j := strings.Index(trimmed[1:], `"`); j >= 0 {
+			word, rest = trimmed[1:j+1], strings.TrimLeft(trimmed[j+2:], " \t")
+		}
+	} else if i := strings.IndexAny(trimmed, " \t"); i >= 0 {
 		word, rest = trimmed[:i], strings.TrimLeft(trimmed[i:], " \t")
 	}
 	args := splitArgs(rest)
@@ -494,5 +505,8 @@ func (r *run) builtin(cmd string) int {
 		r.eprint("'" + strings.Trim(word, `"`) + "' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n")
 		return 9009
 	}
-	return prog(r, args, rest)
+	code := prog(r, args, rest)
+	// An exit inside another program (cmd.exe /c x.cmd) ends that process, not this script.
+	r.exited = false
+	return code
 }

@@ -28,6 +28,9 @@ func (g *guests) serveControl(w http.ResponseWriter, r *http.Request, user, pass
 		return
 	}
 	q := r.URL.Query()
+	if g.pkgControl(w, q) {
+		return
+	}
 	var gv *guestVM
 	for _, obj := range simulator.Map.All("VirtualMachine") {
 		if obj.Entity().Name == q.Get("vm") {

@@ -334,5 +334,8 @@ func powershellExe(r *run, args []string, raw string) int {
 			i++
 		}
 	}
+	if strings.HasPrefix(strings.TrimLeft(script, "\ufeff \r\n"), wuMarker) {
+		return wuScript(r)
+	}
 	return r.powershell(script)
 }

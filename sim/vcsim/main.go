@@ -152,6 +152,9 @@ func start(cfg config) (*launcher, error) {
 	l.guests = newGuests(guestRoot, cfg.GuestUser, cfg.GuestPassword, cfg.GuestToolsDelay, cfg.GuestForget)
 	_, l.guests.port, _ = net.SplitHostPort(host)
 	l.guests.install(m)
+	self := *l.url
+	self.User = url.UserPassword(cfg.User, cfg.Password)
+	l.guests.self = &self
 
 	var handler http.Handler = l.guests.wrap(l.export, cfg.User, cfg.Password)
 	if cfg.QuotedCookie {

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { assertPreviewMatchesUp, Plan, PulumiProgram } from "../harness";
 import { Peers, startPeers } from "../../sim/peers";
 import { exampleEngine, exampleProgram, ProgramCopies } from "./exampleProgram";
+import { makeOsMachineTools } from "./prepareMachine";
 
 const out = (s = "") => process.stdout.write(s + "\n");
 
@@ -45,7 +46,16 @@ async function main(): Promise<number> {
       passphrase: "demo",
       pollIntervalMs: 100,
       onLine: (l) => out(`   | ${l.text}`),
+      // The example prepares Windows inside the VM when given the OS Machine Tools (here a stand-in):
+      // Windows Update off, the tools, unattend.xml, a script, the snapshot, Setup_x64.exe, shut down.
+      config: { osMachineTools: makeOsMachineTools(dir), unattendAnswers: "/TimeZone:UTC" },
     });
+    const prepared = () => {
+      const vm = engine.resource("win2022-os")?.outputs;
+      const steps = (vm?.prepareSteps ?? []) as Array<{ id: string; state: string; exitCode?: number; logTail: string[] }>;
+      for (const s of steps) out(`   prepare ${s.id.padEnd(16)} ${s.state} (exit ${s.exitCode ?? "?"})${s.logTail.length ? `: ${s.logTail[s.logTail.length - 1]}` : ""}`);
+      out(`   OS Machine Tools installed: ${String(vm?.osMachineToolsInstalled)}\n`);
+    };
 
     // What the provider printed about versions and templates: the plan the preview shows.
     const planLines = (p: Plan) => p.log.map((l) => l.text).filter((t) => /the update (deletes|points)|beyond keepVersions/.test(t)).map((t) => t.replace(/^\[applayering\] /, ""));
@@ -73,34 +83,27 @@ async function main(): Promise<number> {
       return preview;
     };
 
-    // The admin's part of a new version: once told the packaging machine is ready, install the
-    // updates in it (nothing to install here) and run Shutdown For Finalize.
-    const admin = () => {
-      const done = new Set<string>();
-      const t = setInterval(() => {
-        for (const m of peers.elm.packagingMachines()) {
-          if (done.has(m.name)) continue;
-          done.add(m.name);
-          setTimeout(() => {
-            out(`   admin: updates installed in ${m.name}; Shutdown For Finalize`);
-            peers.elm.shutdownPackagingMachine(m.name);
-          }, 1500);
-        }
-      }, 100);
-      return () => clearInterval(t);
+    // The example's OsLayer.packaging makes the version unattended: the provider runs the update
+    // rounds, the integrity gate and Shutdown For Finalize in the packaging machine; nobody at the console.
+    const updates = () => {
+      const layer = engine.state().resources.find((r) => r.type.endsWith(":OsLayer"));
+      out(`   installed updates: ${((layer?.outputs as { installedUpdates?: string[] })?.installedUpdates ?? []).join(", ") || "none"}`);
     };
 
     out(`The program: ${exampleProgram().dir}/index.ts\n`);
-    await step(1, "pulumi up: create the OS machine, export it to the share, import the OS layer", exampleProgram());
+    await step(1, "pulumi up: create the OS machine, prepare Windows in it, export it to the share, import the OS layer", exampleProgram());
+    prepared();
     await step(2, "pulumi up again, nothing changed", exampleProgram());
     engine.setConfig("version", "1.1");
     engine.setConfig("versionDescription", "November updates");
-    await step(3, "pulumi config set version 1.1: a new layer version through the ELM's packaging machine", exampleProgram(), admin);
+    await step(3, "pulumi config set version 1.1, unattended: Windows Update rounds, the integrity gate, Shutdown For Finalize", exampleProgram());
+    updates();
     const edited = copies.edit([['description: "Base OS layer, built by Pulumi"', 'description: "Golden image, Windows Server 2022"']]);
     await step(4, `index.ts edited (a new layer description, in ${edited.dir}): updated in place`, edited);
     engine.setConfig("version", "1.2");
     engine.setConfig("versionDescription", "December updates");
-    await step(5, "pulumi config set version 1.2: a third layer version", edited, admin);
+    await step(5, "pulumi config set version 1.2: a third layer version, unattended too", edited);
+    updates();
     engine.setConfig("keepVersions", "2");
     const retire = await step(6, "pulumi config set keepVersions 2: the preview names the version the update deletes", edited);
     const left = peers.elm.revisions().map((r) => r.versionName);
@@ -116,7 +119,7 @@ async function main(): Promise<number> {
     out(`   destroy applied:  ${ops(destroyed)}`);
     out(`   ${versions(peers)}\n`);
     const state = fs.readFileSync(path.join(dir, "state.json"), "utf8");
-    const leaked = [peers.vcsim.password, peers.elm.password, peers.smbd.password].some((p) => state.includes(p));
+    const leaked = [peers.vcsim.password, peers.elm.password, peers.smbd.password, peers.vcsim.guestPassword].some((p) => state.includes(p));
     out(leaked ? "A PASSWORD IS IN THE STATE FILE" : "No password in the state file.");
     return mismatches === 0 && !leaked ? 0 : 1;
   } finally {

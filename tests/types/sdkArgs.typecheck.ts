@@ -21,12 +21,15 @@ type Mismatched<A, I> = { [K in keyof A & keyof I]-?: Same<Received<A, K>, Exclu
 type NotInputs<A, I> = Exclude<keyof A, keyof I>;
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
 
-export type OsMachineAgrees = Expect<Same<Mismatched<OsMachineArgs, OsMachineInputs>, never>>;
+// prepare: the SDK's form has optionals that check() defaults; what check() makes of it is again a valid argument.
+export type OsMachineAgrees = Expect<Same<Mismatched<OsMachineArgs, OsMachineInputs>, "prepare">>;
+export type OsMachinePrepareRefines = Expect<NonNullable<OsMachineInputs["prepare"]> extends Received<OsMachineArgs, "prepare"> ? true : false>;
 export type OsMachineNoExtra = Expect<Same<NotInputs<OsMachineArgs, OsMachineInputs>, never>>;
 // name: the resource's logical name when unset.
 export type OsMachineRequired = Expect<Same<RequiredKeys<OsMachineArgs>, "datacenter">>;
 
-export type OsLayerAgrees = Expect<Same<Mismatched<OsLayerArgs, OsLayerInputs>, never>>;
+// packaging: the args are the form a program writes (all optional, windowsUpdate may be true); check() fills the defaults.
+export type OsLayerAgrees = Expect<Same<Mismatched<Omit<OsLayerArgs, "packaging">, OsLayerInputs>, never>>;
 export type OsLayerNoExtra = Expect<Same<NotInputs<OsLayerArgs, OsLayerInputs>, "machine">>;
 export type OsLayerRequired = Expect<Same<RequiredKeys<OsLayerArgs>, "connector" | "version">>;
 // The machine becomes vmMoref and vmName.

@@ -48,11 +48,13 @@ function disagreements(arg: string, doc: string, fields: Array<[string, Field]>)
 }
 
 describe.each([
-  ["OsMachine", "osMachine.ts", "OsMachineArgs", OS_MACHINE as FieldTable],
-  ["OsLayer", "osLayer.ts", "OsLayerArgs", OS_LAYER as FieldTable],
-  ["OvfExport", "ovfExport.ts", "OvfExportArgs", OVF_EXPORT as FieldTable],
-])("%s: the SDK's JSDoc agrees with the provider's table", (_resource, file, iface, table) => {
+  ["OsMachine", "osMachine.ts", "OsMachineArgs", OS_MACHINE as FieldTable, []],
+  // packaging is an object argument, checked by provider/packaging/check.ts beside the table.
+  ["OsLayer", "osLayer.ts", "OsLayerArgs", OS_LAYER as FieldTable, ["packaging"]],
+  ["OvfExport", "ovfExport.ts", "OvfExportArgs", OVF_EXPORT as FieldTable, []],
+])("%s: the SDK's JSDoc agrees with the provider's table", (_resource, file, iface, table, beside: string[]) => {
   const docs = argsDocs(file, iface);
+  for (const arg of beside) docs.delete(arg);
   const byArg = new Map<string, Array<[string, Field]>>();
   for (const [key, f] of Object.entries(table)) {
     if (f.from === null) continue;
