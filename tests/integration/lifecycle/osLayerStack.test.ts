@@ -111,7 +111,9 @@ describe("the os-layer example program, through the SDK's runtime and a host per
     ]);
     // The provider's progress reached the engine as log messages naming the layer (a dynamic
     // provider is not told its URN, so the engine cannot attribute them itself).
-    expect(up.diagnostics!.some((m) => /OsLayer Windows Server 2022: packaging machine .* is ready/.test(m.message))).toBe(true);
+    // The example packages versions unattended (OsLayer.packaging), so no "is ready" for a person: its own steps.
+    expect(up.diagnostics!.some((m) => /OsLayer Windows Server 2022: adding version 1\.1 based on 1\.0/.test(m.message))).toBe(true);
+    expect(up.diagnostics!.some((m) => /OsLayer Windows Server 2022: running Shutdown For Finalize in /.test(m.message))).toBe(true);
     expect((engine.state().outputs!.versions as { name: string }[]).map((v) => v.name)).toEqual(["1.0", "1.1"]);
   });
 
