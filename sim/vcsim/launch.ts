@@ -2,7 +2,7 @@
  * Starts the vcsim launcher (sim/vcsim, built by build.sh into the user's cache folder) and
  * stops it. Tests, the demo and `applayering sim` use this; nothing in provider/ imports it.
  */
-import { spawn, type ChildProcess } from "child_process";
+import { execFileSync, spawn, type ChildProcess } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -162,9 +162,20 @@ function args(o: VcsimOptions): string[] {
   return a;
 }
 
+/** Runs build.sh (about 20 s); its failure leaves the "not found" error below to explain. */
+function buildLauncher(): void {
+  try {
+    execFileSync("sh", [path.join(launcherSourceDir(), "build.sh")], { stdio: ["ignore", "ignore", "inherit"], timeout: 300_000 });
+  } catch {
+    // reported as "not found" with the build hint
+  }
+}
+
 /** Spawns the launcher and resolves once it printed its ready line. */
 export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
   const bin = opts.binary ?? launcherPath();
+  // The default binary is named by its sources' hash: after a change to them, build it once here.
+  if (!fs.existsSync(bin) && opts.binary === undefined && !process.env.VCSIM_LAUNCHER) buildLauncher();
   if (!fs.existsSync(bin)) {
     throw new Error(`vcsim launcher not found at ${bin}; build it with sim/vcsim/build.sh (needs golang-go and golang-github-vmware-govmomi-dev)`);
   }
