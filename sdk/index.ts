@@ -1,6 +1,6 @@
 /** pulumi-applayering: Citrix App Layering OS layers as Pulumi resources. */
 export { OsMachine } from "./osMachine";
-export type { OsMachineArgs, OsMachinePrepare, OsMachinePrepareStep } from "./osMachine";
+export type { OsMachineArgs, OsMachineDisk, OsMachinePrepare, OsMachinePrepareStep } from "./osMachine";
 export { OvfExport } from "./ovfExport";
 export type { OvfExportArgs, OvfExportFile } from "./ovfExport";
 export { OsLayer } from "./osLayer";

@@ -22,6 +22,15 @@ export interface OsMachineArgs {
   memoryMb?: pulumi.Input<number>;
   /** System disk size in GB (grows in place; shrinking replaces the VM). Default: 60. */
   diskGb?: pulumi.Input<number>;
+  /**
+   * Data disks beside the system disk, e.g. `[{ sizeGb: 40 }]` (thin, on the system disk's SCSI
+   * controller, at most 14). A new entry or a larger size is added or grown in place; the OVF
+   * export then carries every disk (a new export, since the VM's content changed). A disk is never
+   * removed or shrunk by the provider: a shorter list or a smaller size is refused (its data would
+   * be lost). An adopted VM's disks after the system disk are matched in order; any beyond the list
+   * are left as they are.
+   */
+  disks?: pulumi.Input<pulumi.Input<OsMachineDisk>[]>;
   /** `bios` (what App Layering needs: an MBR disk) or `efi`. Default: `bios`. Changing it replaces the VM (an adopted VM keeps its own). */
   firmware?: pulumi.Input<"bios" | "efi">;
   /** Inventory path of a template to clone, e.g. `DC0/vm/Templates/win2022`. Changing it replaces the VM. */
@@ -45,6 +54,12 @@ export interface OsMachineArgs {
    * snapshot once the snapshot holds the old preparation replaces the VM. The preview says which.
    */
   prepare?: pulumi.Input<OsMachinePrepare>;
+}
+
+/** A data disk of an OsMachine. */
+export interface OsMachineDisk {
+  /** Size in GB, 1 to 2040: grows in place, never shrinks. */
+  sizeGb: pulumi.Input<number>;
 }
 
 /** What OsMachine.prepare does inside Windows. */

@@ -1,6 +1,7 @@
 import { CheckFailure, InputReader } from "../inputs";
 import { readFields } from "../schema";
 import { diffOsMachine } from "./diff";
+import { refusedDiskChanges } from "./disks";
 import { DEFAULT_PREPARE_SNAPSHOT } from "./prepare/check";
 import { OS_MACHINE } from "./schema";
 import type { OsMachineInputs } from "./types";
@@ -55,5 +56,6 @@ export function checkOsMachine(news: object, olds: object = {}): { inputs: OsMac
   if (typeof old.network === "string" && inputs.network !== undefined && !r.unknown("network") && old.network !== inputs.network && !replaced()) {
     r.fail("network", `the VM's network is set when it is created (it is "${old.network}"): change the port group in vSphere and set network to match`);
   }
+  r.failures.push(...refusedDiskChanges(old.disks, inputs.disks, replaced));
   return { inputs, failures: r.failures };
 }

@@ -19,6 +19,8 @@ import {
   shutdownGuest,
 } from "../vsphere";
 import type { Report } from "../progress";
+import type { RawXml } from "../soap";
+import type { VmInfo } from "../vsphere";
 import { randomUUID } from "node:crypto";
 import type { NewVmPlan } from "./plan";
 import { vmMarkedByUs, vmNote } from "./state";
@@ -77,12 +79,45 @@ export async function makeVm(vim: VimClient, inputs: OsMachineInputs, plan: NewV
       numCPUs: inputs.cpus!,
       memoryMB: inputs.memoryMb!,
       diskGB: inputs.diskGb!,
+      extraDisksGB: inputs.disks?.map((d) => d.sizeGb),
       firmware: inputs.firmware,
       annotation: vmNote(instanceUuid),
       instanceUuid,
     },
     { deadline },
   );
+}
+
+const KB_PER_GB = 1024 * 1024;
+
+/**
+ * The device changes that bring the data disks (the VM's disks after the system disk, in device
+ * order) to OsMachine.disks: a smaller one grown, a missing one added on the system disk's
+ * controller. Disks beyond the list are the VM's own (an adopted VM's, say) and left alone.
+ */
+function diskChanges(info: VmInfo, inputs: OsMachineInputs): Array<{ what: string; change: RawXml }> {
+  const wanted = Array.isArray(inputs.disks) ? inputs.disks : [];
+  const system = info.disks[0];
+  if (wanted.length === 0 || !system) return [];
+  const controllerKey = system.controllerKey ?? 0;
+  const used = new Set(info.disks.filter((d) => d.controllerKey === controllerKey).map((d) => d.unitNumber));
+  let key = -300;
+  const out: Array<{ what: string; change: RawXml }> = [];
+  wanted.forEach((w, i) => {
+    const have = info.disks[i + 1];
+    const wantKB = w.sizeGb * KB_PER_GB;
+    if (have && have.capacityKB < wantKB) {
+      const edited = diskDevice({ key: have.key, controllerKey: have.controllerKey ?? controllerKey, unitNumber: have.unitNumber ?? 0, capacityKB: wantKB, fileName: have.fileName, datastore: info.datastores[0], label: have.label ?? `Hard disk ${i + 2}` });
+      out.push({ what: `growing data disk ${i + 1} to ${w.sizeGb} GB`, change: deviceChange("edit", edited) });
+    } else if (!have) {
+      // Unit 7 is the controller's own; a full controller is the user's to resolve.
+      const unit = [...Array(16).keys()].find((u) => u !== 7 && !used.has(u));
+      if (unit === undefined) throw new Error(`OsMachine.disks[${i}]: the system disk's SCSI controller has no free unit for another disk; declare fewer disks`);
+      used.add(unit);
+      out.push({ what: `adding data disk ${i + 1} (${w.sizeGb} GB)`, change: deviceChange("add", diskDevice({ key: key--, controllerKey, unitNumber: unit, capacityKB: wantKB }), "create") });
+    }
+  });
+  return out;
 }
 
 /** Makes the VM match the inputs: NICs VMXNet3, CPU, memory, disk size, snapshot, power state. */
@@ -96,7 +131,7 @@ export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInput
   const disk = info.disks[0];
   const wantKB = inputs.diskGb === undefined ? 0 : inputs.diskGb * 1024 * 1024;
   const cpuOrMemory = () => (inputs.cpus !== undefined && info.numCPUs !== inputs.cpus) || (inputs.memoryMb !== undefined && info.memoryMB !== inputs.memoryMb);
-  const needsConfig = cpuOrMemory() || info.nics.some((n) => n.type !== "VirtualVmxnet3") || (disk !== undefined && disk.capacityKB < wantKB);
+  const needsConfig = cpuOrMemory() || info.nics.some((n) => n.type !== "VirtualVmxnet3") || (disk !== undefined && disk.capacityKB < wantKB) || diskChanges(info, inputs).length > 0;
   if (needsConfig && info.powerState === "poweredOn") {
     report("shutting the guest down to change its hardware");
     await shutdownGuest(vim, vm, { timeoutMs: Math.max(1000, deadline - Date.now()) });
@@ -123,6 +158,12 @@ export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInput
     await reconfigureVm(vim, vm, { deviceChange: [deviceChange("edit", edited)] }, { deadline });
   }
   info = await readVm(vim, vm);
+  const dataDisks = diskChanges(info, inputs);
+  if (dataDisks.length > 0) {
+    report(dataDisks.map((c) => c.what).join(", "));
+    await reconfigureVm(vim, vm, { changeVersion: info.changeVersion, deviceChange: dataDisks.map((c) => c.change) }, { deadline });
+    info = await readVm(vim, vm);
+  }
   // With prepare, the snapshot comes between its phases and the machine ends shut down (prepare/run.ts).
   if (inputs.prepare) return;
   if (inputs.snapshotName && !info.snapshots.some((s) => s.name === inputs.snapshotName)) {

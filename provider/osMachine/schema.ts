@@ -3,6 +3,7 @@
  * OsMachineArgs JSDoc says (tests/unit/resources/schemaDocs.test.ts holds the three together).
  */
 import type { Schema } from "../schema";
+import { checkDisks } from "./disks";
 import { checkPrepare } from "./prepare/check";
 import type { OsMachineInputs } from "./types";
 
@@ -43,6 +44,8 @@ export const OS_MACHINE: Schema<OsMachineInputs, Adoption> = {
     adopted: { noDefault: true },
   },
   diskGb: { type: "number", summary: "System disk size in GB", change: "update", default: 60, min: 1, max: 2040, integer: true, unit: "GB", adopted: { noDefault: true } },
+  // Added and grown in place; a shorter list or a smaller disk is refused by check() (disks.ts).
+  disks: { type: "object", summary: "Data disks beside the system disk", change: "update", read: (v, r) => checkDisks(v, r.failures) },
   firmware: {
     type: "string",
     summary: "`bios` (what App Layering needs: an MBR disk) or `efi`.",

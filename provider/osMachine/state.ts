@@ -2,7 +2,7 @@ import type { VmInfo } from "../vsphere";
 import { osLayerBlockers } from "../vmReadiness";
 import { ownerMark, vmIdentity, verifiesMark } from "../owner";
 import type { PrepareStepRecord } from "./prepare/types";
-import type { OsMachineInputs, OsMachineOutputs, PowerState } from "./types";
+import type { OsMachineDisk, OsMachineInputs, OsMachineOutputs, PowerState } from "./types";
 
 /**
  * The notes left on VMs this library creates: the first line is the mark bound to the VM's
@@ -18,6 +18,22 @@ export function vmNote(instanceUuid: string, previous = ""): string {
 export function vmMarkedByUs(notes: string, instanceUuid: string | undefined): boolean {
   if (!instanceUuid) return false;
   return verifiesMark(notes.split("\n", 1)[0], vmIdentity(instanceUuid));
+}
+
+/**
+ * The data disks as vSphere has them, against the program's list: one at least as large as asked
+ * satisfies it; a smaller one shows its size, and the list ends at the first one missing, so the
+ * next diff sees the drift and the update adds or grows it.
+ */
+function dataDisksOf(inputs: OsMachineInputs, vm: VmInfo): OsMachineDisk[] | undefined {
+  if (!Array.isArray(inputs.disks)) return inputs.disks;
+  const out: OsMachineDisk[] = [];
+  for (const [i, d] of inputs.disks.entries()) {
+    const have = vm.disks[i + 1];
+    if (!have) break;
+    out.push({ sizeGb: have.capacityKB >= d.sizeGb * 1024 * 1024 ? d.sizeGb : Math.floor(have.capacityKB / (1024 * 1024)) });
+  }
+  return out;
 }
 
 /**
@@ -39,6 +55,7 @@ export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: st
     memoryMb: inputs.memoryMb === undefined ? undefined : vm.memoryMB ?? inputs.memoryMb,
     // A disk only grows: one at least as large as asked satisfies the program.
     diskGb: inputs.diskGb === undefined || !disk || disk.capacityKB >= inputs.diskGb * 1024 * 1024 ? inputs.diskGb : Math.floor(disk.capacityKB / (1024 * 1024)),
+    disks: dataDisksOf(inputs, vm),
     vmFirmware: vm.firmware ?? "bios",
     vmGuestId: vm.guestId ?? "",
     powerState: (vm.powerState === "poweredOn" ? "poweredOn" : vm.powerState === "poweredOff" ? "poweredOff" : vm.powerState) as PowerState,

@@ -4,6 +4,12 @@ import type { PrepareInputs, PrepareOutputs } from "./prepare/types";
 export type PowerState = "poweredOff" | "poweredOn";
 export type Firmware = "bios" | "efi";
 
+/** A data disk of the VM (thin provisioned, on the system disk's controller). */
+export interface OsMachineDisk {
+  /** Size in GB: grows in place, never shrinks. */
+  sizeGb: number;
+}
+
 export interface OsMachineInputs {
   /** VM name (unique in its folder). */
   name: string;
@@ -22,6 +28,8 @@ export interface OsMachineInputs {
   cpus?: number;
   memoryMb?: number;
   diskGb?: number;
+  /** Data disks beside the system disk, in device order after it; added and grown in place, never removed. */
+  disks?: OsMachineDisk[];
   firmware: Firmware;
   /** Inventory path of a template to clone instead of creating a new VM. */
   template?: string;

@@ -55,7 +55,7 @@ describe("OsMachine: check() and diff() agree on what replaces the VM", () => {
 
   it("every update field is updated in place, never replaced", () => {
     const olds = checkOsMachine({ ...machine, snapshotName: "a" }).inputs;
-    const values: Record<string, unknown> = { name: "win2022-b", cpus: 4, memoryMb: 8192, diskGb: 80, powerState: "poweredOn", snapshotName: "b", operationTimeout: 5, prepare: { installTools: false } };
+    const values: Record<string, unknown> = { name: "win2022-b", cpus: 4, memoryMb: 8192, diskGb: 80, disks: [{ sizeGb: 1 }], powerState: "poweredOn", snapshotName: "b", operationTimeout: 5, prepare: { installTools: false } };
     expect(keysWhere(OS_MACHINE, "update").sort()).toEqual(Object.keys(values).sort());
     for (const [k, v] of Object.entries(values)) {
       const d = diffOsMachine({ ...olds, snapshotId: "snapshot-1" }, checkOsMachine({ ...machine, snapshotName: "a", [k]: v }).inputs);
