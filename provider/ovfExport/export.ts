@@ -56,8 +56,15 @@ export async function exportToShare(
         name,
         deadline,
         // exportVm hashes each disk as it streams; the publication does not hash it again.
-        openDiskSink: (disk) => pub.createWriteStream(disk.name, { sha256: () => hashed.find((f) => f.name === disk.name)?.sha256 ?? "" }),
+        // A broken download continues the share's file where the server honours Range.
+        resumable: true,
+        openDiskSink: (disk) => pub.createWriteStream(disk.name, { sha256: () => hashed.find((f) => f.name === disk.name)?.sha256 ?? "", start: disk.offset }),
         onProgress: progressReporter(report),
+        onRestart: (r) => {
+          const why = r.error instanceof Error ? r.error.message : String(r.error);
+          const how = r.resumeAt > 0 ? `continuing from byte ${r.resumeAt}` : "downloading it again";
+          report(`${r.file}: the download broke (${why}); ${r.newLease ? "the export lease died, taking a new one and " : ""}${how}`);
+        },
       });
       hashed = result.files;
       const desc = await parseDescriptor(result.descriptor);

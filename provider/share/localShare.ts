@@ -69,6 +69,7 @@ export class LocalShare extends BaseShare {
   }
 
   createWriteStream(path: string, opts: ShareWriteOptions = {}): Writable {
+    if (opts.start !== undefined && opts.start > 0) return fs.createWriteStream(this.p(path), { flags: "r+", start: opts.start, highWaterMark: 1 << 20 });
     return fs.createWriteStream(this.p(path), { flags: opts.overwrite === false ? "wx" : "w", highWaterMark: 1 << 20 });
   }
 

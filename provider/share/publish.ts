@@ -26,6 +26,8 @@ export interface PublicationWriteOptions {
    * returned, for the file's sha256.
    */
   sha256?: () => string;
+  /** Continue the file from this byte (a resumed disk download; needs `sha256`, as only the caller has hashed the earlier bytes). */
+  start?: number;
 }
 
 export interface PublishedFolder {
@@ -92,12 +94,14 @@ export class Publication {
   /** A streaming writer for one file of the export (subfolders allowed: create them with mkdir). */
   createWriteStream(file: string, opts: PublicationWriteOptions = {}): Writable {
     const rel = this.check(file);
-    const inner = this.share.createWriteStream(joinPath(this.tempPath, rel), { overwrite: true });
+    const start = opts.start ?? 0;
+    if (start > 0 && !opts.sha256) throw new Error(`publication of ${this.finalPath}: continuing ${rel} from byte ${start} needs the caller's sha256 of the whole file`);
+    const inner = this.share.createWriteStream(joinPath(this.tempPath, rel), { overwrite: true, start });
     // The caller hashing itself, a writer that counts its own bytes (SMB's and fs's both do) is
     // handed out as it is: one stream stage less for every chunk of a disk.
     const counted = opts.sha256 && typeof (inner as { bytesWritten?: unknown }).bytesWritten === "number";
     const hw: Writable = counted ? inner : new HashingWriter(inner, !opts.sha256);
-    const sizeOf = (): number => (counted ? (inner as unknown as { bytesWritten: number }).bytesWritten : (hw as HashingWriter).size);
+    const sizeOf = (): number => start + (counted ? (inner as unknown as { bytesWritten: number }).bytesWritten : (hw as HashingWriter).size);
     if (opts.sha256) this.hashedByCaller.set(rel, opts.sha256);
     const gen = (this.generation.get(rel) ?? 0) + 1;
     this.generation.set(rel, gen);

@@ -127,7 +127,7 @@ export class SmbShare extends BaseShare {
   }
 
   createWriteStream(path: string, opts: ShareWriteOptions = {}): Writable {
-    return new SmbWriteStream(this.current, this.p(path), { overwrite: opts.overwrite !== false, maxInFlight: this.opts.maxInFlight, client: () => this.live() });
+    return new SmbWriteStream(this.current, this.p(path), { overwrite: opts.overwrite !== false, start: opts.start, maxInFlight: this.opts.maxInFlight, client: () => this.live() });
   }
 
   createReadStream(path: string, opts: ShareReadOptions = {}): Readable {

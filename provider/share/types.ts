@@ -35,6 +35,11 @@ export interface ShareSpace {
 export interface ShareWriteOptions {
   /** true (default): replace an existing file; false: fail with EEXIST. */
   overwrite?: boolean;
+  /**
+   * Continue an existing file from this byte (a resumed download): the bytes before it are kept,
+   * `overwrite` does not apply, and the stream's bytesWritten counts only what it writes.
+   */
+  start?: number;
 }
 
 export interface ShareReadOptions {

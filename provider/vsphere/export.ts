@@ -5,8 +5,9 @@
  * aborts the lease.
  */
 import type * as http from "node:http";
-import type { Readable, Writable } from "node:stream";
-import { el, streamGet, TransportError } from "../soap";
+import type { Writable } from "node:stream";
+import { el, HttpError, streamGet } from "../soap";
+import { brokenTransfer, continuesAt, copyDisk, isBrokenTransfer } from "./diskCopy";
 import { decodeMoRef, decodeObject, many } from "./decode";
 import { BackgroundHasher } from "./hasher";
 import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
@@ -27,6 +28,11 @@ export interface ExportDisk {
   size?: number;
   /** Disk capacity share of the lease, in KiB (total over disks). */
   capacityKB: number;
+  /**
+   * 0: a new file. More (only with ExportVmOptions.resumable): continue the file written by the
+   * disk's broken attempt from this byte, keeping the bytes before it.
+   */
+  offset: number;
 }
 
 export interface ExportProgress {
@@ -43,8 +49,11 @@ export interface ExportVmOptions {
   /** Where each disk's bytes go; the export waits for the stream's `finish`. */
   openDiskSink(disk: ExportDisk): Writable | Promise<Writable>;
   onProgress?(p: ExportProgress): void;
-  /** Told when a disk's broken download is restarted. */
-  onRestart?(r: { file: string; attempt: number; error: unknown }): void;
+  /**
+   * Told when a disk's broken download is restarted (`resumeAt` 0) or resumed from a byte;
+   * `newLease`: under a new lease, the old one having died (attempt 0 then).
+   */
+  onRestart?(r: { file: string; attempt: number; error: unknown; newLease: boolean; resumeAt: number }): void;
   /** Give up after this many milliseconds (default 4 hours). */
   timeoutMs?: number;
   /** Or at this absolute time (ms since epoch); the earlier wins. */
@@ -62,6 +71,18 @@ export interface ExportVmOptions {
    * share's file is rewritten, and nothing is published until every disk came whole.
    */
   diskAttempts?: number;
+  /**
+   * Leases to try (default 3): when a lease dies under a broken download (expired, or in state
+   * error), it is aborted and the disks not yet whole go on under a new ExportVm lease.
+   */
+  leaseAttempts?: number;
+  /**
+   * The sinks honour ExportDisk.offset (default false): a broken download's sink is then ended in
+   * order, keeping what it was given, and the disk resumes from there with `Range` where the
+   * server answers 206 at that offset (the SHA-256 continues in-process over the same bytes);
+   * where it does not, the disk starts again from its first byte.
+   */
+  resumable?: boolean;
   /** Disks streamed at once (default 3): several NFC streams beat one, each at 20-30 MB/s in the field. */
   parallelDisks?: number;
   /**
@@ -89,15 +110,21 @@ export interface ExportVmResult {
   manifest?: ManifestEntry[];
   lease: MoRef;
   leaseTimeoutSeconds: number;
-  /** Disks downloaded again after a broken transfer, in order. */
+  /** Disks downloaded again (or resumed) after a broken transfer, in order. */
   restarts: ExportRestart[];
+  /** ExportVm leases taken (more than 1 when a lease died under a download). */
+  leases: number;
 }
 
 export interface ExportRestart {
   file: string;
-  /** The attempt that broke (1: the first download). */
+  /** The attempt that broke (1: the first download); 0: the lease died (a new one follows). */
   attempt: number;
+  /** The lease it broke under (1: the first). */
+  lease: number;
   error: string;
+  /** The byte the next attempt asks to continue from (0: from the start; a server ignoring Range starts it over). */
+  resumedAt: number;
 }
 
 /** A failure after the lease was created; the lease has been aborted (or had expired). */
@@ -106,86 +133,6 @@ export class ExportError extends Error {
     super(message);
     this.name = "ExportError";
   }
-}
-
-/**
- * Streams one disk from the NFC response into its sink in one stage: each chunk the TLS socket
- * gives is counted, copied once into the hasher's shared memory, and handed to the sink as it is
- * (the SMB writer sends the chunks as the pieces of its WRITEs). Backpressure from both: the
- * response pauses while the share or the hasher is behind. Resolves with the byte count once
- * the sink has finished.
- */
-function copyDisk(res: Readable, sink: Writable, hasher: BackgroundHasher, onBytes: (n: number) => void, signal: AbortSignal): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let bytes = 0;
-    let settled = false;
-    let hashWaits = 0;
-    let sinkFull = false;
-    const resume = (): void => {
-      if (!settled && hashWaits === 0 && !sinkFull) res.resume();
-    };
-    const fail = (e: unknown): void => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener("abort", onAbort);
-      const err = e instanceof Error ? e : new Error(String(e));
-      res.destroy();
-      sink.destroy(err);
-      reject(err);
-    };
-    const onAbort = (): void => fail(signal.reason ?? new Error("the export was aborted"));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    res.on("data", (chunk: Buffer) => {
-      bytes += chunk.length;
-      onBytes(chunk.length);
-      let waiting: Promise<void> | undefined;
-      try {
-        waiting = hasher.update(chunk);
-      } catch (e) {
-        return fail(e);
-      }
-      if (waiting) {
-        hashWaits++;
-        res.pause();
-        waiting.then(() => {
-          hashWaits--;
-          resume();
-        }, fail);
-      }
-      if (!sink.write(chunk)) {
-        sinkFull = true;
-        res.pause();
-      }
-    });
-    sink.on("drain", () => {
-      sinkFull = false;
-      resume();
-    });
-    res.once("end", () => sink.end());
-    res.once("error", (e) => fail(brokenTransfer(e)));
-    // A response cut short (the connection reset) must never read as a whole disk.
-    res.once("close", () => {
-      if (!res.readableEnded) fail(brokenTransfer(Object.assign(new Error("the disk download was cut short (connection closed)"), { code: "ECONNRESET" })));
-    });
-    sink.once("error", fail);
-    sink.once("finish", () => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener("abort", onAbort);
-      resolve(bytes);
-    });
-  });
-}
-
-/** Marks an error as the download's own (a reset, a stall), which a restart of the disk may cure. */
-function brokenTransfer(e: unknown): Error {
-  const err = e instanceof Error ? e : new Error(String(e));
-  return Object.assign(err, { brokenTransfer: true });
-}
-
-function isBrokenTransfer(e: unknown): boolean {
-  return (e instanceof Error && (e as { brokenTransfer?: boolean }).brokenTransfer === true) || e instanceof TransportError;
 }
 
 /** A VM name made safe as a file name on SMB shares and local disks. */
@@ -198,87 +145,204 @@ function diskUrls(info: LeaseInfo): LeaseDeviceUrl[] {
   return info.deviceUrls.filter((d) => d.disk || /\.vmdk$/i.test(d.targetId ?? d.url));
 }
 
+/** The lease died under the download (expired, or in state error): the disks left go under a new one. */
+class LeaseLost extends Error {
+  constructor(readonly lease: MoRef, override readonly cause: unknown) {
+    super(`export lease ${lease.value} is no longer ready: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Whether the lease still serves downloads (read again: the keep-alive may not have run yet). */
+async function leaseReady(c: VimClient, lease: MoRef): Promise<boolean> {
+  try {
+    return (await retrieveProperties(c, lease, ["state"])).props.state === "ready";
+  } catch {
+    return false; // gone (ManagedObjectNotFound) or unreadable: not one to download from
+  }
+}
+
+/** One disk across attempts and leases: what is on the share (and hashed) so far. */
+interface DiskState {
+  index: number;
+  /** The device key, the same in every lease of the VM. */
+  key: string;
+  fileName: string;
+  file?: ExportedFile;
+  /** Bytes of this disk counted in the progress. */
+  counted: number;
+  /** Bytes on the share that `hasher` has hashed, in order: where a resume continues. */
+  kept: number;
+  hasher?: BackgroundHasher;
+}
+
 /** Exports a powered-off VM's disks and descriptor. See ExportVmOptions. */
 export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): Promise<ExportVmResult> {
   const started = Date.now();
   const deadline = Math.min(started + (opts.timeoutMs ?? 4 * 3600_000), opts.deadline ?? Infinity);
   const name = packageBaseName(opts.name ?? String((await retrieveProperties(c, vm, ["name"])).props.name ?? vm.value));
+  const outer = new AbortController();
+  const onOuterAbort = () => outer.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const deadlineTimer = setTimeout(
+    () => outer.abort(new DeadlineError({ awaited: `the export of ${name}`, waitedMs: Date.now() - started, resumable: false, fix: "retry with a longer timeout" })),
+    Math.min(2 ** 31 - 1, Math.max(0, deadline - Date.now())), // setTimeout's limit (24.8 days)
+  );
+  const run: ExportRun = { c, vm, opts, name, deadline, outer: outer.signal, disks: [], restarts: [], done: 0, leases: 0 };
+  try {
+    for (let leaseNo = 1; ; leaseNo++) {
+      try {
+        return await underLease(run);
+      } catch (e) {
+        if (!(e instanceof LeaseLost) || leaseNo >= Math.max(1, opts.leaseAttempts ?? 3) || outer.signal.aborted) {
+          if (e instanceof LeaseLost) throw new ExportError(`exporting VM ${name} (${vm.value}) failed: ${e.message}; the export lease was aborted`, e.lease, e.cause);
+          throw e;
+        }
+        // Disks already whole stay; the others continue (or start again) under a new lease.
+        for (const d of run.disks.filter((x) => !x.file)) {
+          const resumeAt = opts.resumable && run.rangeHonoured !== false ? d.kept : 0;
+          run.restarts.push({ file: d.fileName, attempt: 0, lease: leaseNo, error: e.message, resumedAt: resumeAt });
+          opts.onRestart?.({ file: d.fileName, attempt: 0, error: e, newLease: true, resumeAt });
+        }
+      }
+    }
+  } finally {
+    clearTimeout(deadlineTimer);
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+    for (const d of run.disks) d.hasher?.destroy();
+  }
+}
 
+interface ExportRun {
+  c: VimClient;
+  vm: MoRef;
+  opts: ExportVmOptions;
+  name: string;
+  deadline: number;
+  /** The caller's signal and the deadline: no new lease after it. */
+  outer: AbortSignal;
+  disks: DiskState[];
+  restarts: ExportRestart[];
+  /** Bytes over all disks, for the one progress. */
+  done: number;
+  leases: number;
+  /** false once the server answered a ranged GET with the whole file (or another range). */
+  rangeHonoured?: boolean;
+}
+
+/**
+ * One lease: ExportVm, the disks not yet whole (bounded concurrency, each restarted or resumed
+ * while the lease lives), then the manifest check, the descriptor and Complete. A lease that dies
+ * under a download is aborted and reported as LeaseLost, with every disk's progress kept in `run`.
+ */
+async function underLease(run: ExportRun): Promise<ExportVmResult> {
+  const { c, vm, opts, name } = run;
   const payload = await c.invoke("ExportVm", vm);
   const rv = payload.children.find((x) => x.name === "returnval");
   if (!rv) throw new Error(`ExportVm on ${vm.value} returned no lease`);
   const lease = decodeMoRef(rv);
+  run.leases++;
 
   const abortCtl = new AbortController();
-  const onOuterAbort = () => abortCtl.abort(opts.signal?.reason);
-  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  const deadlineTimer = setTimeout(
-    () => abortCtl.abort(new DeadlineError({ awaited: `the export of ${name}`, waitedMs: Date.now() - started, resumable: false, fix: "retry with a longer timeout" })),
-    Math.min(2 ** 31 - 1, Math.max(0, deadline - Date.now())), // setTimeout's limit (24.8 days)
-  );
+  const onOuter = () => abortCtl.abort(run.outer.reason);
+  if (run.outer.aborted) onOuter();
+  run.outer.addEventListener("abort", onOuter, { once: true });
   let keepAlive: LeaseUpdater | undefined;
   const agents: http.Agent[] = [];
-  const hashers: BackgroundHasher[] = [];
-  const restarts: ExportRestart[] = [];
   let step = "waiting for the export lease";
   try {
-    const info = await waitForLease(c, lease, Math.max(0, deadline - Date.now()), abortCtl.signal);
+    const info = await waitForLease(c, lease, Math.max(0, run.deadline - Date.now()), abortCtl.signal);
     const interval = opts.progressIntervalMs ?? keepAliveInterval(info.leaseTimeoutSeconds);
     const updater = (keepAlive = new LeaseUpdater(c, lease, interval, (e) => abortCtl.abort(e)).start());
 
-    const disks = diskUrls(info);
-    const announced = disks.reduce((s, d) => s + (d.fileSize ?? 0), 0);
-    const totalBytes = disks.every((d) => d.fileSize !== undefined) && announced > 0 ? announced : info.totalDiskCapacityKB * 1024;
+    const urls = diskUrls(info);
+    if (run.disks.length === 0) {
+      run.disks = urls.map((d, i) => ({ index: i, key: d.key, fileName: `${name}-${d.targetId ?? `disk-${i}.vmdk`}`, counted: 0, kept: 0 }));
+    }
+    const urlOf = (d: DiskState): LeaseDeviceUrl => {
+      const u = urls.find((x) => x.key === d.key);
+      if (!u) throw new Error(`the new export lease of ${name} has no disk ${d.key} (the first had it): the VM's disks changed during the export; retry it`);
+      return u;
+    };
+    const announced = urls.reduce((s, d) => s + (d.fileSize ?? 0), 0);
+    const totalBytes = urls.every((d) => d.fileSize !== undefined) && announced > 0 ? announced : info.totalDiskCapacityKB * 1024;
     const sha1 = opts.sha1 ?? false;
-    let done = 0;
-    const files: ExportedFile[] = new Array<ExportedFile>(disks.length);
     const attempts = Math.max(1, opts.diskAttempts ?? 3);
-    const exportDisk = async (i: number): Promise<void> => {
-      const d = disks[i];
-      const fileName = `${name}-${d.targetId ?? `disk-${i}.vmdk`}`;
+    const keep = opts.resumable === true;
+
+    const exportDisk = async (d: DiskState): Promise<void> => {
+      const u = urlOf(d);
       for (let attempt = 1; ; attempt++) {
-        let counted = 0;
+        let from = 0;
         try {
-          const { url, agent, headers } = transferTarget(c, d.url, d.sslThumbprint);
+          const { url, agent, headers } = transferTarget(c, u.url, u.sslThumbprint);
           agents.push(agent);
-          const res = await streamGet(url, { agent, headers, signal: abortCtl.signal, secrets: c.secrets() });
-          const sink = await opts.openDiskSink({ name: fileName, deviceId: d.key, size: d.fileSize, capacityKB: info.totalDiskCapacityKB });
-          const hasher = new BackgroundHasher({ sha1 });
-          hashers.push(hasher);
+          const offset = keep && run.rangeHonoured !== false && d.kept > 0 ? d.kept : 0;
+          const res = await streamGet(url, { agent, headers: offset > 0 ? { ...headers, Range: `bytes=${offset}-` } : headers, signal: abortCtl.signal, secrets: c.secrets() });
+          if (offset > 0 && continuesAt(res, offset)) {
+            from = offset;
+            run.rangeHonoured = true;
+          } else if (offset > 0 && res.statusCode !== 200) {
+            // Some other range than asked: not a continuation, and not the whole file either.
+            res.destroy();
+            run.rangeHonoured = false;
+            throw brokenTransfer(new Error(`the server answered a download from byte ${offset} with HTTP ${res.statusCode} ${String(res.headers["content-range"] ?? "")}`));
+          } else if (offset > 0) {
+            run.rangeHonoured = false; // Range ignored: the whole disk again, from its first byte
+          }
+          if (from === 0) {
+            // From the first byte: a fresh hash, the progress of earlier attempts taken back.
+            run.done -= d.counted;
+            d.counted = 0;
+            d.kept = 0;
+            d.hasher?.destroy();
+            d.hasher = undefined;
+          }
+          const hasher = (d.hasher ??= new BackgroundHasher({ sha1 }));
+          const sink = await opts.openDiskSink({ name: d.fileName, deviceId: d.key, size: u.fileSize, capacityKB: info.totalDiskCapacityKB, offset: from });
           // One progress over all disks, whichever disk the bytes are of.
           const size = await copyDisk(res, sink, hasher, (n) => {
-            counted += n;
-            done += n;
-            const percent = (updater.percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0);
-            opts.onProgress?.({ percent, bytes: done, totalBytes, file: fileName });
-          }, abortCtl.signal);
-          files[i] = { name: fileName, deviceId: d.key, size, ...(await hasher.digest()) };
+            d.counted += n;
+            run.done += n;
+            const percent = (updater.percent = totalBytes > 0 ? Math.min(99, (run.done * 100) / totalBytes) : 0);
+            opts.onProgress?.({ percent, bytes: run.done, totalBytes, file: d.fileName });
+          }, abortCtl.signal, keep);
+          d.file = { name: d.fileName, deviceId: d.key, size: from + size, ...(await hasher.digest()) };
+          d.hasher = undefined;
           return;
         } catch (e) {
-          if (!isBrokenTransfer(e) || attempt >= attempts || abortCtl.signal.aborted || updater.error !== undefined) throw e;
-          // The lease still lives (the keep-alive would have said otherwise): download the disk again.
-          done -= counted;
-          restarts.push({ file: fileName, attempt, error: e instanceof Error ? e.message : String(e) });
-          opts.onRestart?.({ file: fileName, attempt, error: e });
+          const kept = (e as { kept?: unknown }).kept;
+          if (keep && typeof kept === "number") d.kept = from + kept;
+          if (abortCtl.signal.aborted) throw e;
+          const transfer = isBrokenTransfer(e) || e instanceof HttpError;
+          if (transfer && !(await leaseReady(c, lease))) throw new LeaseLost(lease, e);
+          if (!isBrokenTransfer(e) || attempt >= attempts || updater.error !== undefined) throw e;
+          // The lease still lives: download the disk again, or continue it where the share's copy ends.
+          const resumeAt = keep && run.rangeHonoured !== false ? d.kept : 0;
+          run.restarts.push({ file: d.fileName, attempt, lease: run.leases, error: e instanceof Error ? e.message : String(e), resumedAt: resumeAt });
+          opts.onRestart?.({ file: d.fileName, attempt, error: e, newLease: false, resumeAt });
         }
       }
     };
-    step = disks.length === 1 ? `downloading ${name}'s disk` : `downloading ${name}'s ${disks.length} disks`;
+    const todo = run.disks.filter((d) => !d.file);
+    step = todo.length === 1 ? `downloading ${name}'s disk` : `downloading ${name}'s ${todo.length} disks`;
     // Bounded concurrency: each worker takes the next disk; the first failure aborts the rest.
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < disks.length && !abortCtl.signal.aborted) await exportDisk(next++);
+      while (next < todo.length && !abortCtl.signal.aborted) await exportDisk(todo[next++]);
     };
-    const workers = Array.from({ length: Math.max(1, Math.min(opts.parallelDisks ?? 3, disks.length)) }, () =>
+    const workers = Array.from({ length: Math.max(1, Math.min(opts.parallelDisks ?? 3, todo.length)) }, () =>
       worker().catch((e: unknown) => {
         abortCtl.abort(e);
         throw e;
       }),
     );
     const outcomes = await Promise.allSettled(workers);
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (failed) throw failed.reason;
+    const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected").map((o) => o.reason as unknown);
+    const lost = failures.find((f) => f instanceof LeaseLost);
+    if (lost) throw lost;
+    if (failures.length > 0) throw failures[0];
     if (updater.error !== undefined) throw updater.error;
+    const files = run.disks.map((d) => d.file!);
 
     step = "checking the server's manifest";
     const manifest = await leaseManifest(c, lease);
@@ -289,7 +353,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
         (m.sha1 && f.sha1 && m.sha1 !== f.sha1) ||
         (m.checksumType === "sha256" && m.checksum && m.checksum !== f.sha256) ||
         (m.size > 0 && m.size !== f.size);
-      if (bad) throw new Error(`${f.name}: the bytes received (${f.size} bytes, sha1 ${f.sha1}) differ from the server's manifest (${m.size} bytes, sha1 ${m.sha1}); retry the export`);
+      if (bad) throw new Error(`${f.name}: the bytes received (${f.size} bytes, sha256 ${f.sha256}) differ from the server's manifest (${m.size} bytes, ${m.checksum || m.sha1}); retry the export`);
     }
 
     step = "creating the OVF descriptor";
@@ -298,19 +362,21 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
     await updater.stop();
     await leaseProgress(c, lease, 100);
     await leaseComplete(c, lease);
-    return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds, restarts };
+    return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds, restarts: run.restarts, leases: run.leases };
   } catch (e) {
     void keepAlive?.stop(); // no more renewals; a report in flight need not hold up the abort
-    const cause = keepAlive?.error ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
     await leaseAbort(c, lease, `client failed while ${step}`);
+    // The keep-alive's failure (the lease expired or errored) is one a new lease may cure too.
+    const updaterError = keepAlive?.error;
+    if (e instanceof LeaseLost) throw e;
+    if (updaterError !== undefined && !run.outer.aborted && !(await leaseReady(c, lease))) throw new LeaseLost(lease, updaterError);
+    const cause = updaterError ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new ExportError(`exporting VM ${name} (${vm.value}) failed while ${step}: ${why}; the export lease was aborted`, lease, cause);
   } finally {
-    clearTimeout(deadlineTimer);
     void keepAlive?.stop();
-    opts.signal?.removeEventListener("abort", onOuterAbort);
+    run.outer.removeEventListener("abort", onOuter);
     for (const a of agents) a.destroy();
-    for (const h of hashers) h.destroy();
   }
 }
 

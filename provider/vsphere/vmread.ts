@@ -71,6 +71,7 @@ export interface VmInfo {
   vmPathName?: string;
   nics: NicInfo[];
   scsiControllers: ScsiControllerInfo[];
+  /** SCSI disks by bus and unit number, then the others by controller: the first is the system disk. */
   disks: DiskInfo[];
   snapshots: SnapshotInfo[];
   currentSnapshot?: MoRef;
@@ -125,6 +126,11 @@ export function classifyDevices(devices: VimValue[]): Pick<VmInfo, "nics" | "scs
       disks.push({ key, label, capacityKB: num(d.capacityInKB) ?? 0, fileName: str(obj(d.backing).fileName), controllerKey: num(d.controllerKey), unitNumber: num(d.unitNumber) });
     }
   }
+  // In bus order, not device order: vSphere (and vcsim, which moves an edited device to the end)
+  // may list a grown disk last, and the first disk is the system disk to every reader.
+  const bus = new Map(scsiControllers.map((c) => [c.key, c.busNumber]));
+  const rank = (d: DiskInfo) => [d.controllerKey === undefined ? Infinity : bus.get(d.controllerKey) ?? 100 + d.controllerKey, d.unitNumber ?? 0];
+  disks.sort((a, b) => rank(a)[0] - rank(b)[0] || rank(a)[1] - rank(b)[1]);
   return { nics, scsiControllers, disks };
 }
 

@@ -35,6 +35,7 @@ type exporter struct {
 	// after resetAfter bytes, the connection dropped as by a reset or a dead NFC stream.
 	resets     atomic.Int32
 	resetAfter int64
+	faults     nfcFaults // more switches: nfcfaults.go
 
 	pager *pager
 
@@ -229,6 +230,8 @@ func (x *exporter) serveNFC(w http.ResponseWriter, r *http.Request) bool {
 		http.NotFound(w, r)
 		return true
 	}
+	x.faults.request(r)
+	w = x.faults.writer(w)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return true
@@ -252,6 +255,7 @@ func (x *exporter) serveNFC(w http.ResponseWriter, r *http.Request) bool {
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
 		}
+		x.faults.cut(lease)
 		panic(http.ErrAbortHandler) // net/http drops the connection mid-body
 	}
 	if r.Method == http.MethodGet && r.Header.Get("Range") == "" && x.manifest != "none" {

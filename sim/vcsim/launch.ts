@@ -33,6 +33,12 @@ export interface VcsimOptions {
   /** Fault injection: cut this many full disk downloads short after nfcResetAfter bytes (the connection dropped). */
   nfcResets?: number;
   nfcResetAfter?: number;
+  /** The next this many cut downloads also put their lease in state error (the host's NFC service died): a new lease is needed. */
+  nfcLeaseErrors?: number;
+  /** Disk downloads ignore Range: every GET gets the whole file (200), as a server without Range support. */
+  nfcNoRange?: boolean;
+  /** Pace each disk download to this many bytes per second (a field NFC stream: 20-30 MB/s); default unlimited. */
+  nfcRateBytesPerSecond?: number;
   /** Expire sessions idle this long, in seconds (default: never). */
   sessionIdleTimeoutSeconds?: number;
   /**
@@ -153,6 +159,9 @@ function args(o: VcsimOptions): string[] {
   if (o.manifest) a.push("-manifest", o.manifest);
   num("nfc-resets", o.nfcResets);
   num("nfc-reset-after", o.nfcResetAfter);
+  num("nfc-lease-errors", o.nfcLeaseErrors);
+  num("nfc-rate", o.nfcRateBytesPerSecond);
+  if (o.nfcNoRange) a.push("-nfc-no-range");
   if (o.guestUser !== undefined) a.push("-guest-user", o.guestUser);
   if (o.guestPassword !== undefined) a.push("-guest-password", o.guestPassword);
   if (o.guestToolsDelayMs !== undefined) a.push("-guest-tools-delay", `${o.guestToolsDelayMs}ms`);

@@ -51,6 +51,9 @@ type config struct {
 	Manifest      string
 	NfcResets     int
 	NfcResetAfter int64
+	NfcNoRange    bool
+	NfcLeaseErrs  int
+	NfcRate       int64
 	// The simulated Windows guest (guest.go).
 	GuestUser       string
 	GuestPassword   string
@@ -143,6 +146,9 @@ func start(cfg config) (*launcher, error) {
 	l.export = newExporter(m.Service.ServeMux, cfg.LeaseTimeout, cfg.LeaseInit, l.sha1, cfg.Manifest)
 	l.export.resets.Store(int32(cfg.NfcResets))
 	l.export.resetAfter = cfg.NfcResetAfter
+	l.export.faults.noRange = cfg.NfcNoRange
+	l.export.faults.leaseErrors.Store(int32(cfg.NfcLeaseErrs))
+	l.export.faults.rate = cfg.NfcRate
 
 	guestRoot, err := ioutil.TempDir("", "vcsim-guests-")
 	if err != nil {
@@ -265,6 +271,9 @@ func main() {
 	flag.BoolVar(&cfg.QuotedCookie, "vcenter-cookie", false, "quote the session cookie as vCenter does and insist it comes back quoted")
 	flag.IntVar(&cfg.NfcResets, "nfc-resets", 0, "fault injection: cut this many disk downloads short (see -nfc-reset-after)")
 	flag.Int64Var(&cfg.NfcResetAfter, "nfc-reset-after", 0, "fault injection: bytes a cut download serves before its connection is dropped")
+	flag.BoolVar(&cfg.NfcNoRange, "nfc-no-range", false, "disk downloads ignore Range (every GET is answered 200 with the whole file)")
+	flag.IntVar(&cfg.NfcLeaseErrs, "nfc-lease-errors", 0, "fault injection: the next N cut downloads (-nfc-resets) also put their lease in state error")
+	flag.Int64Var(&cfg.NfcRate, "nfc-rate", 0, "pace each disk download to this many bytes per second (0: unlimited)")
 	flag.StringVar(&cfg.Manifest, "manifest", "sha256", "HttpNfcLeaseGetManifest hashes: sha256 (sha1 + sha256), sha1, or none (method missing, as before vSphere 6.7)")
 	flag.StringVar(&cfg.GuestUser, "guest-user", "Administrator", "the guest account every VM's simulated Windows accepts")
 	flag.StringVar(&cfg.GuestPassword, "guest-password", "Guest-Passw0rd!", "that account's password")

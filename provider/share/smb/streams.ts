@@ -11,6 +11,8 @@ export interface SmbWriteStreamOptions {
   client?: () => Promise<SmbClient>;
   /** true (default): create or truncate; false: fail if the file exists. */
   overwrite?: boolean;
+  /** Continue the existing file from this byte (its earlier bytes kept); overwrite does not apply. */
+  start?: number;
   /** Requests in flight (default 8). */
   maxInFlight?: number;
   /** Bytes per WRITE (default: the client's ioSize, 1 MiB). */
@@ -49,13 +51,15 @@ export class SmbWriteStream extends Writable {
     super({ highWaterMark: chunkSize });
     this.chunkSize = chunkSize;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 8);
+    this.offset = opts.start ?? 0;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
     (this.opts.client ? this.opts.client() : Promise.resolve(this.client))
       .then((c) => {
         this.client = c;
-        return c.open(this.path, { access: "write", disposition: this.opts.overwrite === false ? "create" : "overwrite", directory: false });
+        const disposition = (this.opts.start ?? 0) > 0 ? "open" : this.opts.overwrite === false ? "create" : "overwrite";
+        return c.open(this.path, { access: "write", disposition, directory: false });
       })
       .then((h) => {
         this.handle = h;

@@ -179,6 +179,20 @@ describe("the os-layer example program, through the SDK's runtime and a host per
     expect(fs.readdirSync(path.join(peers.smbd.dir, "exports")).filter((n) => !n.startsWith(".")).sort()).toEqual(["win2022-b"]);
   });
 
+  it("a data disk added to the machine: the preview says update, then a new export (disks are content) that carries both disks", async () => {
+    const B_NAME: [string, string] = ['name: "win2022",', 'name: "win2022-b",'];
+    const DISK: [string, string] = ["diskGb: 60,", "diskGb: 60,\n  disks: [{ sizeGb: 1 }],"];
+    const up = await previewThenUp(copies.edit([GOLDEN, FOUR_CPUS, B_NAME, DISK]));
+    expect(ops(up)).toEqual([["win2022-os", "update"], ["win2022-ovf", "replace"], ["win2022-layer", "same"]]);
+    const files = (engine.resource("win2022-ovf")!.outputs.files as Array<{ name: string }>).map((f) => f.name).filter((n) => n.endsWith(".vmdk"));
+    expect(files).toHaveLength(2);
+    const ovf = fs.readFileSync(path.join(peers.smbd.dir, "exports/win2022-b/win2022-b.ovf"), "utf8");
+    for (const f of files) expect(ovf).toContain(`ovf:href="${f}"`);
+    // Leaving the disk out again is refused before anything changes: its data would be lost.
+    const err = await engine.preview(copies.edit([GOLDEN, FOUR_CPUS, B_NAME])).then(() => undefined, (e: unknown) => e);
+    expect(String(err)).toMatch(/OsMachine\.disks: .* never removes a disk/);
+  });
+
   it("keeps every password out of the state file and the logs; config secrets stay secret", () => {
     const text = fs.readFileSync(path.join(dir, "state.json"), "utf8");
     for (const pw of [peers.vcsim.password, peers.elm.password, peers.smbd.password]) {
