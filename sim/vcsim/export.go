@@ -248,7 +248,7 @@ func (x *exporter) serveNFC(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	if r.Method == http.MethodGet && x.resetAfter > 0 && x.resets.Add(-1) >= 0 {
+	if r.Method == http.MethodGet && x.resetAfter > 0 && !x.faults.spared() && x.resets.Add(-1) >= 0 {
 		w.Header().Set("Content-Length", fmt.Sprint(st.Size()))
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.CopyN(w, f, x.resetAfter)

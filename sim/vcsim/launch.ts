@@ -33,6 +33,8 @@ export interface VcsimOptions {
   /** Fault injection: cut this many full disk downloads short after nfcResetAfter bytes (the connection dropped). */
   nfcResets?: number;
   nfcResetAfter?: number;
+  /** The first this many disk downloads are never cut (nfcResets cuts the ones after them). */
+  nfcResetSkip?: number;
   /** The next this many cut downloads also put their lease in state error (the host's NFC service died): a new lease is needed. */
   nfcLeaseErrors?: number;
   /** Disk downloads ignore Range: every GET gets the whole file (200), as a server without Range support. */
@@ -160,6 +162,7 @@ function args(o: VcsimOptions): string[] {
   num("nfc-resets", o.nfcResets);
   num("nfc-reset-after", o.nfcResetAfter);
   num("nfc-lease-errors", o.nfcLeaseErrors);
+  num("nfc-reset-skip", o.nfcResetSkip);
   num("nfc-rate", o.nfcRateBytesPerSecond);
   if (o.nfcNoRange) a.push("-nfc-no-range");
   if (o.guestUser !== undefined) a.push("-guest-user", o.guestUser);

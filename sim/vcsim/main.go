@@ -54,6 +54,7 @@ type config struct {
 	NfcNoRange    bool
 	NfcLeaseErrs  int
 	NfcRate       int64
+	NfcResetSkip  int
 	// The simulated Windows guest (guest.go).
 	GuestUser       string
 	GuestPassword   string
@@ -149,6 +150,7 @@ func start(cfg config) (*launcher, error) {
 	l.export.faults.noRange = cfg.NfcNoRange
 	l.export.faults.leaseErrors.Store(int32(cfg.NfcLeaseErrs))
 	l.export.faults.rate = cfg.NfcRate
+	l.export.faults.spare.Store(int32(cfg.NfcResetSkip))
 
 	guestRoot, err := ioutil.TempDir("", "vcsim-guests-")
 	if err != nil {
@@ -271,6 +273,7 @@ func main() {
 	flag.BoolVar(&cfg.QuotedCookie, "vcenter-cookie", false, "quote the session cookie as vCenter does and insist it comes back quoted")
 	flag.IntVar(&cfg.NfcResets, "nfc-resets", 0, "fault injection: cut this many disk downloads short (see -nfc-reset-after)")
 	flag.Int64Var(&cfg.NfcResetAfter, "nfc-reset-after", 0, "fault injection: bytes a cut download serves before its connection is dropped")
+	flag.IntVar(&cfg.NfcResetSkip, "nfc-reset-skip", 0, "fault injection: the first N disk downloads are never cut (-nfc-resets cuts the ones after)")
 	flag.BoolVar(&cfg.NfcNoRange, "nfc-no-range", false, "disk downloads ignore Range (every GET is answered 200 with the whole file)")
 	flag.IntVar(&cfg.NfcLeaseErrs, "nfc-lease-errors", 0, "fault injection: the next N cut downloads (-nfc-resets) also put their lease in state error")
 	flag.Int64Var(&cfg.NfcRate, "nfc-rate", 0, "pace each disk download to this many bytes per second (0: unlimited)")

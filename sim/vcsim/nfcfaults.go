@@ -1,7 +1,7 @@
 package main
 
 // Switches for the export's recovery paths and benchmarks, beside -nfc-resets (export.go):
-// -nfc-no-range (the server ignores Range, as some NFC servers do), -nfc-lease-errors N (the
+// -nfc-reset-skip N (the first N GETs are not cut, so that a later disk is), -nfc-no-range (the server ignores Range, as some NFC servers do), -nfc-lease-errors N (the
 // next N cut downloads also put their lease in state error, as when the host's NFC service
 // dies: the client must take a new lease), -nfc-rate B (each download paced to B bytes/s, as
 // a field NFC stream runs at 20-30 MB/s, so that disks streamed at once show their overlap).
@@ -19,6 +19,12 @@ type nfcFaults struct {
 	noRange     bool
 	leaseErrors atomic.Int32
 	rate        int64
+	spare       atomic.Int32 // -nfc-reset-skip: the first N disk GETs are never cut
+}
+
+// spared says whether this GET is one of the first -nfc-reset-skip, which -nfc-resets leaves whole.
+func (f *nfcFaults) spared() bool {
+	return f.spare.Add(-1) >= 0
 }
 
 // request drops what the server does not honour.

@@ -1,15 +1,17 @@
 /**
  * A disk download broken mid-transfer (the launcher drops the connection after 1 MiB, as a reset
  * or a dead NFC stream would) is restarted within the lease; the published export is whole, and
- * when the download keeps breaking nothing is published at all.
+ * when the download keeps breaking nothing is published at all. Resumable sinks continue the
+ * share's file with Range where the launcher honours it (and start over where it does not); a
+ * lease that dies with the download is replaced by a new one for the disks not yet whole.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { openShare, publishFolder, type Share } from "../../../provider/share";
-import { ExportError, VimClient, exportVm, findByInventoryPath, powerOff, readVm, type MoRef } from "../../../provider/vsphere";
-import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
+import { ExportError, VimClient, deviceChange, diskDevice, exportVm, findByInventoryPath, powerOff, readVm, reconfigureVm, type MoRef } from "../../../provider/vsphere";
+import { startVcsim, type Vcsim, type VcsimOptions } from "../../../sim/vcsim/launch";
 import { connect } from "./helpers";
 
 const payload = Buffer.alloc(3 * 1024 * 1024 + 4097);
@@ -27,14 +29,14 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function withLauncher(resets: number, fn: (c: VimClient, vm: MoRef) => Promise<void>): Promise<void> {
-  const sim: Vcsim = await startVcsim({ nfcResets: resets, nfcResetAfter: 1024 * 1024 });
+async function withLauncher(resets: number | VcsimOptions, fn: (c: VimClient, vm: MoRef, sim: Vcsim) => Promise<void>): Promise<void> {
+  const sim: Vcsim = await startVcsim({ nfcResetAfter: 1024 * 1024, ...(typeof resets === "number" ? { nfcResets: resets } : resets) });
   const c = await connect(sim);
   try {
     const vm = (await findByInventoryPath(c, "DC0/vm/DC0_H0_VM0"))!;
     await powerOff(c, vm);
     fs.writeFileSync(sim.localPath((await readVm(c, vm)).disks[0].fileName!), payload);
-    await fn(c, vm);
+    await fn(c, vm, sim);
   } finally {
     await c.logout().catch(() => undefined);
     await sim.stop();
@@ -67,3 +69,92 @@ test("a download that keeps breaking fails the export after its attempts; nothin
     expect(fs.readdirSync(tmp).filter((n) => n.includes("broken"))).toEqual([]);
   });
 });
+
+/** An export into a publication with resumable sinks (the share's file continued from `offset`), as OvfExport runs it. */
+async function resumableExport(c: VimClient, vm: MoRef, folder: string, extra: Partial<Parameters<typeof exportVm>[2]> = {}) {
+  const opened: Array<{ name: string; offset: number }> = [];
+  const totals: number[] = [];
+  let result: Awaited<ReturnType<typeof exportVm>> | undefined;
+  await publishFolder(share, "", folder, async (pub) => {
+    let files: Array<{ name: string; sha256: string }> = [];
+    result = await exportVm(c, vm, {
+      name: folder,
+      resumable: true,
+      openDiskSink: (d) => {
+        opened.push({ name: d.name, offset: d.offset });
+        return pub.createWriteStream(d.name, { sha256: () => files.find((f) => f.name === d.name)?.sha256 ?? "", start: d.offset });
+      },
+      onProgress: (p) => totals.push(p.bytes),
+      ...extra,
+    });
+    files = result.files;
+  });
+  return { result: result!, opened, totals };
+}
+
+test("with resumable sinks and a server honouring Range, a reset continues the disk from the bytes on the share", async () => {
+  await withLauncher(1, async (c, vm) => {
+    const { result, opened, totals } = await resumableExport(c, vm, "resumed");
+    expect(result.restarts).toEqual([expect.objectContaining({ file: "resumed-disk-0.vmdk", attempt: 1, resumedAt: 1024 * 1024 })]);
+    expect(opened).toEqual([{ name: "resumed-disk-0.vmdk", offset: 0 }, { name: "resumed-disk-0.vmdk", offset: 1024 * 1024 }]);
+    // Never a byte counted twice: the progress only grows, to the disk's size.
+    expect(totals.every((t, i) => i === 0 || t >= totals[i - 1])).toBe(true);
+    expect(totals[totals.length - 1]).toBe(payload.length);
+    // The SHA-256 went on over the kept bytes: it is the whole file's, as the file on the share is.
+    expect(result.files[0]).toMatchObject({ size: payload.length, sha256: sha256(payload) });
+    expect(result.manifest?.[0]).toMatchObject({ checksum: sha256(payload), size: payload.length });
+    expect(sha256(fs.readFileSync(path.join(tmp, "resumed", "resumed-disk-0.vmdk")))).toBe(sha256(payload));
+  });
+});
+
+test("a server ignoring Range (it answers 200 with the whole disk): the disk starts over and is still whole", async () => {
+  await withLauncher({ nfcResets: 1, nfcNoRange: true }, async (c, vm) => {
+    const { result, opened, totals } = await resumableExport(c, vm, "no-range");
+    expect(result.restarts).toEqual([expect.objectContaining({ attempt: 1, resumedAt: 1024 * 1024 })]);
+    // Asked from 1 MiB, given the whole file: written again from its first byte, hashed afresh.
+    expect(opened.map((o) => o.offset)).toEqual([0, 0]);
+    // The progress is taken back, then runs to the end.
+    expect(totals[totals.length - 1]).toBe(payload.length);
+    expect(totals.some((t, i) => i > 0 && t < totals[i - 1])).toBe(true);
+    expect(result.files[0]).toMatchObject({ size: payload.length, sha256: sha256(payload) });
+    expect(sha256(fs.readFileSync(path.join(tmp, "no-range", "no-range-disk-0.vmdk")))).toBe(sha256(payload));
+  });
+});
+
+test("a lease that dies with the download (state error, ticket revoked): a new lease takes over, and only the disk not yet whole goes on", async () => {
+  // Two disks, one at a time: the first comes whole, the second's download is cut and its lease fails with it.
+  await withLauncher({ nfcResets: 1, nfcResetSkip: 1, nfcLeaseErrors: 1 }, async (c, vm, sim) => {
+    const second = Buffer.from(payload.subarray(0, 2 * 1024 * 1024 + 5)).reverse();
+    await addDisk(c, vm, sim, second);
+    const { result, opened } = await resumableExport(c, vm, "new-lease", { parallelDisks: 1 });
+    expect(result.leases).toBe(2);
+    expect(result.restarts).toEqual([expect.objectContaining({ file: "new-lease-disk-1.vmdk", attempt: 0, lease: 1, resumedAt: 1024 * 1024 })]);
+    expect(result.restarts[0].error).toMatch(/no longer ready/);
+    // disk-0 came whole under the first lease and is not fetched again; disk-1 continues where it broke.
+    expect(opened).toEqual([
+      { name: "new-lease-disk-0.vmdk", offset: 0 },
+      { name: "new-lease-disk-1.vmdk", offset: 0 },
+      { name: "new-lease-disk-1.vmdk", offset: 1024 * 1024 },
+    ]);
+    expect(result.files.map((f) => f.sha256)).toEqual([sha256(payload), sha256(second)]);
+    expect(sha256(fs.readFileSync(path.join(tmp, "new-lease", "new-lease-disk-1.vmdk")))).toBe(sha256(second));
+  });
+});
+
+test("without new leases to take, a lease that dies fails the export and nothing is published", async () => {
+  await withLauncher({ nfcResets: 1, nfcLeaseErrors: 1 }, async (c, vm) => {
+    const err = await resumableExport(c, vm, "lost", { leaseAttempts: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as Error).message).toMatch(/export lease .* is no longer ready.*the export lease was aborted/);
+    expect(fs.readdirSync(tmp).filter((n) => n.includes("lost"))).toEqual([]);
+  });
+});
+
+/** Adds a second disk to the VM, its file filled with `content`. */
+async function addDisk(c: VimClient, vm: MoRef, sim: Vcsim, content: Buffer): Promise<void> {
+  const info = await readVm(c, vm);
+  const sys = info.disks[0];
+  await reconfigureVm(c, vm, { deviceChange: [deviceChange("add", diskDevice({ key: -1, controllerKey: sys.controllerKey!, unitNumber: 1, capacityKB: 1024 * 1024 }), "create")] });
+  const added = (await readVm(c, vm)).disks[1];
+  fs.writeFileSync(sim.localPath(added.fileName!), content);
+}
