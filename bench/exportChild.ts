@@ -21,13 +21,20 @@ async function main(): Promise<void> {
   Object.assign(process.env, input.env);
   const checked = await ovfExport.check({}, { vmMoref: input.vmMoref, shareFolder: input.shareFolder, name: input.name });
   if (checked.failures && checked.failures.length > 0) throw new Error(JSON.stringify(checked.failures));
+  // The provider's progress lines: count the broken downloads it restarted or resumed.
+  let restarts = 0;
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    restarts += (String(chunk).match(/the download broke/g) ?? []).length;
+    return write(chunk, ...rest);
+  }) as typeof process.stderr.write;
   const t0 = process.hrtime.bigint();
   const r = await ovfExport.create(checked.inputs);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const files = (r.outs as { files: Array<{ name: string; size: number }> }).files;
   const bytes = files.filter((f) => f.name.endsWith(".vmdk")).reduce((n, f) => n + f.size, 0);
   const ru = process.resourceUsage();
-  const out: ChildReport = { seconds, bytes, maxRssKiB: ru.maxRSS, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 };
+  const out: ChildReport = { seconds, bytes, maxRssKiB: ru.maxRSS, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, restarts };
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 

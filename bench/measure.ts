@@ -107,6 +107,8 @@ export interface ChildReport {
   maxRssKiB: number;
   /** User + system CPU seconds of the child (all its threads). */
   cpuSeconds: number;
+  /** Broken disk downloads the export restarted or resumed (exportChild). */
+  restarts?: number;
 }
 
 /**

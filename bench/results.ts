@@ -23,6 +23,28 @@ export interface BenchResult {
   met: boolean;
   /** How the figures were taken (best of N, which baseline path, ...). */
   notes: string[];
+  /** More goals than the main one, each on a figure above: the table at the end of the section. */
+  goals?: Goal[];
+}
+
+export interface Goal {
+  /** The figure's name, e.g. export.parallel_disks_ratio. */
+  figure: string;
+  /** The goal as text, e.g. "<= 1.2"; "informational" when there is none. */
+  goal: string;
+  /** undefined: informational (no goal to meet). */
+  met?: boolean;
+}
+
+/** The goal table's rows: the main goal first, then the others, each with its figure's value. */
+export function goalRows(r: BenchResult): Array<{ goal: string; figure: string; value: string; verdict: string }> {
+  const all = [r.ratio, ...r.figures];
+  const rows = [{ goal: r.goal, figure: r.ratio.name, value: formatValue(r.ratio.value), verdict: r.met ? "met" : "missed" }];
+  for (const g of r.goals ?? []) {
+    const f = all.find((x) => x.name === g.figure);
+    rows.push({ goal: g.goal, figure: g.figure, value: f ? formatValue(f.value) : "?", verdict: g.met === undefined ? "informational" : g.met ? "met" : "missed" });
+  }
+  return rows;
 }
 
 export interface Machine {
@@ -71,6 +93,9 @@ export function markdownSection(r: BenchResult, m: Machine, when: Date): string 
     ...[...r.figures, r.ratio].map((f) => `| ${f.name} | ${formatValue(f.value)}${f.unit ? ` ${f.unit}` : ""} |`),
     "",
     `Goal: ${r.goal} — **${r.met ? "met" : "missed"}**.`,
+    ...(r.goals && r.goals.length > 0
+      ? ["", "| goal | figure | value | verdict |", "|---|---|---|---|", ...goalRows(r).map((g) => `| ${g.goal} | ${g.figure} | ${g.value} | ${g.verdict} |`)]
+      : []),
     ...(r.notes.length > 0 ? ["", ...r.notes.map((n) => `- ${n}`)] : []),
     "",
   ];
@@ -93,5 +118,6 @@ export function appendResult(r: BenchResult, file = resultsFile(), when = new Da
 export function report(r: BenchResult): void {
   for (const l of resultLines(r)) process.stdout.write(l + "\n");
   process.stdout.write(`goal (${r.goal}): ${r.met ? "met" : "MISSED"}\n`);
+  if (r.goals && r.goals.length > 0) for (const g of goalRows(r)) process.stdout.write(`  ${g.verdict.padEnd(13)} ${g.figure} = ${g.value} (${g.goal})\n`);
   appendResult(r);
 }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as osMachineModule from "../provider/osMachine";
 import { readVm, VimClient } from "../provider/vsphere";
 import { startSmbd, SmbdInstance, SmbdOptions } from "../sim/smbd";
-import { startVcsim, Vcsim } from "../sim/vcsim/launch";
+import { startVcsim, Vcsim, type VcsimOptions } from "../sim/vcsim/launch";
 import { engineView } from "../tests/harness/reconciler";
 
 const osMachine = engineView(osMachineModule);
@@ -24,16 +24,23 @@ export interface ExportRig {
   shareFolder: string;
   /** Environment for the reconcilers (vCenter and share settings, as stack config would give). */
   env: Record<string, string>;
+  /** Another OS machine with data disks of these sizes (GB) beside its 8 GB system disk; its disk files in bus order. */
+  addMachine(name: string, dataDisksGb?: number[]): Promise<{ vmMoref: string; diskFiles: string[] }>;
   stop(): Promise<void>;
+}
+
+export interface RigOptions {
+  /** Launcher switches beyond the rig's own (e.g. nfcRateBytesPerSecond, nfcResets). */
+  vcsim?: VcsimOptions;
 }
 
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
 
-export async function startExportRig(smbdOpts: SmbdOptions = {}): Promise<ExportRig> {
+export async function startExportRig(smbdOpts: SmbdOptions = {}, rigOpts: RigOptions = {}): Promise<ExportRig> {
   // No server-side manifest hashing: real vSphere hashes on the ESXi host, not on the client's
   // machine; here vcsim's hashing would take a core away from the client being measured.
-  const [vcsim, smbd] = await Promise.all([startVcsim({ vms: 1, manifest: "none" }), startSmbd(smbdOpts)]);
+  const [vcsim, smbd] = await Promise.all([startVcsim({ vms: 1, manifest: "none", ...rigOpts.vcsim }), startSmbd(smbdOpts)]);
   const env: Record<string, string> = {
     VSPHERE_SERVER: vcsim.url,
     VSPHERE_USER: vcsim.user,
@@ -42,26 +49,29 @@ export async function startExportRig(smbdOpts: SmbdOptions = {}): Promise<Export
     APPLAYERING_SHARE_USER: smbd.user,
     APPLAYERING_SHARE_PASSWORD: smbd.password,
   };
-  try {
+  const addMachine = async (name: string, dataDisksGb: number[] = []) => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
-    let created;
     try {
-      const name = "bench-os";
-      const inputs = (await osMachine.check({}, { name, datacenter: "DC0", datastore: "LocalDS_0", network: "VM Network", diskGb: 8, powerState: "poweredOff" })).inputs;
-      created = await osMachine.create(inputs);
+      const disks = dataDisksGb.map((sizeGb) => ({ sizeGb }));
+      const inputs = (await osMachine.check({}, { name, datacenter: "DC0", datastore: "LocalDS_0", network: "VM Network", diskGb: 8, disks, powerState: "poweredOff" })).inputs;
+      const created = await osMachine.create(inputs);
+      return { vmMoref: created.id, diskFiles: await diskFilesOf(vcsim, created.id) };
     } finally {
       process.env = saved;
     }
-    const diskFile = await diskFileOf(vcsim, created.id);
+  };
+  try {
+    const first = await addMachine("bench-os");
     fs.mkdirSync(path.join(smbd.dir, "exports"), { recursive: true });
     return {
       vcsim,
       smbd,
-      vmMoref: created.id,
-      diskFile,
+      vmMoref: first.vmMoref,
+      diskFile: first.diskFiles[0],
       shareFolder: `${smbd.unc}\\exports`,
       env,
+      addMachine,
       async stop() {
         await Promise.allSettled([vcsim.stop(), smbd.stop()]);
       },
@@ -72,13 +82,13 @@ export async function startExportRig(smbdOpts: SmbdOptions = {}): Promise<Export
   }
 }
 
-/** The local file behind the VM's first disk (what vcsim's NFC endpoint serves for it). */
-async function diskFileOf(vcsim: Vcsim, moref: string): Promise<string> {
+/** The local files behind the VM's disks, in bus order (what vcsim's NFC endpoint serves for them). */
+async function diskFilesOf(vcsim: Vcsim, moref: string): Promise<string[]> {
   const vim = await VimClient.connect({ url: vcsim.url, user: vcsim.user, password: vcsim.password, tls: { thumbprint: vcsim.thumbprint } });
   try {
-    const fileName = (await readVm(vim, { type: "VirtualMachine", value: moref })).disks[0]?.fileName;
-    if (!fileName) throw new Error(`VM ${moref} has no disk file`);
-    return vcsim.localPath(fileName);
+    const names = (await readVm(vim, { type: "VirtualMachine", value: moref })).disks.map((d) => d.fileName);
+    if (names.length === 0 || names.some((n) => !n)) throw new Error(`VM ${moref} has a disk without a file`);
+    return names.map((n) => vcsim.localPath(n!));
   } finally {
     await vim.logout().catch(() => undefined);
     vim.close();

@@ -50,3 +50,21 @@ test("appending creates the file with a header once, then adds sections", () => 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("further goals end the section as a table of goal, figure, value and verdict; none is informational", () => {
+  const withGoals: BenchResult = {
+    ...result,
+    goals: [
+      { figure: "demo.calls", goal: "<= 12", met: true },
+      { figure: "demo.ours", goal: "<= 1", met: false },
+      { figure: "demo.ours", goal: "informational" },
+    ],
+  };
+  const md = markdownSection(withGoals, { cores: 2, memoryGiB: 1, cpu: "x", node: "v22", platform: "linux" }, new Date());
+  expect(md).toContain("| goal | figure | value | verdict |");
+  expect(md).toContain("| ratio <= 1 | demo.ratio | 0.500 | met |");
+  expect(md).toContain("| <= 12 | demo.calls | 11 | met |");
+  expect(md).toContain("| <= 1 | demo.ours | 1.235 | missed |");
+  expect(md).toContain("| informational | demo.ours | 1.235 | informational |");
+  expect(markdownSection(result, { cores: 2, memoryGiB: 1, cpu: "x", node: "v22", platform: "linux" }, new Date())).not.toContain("| verdict |");
+});
