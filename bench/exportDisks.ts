@@ -74,13 +74,19 @@ export async function parallelDiskFigures(unpaced: ExportRig): Promise<{ figures
 
 export async function resetFigures(clean: ExportRig): Promise<{ figures: Figure[]; goals: Goal[]; notes: string[] }> {
   const cut = { nfcResets: ROUNDS, nfcResetAfter: DISK / 2 };
-  const [ranged, whole] = await Promise.all([startExportRig({}, { vcsim: cut }), startExportRig({}, { vcsim: { ...cut, nfcNoRange: true } })]);
+  const ranged = await startExportRig({}, { vcsim: cut });
+  const whole = await startExportRig({}, { vcsim: { ...cut, nfcNoRange: true } }).catch(async (e: unknown) => {
+    await ranged.stop();
+    throw e;
+  });
   try {
-    const vms = await Promise.all([clean, ranged, whole].map(async (rig) => {
+    // One after another: each rig's reconciler reads its vCenter from process.env while it runs.
+    const vms: string[] = [];
+    for (const rig of [clean, ranged, whole]) {
       const m = await rig.addMachine("reset-os");
       randomFile(m.diskFiles[0], DISK);
-      return m.vmMoref;
-    }));
+      vms.push(m.vmMoref);
+    }
     const runs = await alternate(ROUNDS, {
       clean: () => exportOnce(clean, vms[0], "reset-clean", DISK, 0),
       reset_resumed: () => exportOnce(ranged, vms[1], "reset-resumed", DISK, 1),
