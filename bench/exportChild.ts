@@ -3,8 +3,11 @@
  * vSphere and SMB clients) in a fresh Node process, which then reports its own peak RSS.
  * Input (argv[2], JSON): { env, vmMoref, shareFolder, name }. Output: one JSON line (ChildReport).
  */
-import * as ovfExport from "../provider/ovfExport";
+import * as ovfExportModule from "../provider/ovfExport";
 import type { ChildReport } from "./measure";
+import { engineView } from "../tests/harness/reconciler";
+
+const ovfExport = engineView(ovfExportModule);
 
 interface Input {
   env: Record<string, string>;

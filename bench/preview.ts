@@ -1,26 +1,20 @@
 /**
- * preview: Check + Diff of 100 unchanged OsLayers through the dynamic-provider host (a harness
- * `preview`, as `pulumi preview` drives it), against the same for a trivial dynamic provider with
- * the same inputs. Goal: ratio (OsLayer time / trivial time) at most 1.5.
+ * preview: `pulumi preview` of a real program of 100 unchanged OsLayers (bench/programs/layers,
+ * through the SDK's runtime and a host of its own, as the CLI runs it), against the same for a
+ * program of 100 resources of a trivial dynamic provider with the same inputs
+ * (bench/programs/trivial). Goal: ratio (OsLayer time / trivial time) at most 1.5.
  */
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
-import { Engine, isNoop, makeUrn, Program, PROVIDER_KEY, resource, ResourceState, StateFile, serializeProvider } from "../tests/harness";
-import type { JsonValue, PropertyMap } from "../tests/harness";
-import { trampoline } from "../sdk/trampoline";
+import { isNoop, makeUrn, PROVIDER_KEY, pulumiProgram, ResourceState, StateFile } from "../tests/harness";
+import type { PropertyMap } from "../tests/harness";
+import { exampleEngine } from "../tests/lifecycle/exampleProgram";
 import { alternate, best, timed } from "./measure";
 import { BenchResult } from "./results";
-import { upStack } from "./stack";
+import { repoRoot, upStack } from "./stack";
 
 const COUNT = 100;
 const ROUNDS = 5;
-
-/** Does nothing, as fast as a dynamic provider can: the baseline. */
-const trivial: pulumi.dynamic.ResourceProvider = {
-  check: async (_olds, news) => ({ inputs: news }),
-  diff: async () => ({ changes: false }),
-  create: async (inputs) => ({ id: "trivial", outs: inputs }),
-};
+const PROJECT = "applayering-bench";
 
 function renamed(map: PropertyMap, name: string): PropertyMap {
   return { ...map, name };
@@ -30,32 +24,27 @@ export async function previewBench(): Promise<BenchResult> {
   const stack = await upStack();
   try {
     const layer = stack.entries.OsLayer;
-    const stored = layer.inputs;
-    const plainInputs: PropertyMap = Object.fromEntries(Object.entries(stored).filter(([k]) => k !== PROVIDER_KEY)) as PropertyMap;
-    const kind = { module: "applayering", type: "OsLayer" };
-    const layersProgram: Program = Array.from({ length: COUNT }, (_, i) =>
-      resource(trampoline("osLayer"), `layer-${i}`, renamed(plainInputs, `Layer ${i}`) as { [k: string]: JsonValue }, kind),
-    );
+    const plainInputs: PropertyMap = Object.fromEntries(Object.entries(layer.inputs).filter(([k]) => k !== PROVIDER_KEY && k !== "name")) as PropertyMap;
+    const config = { count: String(COUNT), layerInputs: JSON.stringify(plainInputs) };
+    const engineFor = (stateName: string) =>
+      exampleEngine(stack.peers, { stateFile: path.join(stack.dir, stateName), project: PROJECT, stack: "bench", passphrase: "bench", config, pollIntervalMs: 100 });
+    const layersProgram = pulumiProgram(path.join(repoRoot, "bench", "programs", "layers"));
+    const trivialProgram = pulumiProgram(path.join(repoRoot, "bench", "programs", "trivial"));
+
     // State of 100 unchanged layers: the stack's real entry, renamed.
-    const layersState = path.join(stack.dir, "layers.json");
-    const resources: ResourceState[] = layersProgram.map((d, i) => ({
+    const resources: ResourceState[] = Array.from({ length: COUNT }, (_, i) => ({
       ...layer,
-      urn: makeUrn(stack.host.stack, stack.host.project, d.type, d.name),
+      urn: makeUrn("bench", PROJECT, layer.type, `layer-${i}`),
       inputs: renamed(layer.inputs, `Layer ${i}`),
       outputs: renamed(layer.outputs, `Layer ${i}`),
       dependencies: [],
     }));
-    new StateFile(layersState, "bench").save({ resources });
-    const layers = new Engine({ host: stack.host, stateFile: layersState, passphrase: "bench" });
-
-    await serializeProvider(trivial);
-    const trivialProgram: Program = Array.from({ length: COUNT }, (_, i) =>
-      resource(trivial, `trivial-${i}`, renamed(plainInputs, `Layer ${i}`) as { [k: string]: JsonValue }, { module: "bench", type: "Trivial" }),
-    );
-    const trivials = new Engine({ host: stack.host, stateFile: path.join(stack.dir, "trivial.json"), passphrase: "bench" });
+    new StateFile(path.join(stack.dir, "layers.json"), "bench").save({ resources });
+    const layers = engineFor("layers.json");
+    const trivials = engineFor("trivial.json");
     await trivials.up(trivialProgram);
 
-    // One warm-up each: the host deserializes each provider text once.
+    // One untimed preview each, which also proves nothing would change.
     for (const [e, p] of [[layers, layersProgram], [trivials, trivialProgram]] as const) {
       const plan = await e.preview(p);
       if (!isNoop(plan) || plan.steps.length !== COUNT) throw new Error(`preview of unchanged resources planned changes: ${plan.steps.filter((s) => s.op !== "same").map((s) => `${s.name} ${s.op}`).slice(0, 3).join(", ")}`);
@@ -79,8 +68,8 @@ export async function previewBench(): Promise<BenchResult> {
       goal: "OsLayer preview time / trivial provider's at most 1.5",
       met: ratio <= 1.5,
       notes: [
-        `${COUNT} resources, harness preview (Configure, then Check and Diff per resource over gRPC, one at a time as the harness engine steps); best of ${ROUNDS} alternated runs after one warm-up each.`,
-        "OsLayer state: the real entry from an `up` of the example stack, renamed 100 times; the trivial provider gets the same inputs.",
+        `${COUNT} resources, a real program each (bench/programs/layers, bench/programs/trivial) through the SDK's runtime (ts-node, transpile only), a new host per preview, Check and Diff per resource, concurrently as the engine steps them; best of ${ROUNDS} alternated runs after one untimed preview each.`,
+        "OsLayer state: the real entry from an `up` of the example program, renamed 100 times; the trivial provider gets the same inputs. Both times include the program's and the host's start.",
       ],
     };
   } finally {

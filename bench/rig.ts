@@ -5,10 +5,13 @@
 import { randomFillSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as osMachine from "../provider/osMachine";
+import * as osMachineModule from "../provider/osMachine";
 import { readVm, VimClient } from "../provider/vsphere";
-import { startSmbd, SmbdInstance, SmbdOptions } from "../tests/sim/smbd";
-import { startVcsim, Vcsim } from "../tests/sim/vcsim/launch";
+import { startSmbd, SmbdInstance, SmbdOptions } from "../sim/smbd";
+import { startVcsim, Vcsim } from "../sim/vcsim/launch";
+import { engineView } from "../tests/harness/reconciler";
+
+const osMachine = engineView(osMachineModule);
 
 export interface ExportRig {
   vcsim: Vcsim;

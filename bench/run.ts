@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Bench> = {
   preview: () => (require("./preview") as typeof import("./preview")).previewBench,
   state: () => (require("./state") as typeof import("./state")).stateBench,
   elm: () => (require("./elm") as typeof import("./elm")).elmBench,
+  stack: () => (require("./stack") as typeof import("./stack")).stackBench,
 };
 
 /** Runs one benchmark in this process. */

@@ -33,7 +33,7 @@ export async function stateBench(): Promise<BenchResult> {
       goal: `serialized provider at most ${LIMIT} bytes per resource (ratio <= 1)`,
       met: largest <= LIMIT,
       notes: [
-        "From the harness's state file after one `up` of the example stack (tests/lifecycle/osLayerStack.ts) against vcsim, smbd and the ELM simulator.",
+        "From the harness's state file after one `up` of the example program (examples/os-layer, through the SDK's runtime) against vcsim, smbd and the ELM simulator.",
         "resource_bytes: JSON of the whole state entry (inputs and outputs each hold `__provider`; secrets would be stored encrypted).",
       ],
     };

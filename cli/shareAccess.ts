@@ -3,6 +3,7 @@
  * The share is opened at the folder holding the given path; paths below are share-relative.
  */
 import { formatUnc, openShare, parseUnc, Share } from "../provider/share";
+import { shareSecurity, ShareSecurity } from "../provider/config";
 import { FileAccess } from "./fileAccess";
 import { CliError } from "./io";
 import { shareCredentialsFromEnv } from "./shareCredentials";
@@ -57,6 +58,12 @@ export async function openShareAccess(
   const creds = shareCredentialsFromEnv(env);
   const p = parts(loc.path);
   const base: UncLocation = { ...loc, path: p.slice(0, -1).join("/") };
-  const share = await open(formatUnc(base), creds);
+  let security: ShareSecurity;
+  try {
+    security = shareSecurity(env as NodeJS.ProcessEnv);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  const share = await open(formatUnc(base), creds, { requireSigning: security.signing === "required", requireEncryption: security.encryption === "required" });
   return { access: shareFileAccess(share, base), path: p[p.length - 1] ?? "" };
 }

@@ -7,6 +7,7 @@
 import { createHash, randomBytes, type Hash } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { shareSecurity, type ShareSecurity } from "../provider/config";
 import { formatUnc, parseUnc, SmbShare, type ShareSettings } from "../provider/share";
 import { dialectName } from "../provider/share/smb/negotiate";
 import { CliError, CliIo } from "./io";
@@ -45,27 +46,22 @@ function parseArgs(args: readonly string[]): Args {
   return { unc, create, sizeBytes: mib * 1024 * 1024 };
 }
 
-function choice<T extends string>(env: CliIo["env"], name: string, allowed: readonly T[], fallback: T): T {
-  const v = env[name];
-  if (v === undefined || v === "") return fallback;
-  if ((allowed as readonly string[]).includes(v)) return v as T;
-  throw new CliError(`${name}=${JSON.stringify(v)} is not one of ${allowed.join(", ")}`);
-}
-
 const mb = (bytes: number, seconds: number) => `${(bytes / 1e6 / Math.max(seconds, 1e-6)).toFixed(1)} MB/s`;
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
-/** Deterministic bytes, produced chunk by chunk: memory stays flat whatever --size says. */
-function probeSource(size: number, seed: Buffer, sent_: Hash): Readable {
-  const chunk = 1024 * 1024;
+/**
+ * The probe's bytes, 1 MiB at a time from one random block, each chunk stamped with its offset (a
+ * chunk read back in the wrong place differs): memory stays flat whatever --size says, and making
+ * the bytes costs next to nothing beside the transfer being timed.
+ */
+function probeSource(size: number, block: Buffer, sent_: Hash): Readable {
   let sent = 0;
   return new Readable({
     read() {
       if (sent >= size) return void this.push(null);
-      const n = Math.min(chunk, size - sent);
-      const b = Buffer.allocUnsafe(n);
-      for (let off = 0; off < n; off += 32) createHash("sha256").update(seed).update(String(sent + off)).digest().copy(b, off);
-      sent += n;
+      const b = Buffer.from(block.subarray(0, Math.min(block.length, size - sent)));
+      if (b.length >= 8) b.writeBigUInt64LE(BigInt(sent), 0);
+      sent += b.length;
       sent_.update(b);
       this.push(b);
     },
@@ -98,8 +94,12 @@ export async function shareTest(argv: readonly string[], io: CliIo): Promise<num
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
   const creds = shareCredentialsFromEnv(io.env);
-  const signing = choice(io.env, "APPLAYERING_SHARE_SIGNING", ["required", "optional"] as const, "required");
-  const encryption = choice(io.env, "APPLAYERING_SHARE_ENCRYPTION", ["auto", "required"] as const, "auto");
+  let security: ShareSecurity;
+  try {
+    security = shareSecurity(io.env as NodeJS.ProcessEnv);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
   const say = (label: string, text: string) => io.stdout(`${label.padEnd(9)}${redact(text, creds.password)}\n`);
   const where = formatUnc(target);
 
@@ -107,7 +107,7 @@ export async function shareTest(argv: readonly string[], io: CliIo): Promise<num
   const root: ShareSettings = { ...target, path: "", ...creds };
   let share: SmbShare;
   try {
-    share = await SmbShare.open(root, { requireSigning: signing === "required", requireEncryption: encryption === "required" });
+    share = await SmbShare.open(root, { requireSigning: security.signing === "required", requireEncryption: security.encryption === "required" });
   } catch (err) {
     throw new CliError(`${where}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, 2);
   }
@@ -145,11 +145,11 @@ export async function shareTest(argv: readonly string[], io: CliIo): Promise<num
     });
     if (ready) {
       const probe = [folder, `.applayering-probe-${randomBytes(6).toString("hex")}`].filter((p) => p).join("/");
-      const seed = randomBytes(16);
+      const block = randomBytes(1024 * 1024);
       const expected = createHash("sha256");
       const written = await check("write", async () => {
         const t0 = process.hrtime.bigint();
-        await pipeline(probeSource(args.sizeBytes, seed, expected), share.createWriteStream(probe, { overwrite: false }));
+        await pipeline(probeSource(args.sizeBytes, block, expected), share.createWriteStream(probe, { overwrite: false }));
         const s = Number(process.hrtime.bigint() - t0) / 1e9;
         return `${args.sizeBytes / 2 ** 20} MiB in ${s.toFixed(2)} s (${mb(args.sizeBytes, s)})`;
       });

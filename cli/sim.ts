@@ -7,14 +7,14 @@ import { CliIo } from "./io";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startPeers } from "../tests/sim/peers";
-import { launcherPath } from "../tests/sim/vcsim/launch";
+import { startPeers } from "../sim/peers";
+import { launcherPath, launcherSourceDir } from "../sim/vcsim/launch";
 
 /** Builds the vcsim launcher on first use (an installed package ships its Go sources). */
 function ensureLauncher(io: CliIo): void {
   const bin = launcherPath();
   if (fs.existsSync(bin)) return;
-  const script = path.resolve(bin, "../../../tests/sim/vcsim/build.sh");
+  const script = path.join(launcherSourceDir(), "build.sh");
   io.stderr(`building the vcsim launcher (once): ${script}\n`);
   execFileSync("sh", [script], { stdio: ["ignore", "inherit", "inherit"] });
 }
@@ -37,7 +37,9 @@ export async function sim(args: readonly string[], io: CliIo): Promise<number> {
   const s = peers.settings;
   io.stdout(
     JSON.stringify({
-      vsphere: { url: peers.vcsim.url, user: s["vsphere:user"], password: s["vsphere:password"], thumbprintSha256: peers.vcsim.thumbprintSha256, datacenters: peers.vcsim.datacenters },
+      vsphere: { url: peers.vcsim.url, user: s["vsphere:user"], password: s["vsphere:password"], thumbprintSha256: peers.vcsim.thumbprintSha256, datacenters: peers.vcsim.datacenters,
+        // The account of the VMs' simulated Windows guest (VMware Tools guest operations).
+        guest: { user: peers.vcsim.guestUser, password: peers.vcsim.guestPassword } },
       elm: { url: peers.elm.url, user: s["applayering:elmUser"], password: s["applayering:elmPassword"], caCertPath: s["applayering:elmCaCert"], connector: s.connector },
       share: { unc: peers.smbd.unc, user: s["applayering:shareUser"], password: s["applayering:sharePassword"], exportsFolder: s.shareFolder },
       config: s,
@@ -48,6 +50,7 @@ export async function sim(args: readonly string[], io: CliIo): Promise<number> {
         GOVC_PASSWORD: s["vsphere:password"],
         GOVC_TLS_CA_CERTS: peers.vcsim.caCertPath,
         GOVC_DATACENTER: peers.vcsim.datacenters[0],
+        GOVC_GUEST_LOGIN: `${peers.vcsim.guestUser}:${peers.vcsim.guestPassword}`,
       },
     }) + "\n",
   );

@@ -13,7 +13,7 @@ interface LogClient {
 
 interface EngineProto {
   LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void; setEphemeral(e: boolean): void };
-  LogSeverity: { INFO: number };
+  LogSeverity: { INFO: number; WARNING: number };
 }
 
 let client: LogClient | null | undefined;
@@ -41,12 +41,12 @@ function connect(): LogClient | null {
   }
 }
 
-/** Sends one INFO message to the engine, when there is one; never throws, never waits. */
-export function engineLog(message: string): void {
+/** Sends one INFO (or WARNING) message to the engine, when there is one; never throws, never waits. */
+export function engineLog(message: string, severity: "info" | "warning" = "info"): void {
   if (client === undefined) client = connect();
   if (!client || !proto) return;
   const req = new proto.LogRequest();
-  req.setSeverity(proto.LogSeverity.INFO);
+  req.setSeverity(severity === "warning" ? proto.LogSeverity.WARNING : proto.LogSeverity.INFO);
   req.setMessage(message);
   req.setEphemeral(false);
   client.log(req, () => undefined);

@@ -26,7 +26,8 @@ export class PartialFailure extends Error {
 export const PROVIDER_KEY = "__provider";
 
 /** Copies the serialized provider from inputs (or old outputs) onto partial outputs. */
-export function withProvider(from: Record<string, unknown>, outs: object): Record<string, unknown> {
+export function withProvider(from: object, outs: object): Record<string, unknown> {
   const o = outs as Record<string, unknown>;
-  return from[PROVIDER_KEY] === undefined ? o : { ...o, [PROVIDER_KEY]: from[PROVIDER_KEY] };
+  const provider = (from as Record<string, unknown>)[PROVIDER_KEY];
+  return provider === undefined ? o : { ...o, [PROVIDER_KEY]: provider };
 }

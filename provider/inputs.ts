@@ -15,7 +15,6 @@ export interface CheckFailure {
   reason: string;
 }
 
-type Raw = Record<string, unknown>;
 
 /** A value as a user would write it: NaN and Infinity by name (JSON.stringify says null for both). */
 export function show(v: unknown): string {
@@ -37,10 +36,15 @@ const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 export class InputReader {
   readonly failures: CheckFailure[] = [];
 
+  private readonly raw: Record<string, unknown>;
+
+  /** `raw`: the inputs as the engine sent them, of any shape. */
   constructor(
-    private readonly raw: Raw,
+    raw: object,
     private readonly resource: string,
-  ) {}
+  ) {
+    this.raw = raw as Record<string, unknown>;
+  }
 
   fail(property: string, reason: string): void {
     this.failures.push({ property, reason: `${this.resource}.${property}: ${reason}` });
@@ -49,6 +53,11 @@ export class InputReader {
   has(property: string): boolean {
     const v = this.raw[property];
     return v !== undefined && v !== null && v !== "";
+  }
+
+  /** The raw value, for fields read by their own code (schema ObjectField). */
+  value(property: string): unknown {
+    return this.raw[property];
   }
 
   unknown(property: string): boolean {
@@ -90,7 +99,7 @@ export class InputReader {
   /** A number (numeric strings accepted, as config values arrive as text). */
   number(property: string, opts: { default?: number; min?: number; max?: number; integer?: boolean; unit?: string } = {}): number | undefined {
     const v = this.raw[property];
-    if (isUnknown(v)) return v as unknown as number;
+    if (isUnknown(v)) return v as number; // the preview sentinel passes through, as strings do
     if (v === undefined || v === null || v === "") return opts.default;
     const n = typeof v === "string" ? Number(v) : v;
     const unit = opts.unit ? ` ${opts.unit}` : "";
@@ -104,9 +113,29 @@ export class InputReader {
     return n;
   }
 
+  /** A list of non-empty strings without duplicates; unknowns pass through untouched. */
+  strings(property: string, opts: { max?: number } = {}): string[] | undefined {
+    const v = this.raw[property];
+    if (isUnknown(v)) return v as unknown as string[];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) {
+      this.fail(property, `must be a list of strings, got ${show(v)}`);
+      return undefined;
+    }
+    const out: string[] = [];
+    v.forEach((item, i) => {
+      if (isUnknown(item)) out.push(item as string);
+      else if (typeof item !== "string" || item.trim() === "" || CONTROL.test(item)) this.fail(`${property}[${i}]`, `must be a non-empty name without control characters, got ${show(item)}`);
+      else if (out.includes(item)) this.fail(`${property}[${i}]`, `"${item}" is listed twice: list each name once`);
+      else out.push(item);
+    });
+    if (opts.max !== undefined && out.length > opts.max) this.fail(property, `lists ${out.length} names; at most ${opts.max}`);
+    return out;
+  }
+
   boolean(property: string, def: boolean): boolean {
     const v = this.raw[property];
-    if (isUnknown(v)) return v as unknown as boolean;
+    if (isUnknown(v)) return v as boolean;
     if (v === undefined || v === null || v === "") return def;
     if (typeof v === "boolean") return v;
     if (v === "true" || v === "false") return v === "true";

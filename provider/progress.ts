@@ -19,6 +19,15 @@ export function oneLine(text: string): string {
   });
 }
 
+/** A warning: shown by the CLI as one (engine log severity WARNING), and on stderr. */
+export function warner(resource: string, name: string): Report {
+  return (message) => {
+    const line = oneLine(`${resource} ${name}: ${message}`);
+    process.stderr.write(`[applayering] warning: ${line}\n`);
+    engineLog(line, "warning");
+  };
+}
+
 export function reporter(resource: string, name: string): Report {
   return (message) => {
     const line = oneLine(`${resource} ${name}: ${message}`);

@@ -50,10 +50,10 @@ if [ ! -f node_modules/.ci-stamp ] || [ package-lock.json -nt node_modules/.ci-s
   touch node_modules/.ci-stamp
 fi
 
-# 4. Builds: TypeScript, and the vcsim launcher (cached in .tools/bin).
+# 4. Builds: TypeScript, and the vcsim launcher (cached in ~/.cache/pulumi-applayering).
 say "building"
 npx tsc -p tsconfig.json
-if [ -f tests/sim/vcsim/build.sh ]; then bash tests/sim/vcsim/build.sh; fi
+sh sim/vcsim/build.sh
 sh scripts/build-govc.sh  # govc, the tests' second vSphere client (cached in .tools/bin)
 # Programs and the provider host resolve `pulumi-applayering` from node_modules: link this checkout.
 node -e 'require("./dist/tests/setup/linkPackage").default()'

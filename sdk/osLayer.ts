@@ -5,6 +5,44 @@ import type { OsLayerVersion } from "../provider/osLayer/types";
 
 export type { OsLayerVersion };
 
+/**
+ * The unattended version: what the provider does in a new version's packaging machine, over
+ * vSphere guest operations (no WinRM, no network path to the machine). Guest account:
+ * `applayering:guestUser` / `applayering:guestPassword`, as for OsMachine.prepare. Every stage
+ * is resumable: a rerun after a crash or a passed `versionTimeout` continues the same version.
+ */
+export interface OsLayerPackaging {
+  /** PowerShell scripts (their text), run in the packaging machine in this order, each once per version. */
+  scripts?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Minutes one script may run. Default: 60. */
+  scriptTimeout?: pulumi.Input<number>;
+  /**
+   * Windows Update: install what applies, reboot, repeat until nothing applies or `maxRounds`.
+   * The installed KB numbers appear in `installedUpdates` and in the layer's audit comments.
+   * `true` takes the defaults; absent: no updates.
+   */
+  windowsUpdate?: pulumi.Input<
+    | boolean
+    | {
+        /** Install rounds at most. Default: 5. */
+        maxRounds?: pulumi.Input<number>;
+        /** Minutes one reboot may take until VMware Tools answer again. Default: 20. */
+        rebootTimeout?: pulumi.Input<number>;
+        /** Minutes one install round may take. Default: 90. */
+        roundTimeout?: pulumi.Input<number>;
+      }
+  >;
+  /** `auto` (default): the provider runs Shutdown For Finalize; `manual`: a person does, as without packaging. */
+  finalize?: pulumi.Input<"auto" | "manual">;
+  /** The pre-finalize layer-integrity gate. */
+  gate?: pulumi.Input<{
+    /** Minutes to wait for transient blockers (an installer running, NGen, a pending reboot). Default: 30. */
+    timeout?: pulumi.Input<number>;
+    /** Report the layer-integrity state and stop before Shutdown For Finalize. Default: false. */
+    checkOnly?: pulumi.Input<boolean>;
+  }>;
+}
+
 export interface OsLayerArgs {
   /** Layer name in the ELM. Default: the resource's logical name. */
   name?: pulumi.Input<string>;
@@ -40,8 +78,23 @@ export interface OsLayerArgs {
   createTimeout?: pulumi.Input<number>;
   /** Minutes to wait for a new version's packaging machine to be shut down and finalized. Default: 240. */
   versionTimeout?: pulumi.Input<number>;
-  /** Minutes to wait for the layer's deletion. Default: 30. */
+  /** Minutes to wait for the layer's deletion, and for versions deleted by `keepVersions`. Default: 30. */
   deleteTimeout?: pulumi.Input<number>;
+  /**
+   * How many Deployable versions to keep. After a new `version` is Deployable (or when this value
+   * is lowered), the oldest Deployable versions beyond this many are deleted — except a version an
+   * image template uses or the ELM does not allow deleting (CanDelete), which stays and is named in
+   * a warning. The newest Deployable version is never deleted. The preview names the versions the
+   * update will delete. Default: unset, every version is kept.
+   */
+  keepVersions?: pulumi.Input<number>;
+  /**
+   * Image templates, by name, to point at `version` once it is Deployable (the ELM's
+   * UpdateOsLayerAssignment). Each must use a version of this layer; the preview names those that move.
+   */
+  updateImageTemplates?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Unattended versions: scripts, Windows Update, the integrity gate and Shutdown For Finalize by the provider. */
+  packaging?: pulumi.Input<OsLayerPackaging>;
 }
 
 function withoutMachine(args: OsLayerArgs): Omit<OsLayerArgs, "machine"> {
@@ -68,6 +121,16 @@ export class OsLayer extends pulumi.dynamic.Resource {
   declare readonly versions: pulumi.Output<OsLayerVersion[]>;
   /** The packaging machine while a version waits for its in-guest work; "" otherwise. */
   declare readonly packagingMachine: pulumi.Output<string>;
+  /** Image templates that still use a version older than `version`. */
+  declare readonly templatesBehind: pulumi.Output<string[]>;
+  /** UniqueId of the ELM appliance the layer was created on (recorded at create, refreshed by refresh). */
+  declare readonly elmUniqueId: pulumi.Output<string>;
+  /** The ELM's App Layering version (SoftwareVersion), e.g. `24.9.0.1`. */
+  declare readonly elmVersion: pulumi.Output<string>;
+  /** Where the unattended packaging of the version in progress got to ("" when none). */
+  declare readonly packagingStage: pulumi.Output<string>;
+  /** KB numbers Windows Update installed in the newest packaged version. */
+  declare readonly installedUpdates: pulumi.Output<string[]>;
 
   constructor(name: string, args: OsLayerArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -83,6 +146,11 @@ export class OsLayer extends pulumi.dynamic.Resource {
         revisionState: undefined,
         versions: undefined,
         packagingMachine: undefined,
+        templatesBehind: undefined,
+        elmUniqueId: undefined,
+        elmVersion: undefined,
+        packagingStage: undefined,
+        installedUpdates: undefined,
       },
       opts,
       "applayering",

@@ -7,13 +7,13 @@ import { exportPaths } from "../provider/ovfExport/paths";
 export type { OvfExportFile };
 
 export interface OvfExportArgs {
-  /** The VM to export: an OsMachine (its content changes trigger a new export). Or set `vmInventoryPath`. */
+  /** The VM to export: an OsMachine. Or set `vmInventoryPath`. New content (its change version or snapshot) or another VM replaces the export. */
   machine?: OsMachine;
-  /** Inventory path of the VM to export, e.g. `DC0/vm/win2022`, when it is not an OsMachine of this program. */
+  /** Inventory path of the VM to export, e.g. `DC0/vm/win2022`, when it is not an OsMachine of this program. Changing it replaces the export. */
   vmInventoryPath?: pulumi.Input<string>;
-  /** Folder on the ELM's file share that holds exports, as a UNC path: `\\fileserver\layers\exports`. */
+  /** Folder on the ELM's file share that holds exports, as a UNC path: `\\fileserver\layers\exports`. Changing it replaces the export. */
   shareFolder: pulumi.Input<string>;
-  /** Name of this export's folder and `.ovf`. Default: the resource's logical name. */
+  /** Name of this export's folder and `.ovf`. Default: the resource's logical name. Changing it replaces the export. */
   name?: pulumi.Input<string>;
   /** Keep the files on the share when the resource is deleted. Default: false. */
   retainFiles?: pulumi.Input<boolean>;

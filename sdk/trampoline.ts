@@ -15,7 +15,8 @@ type Provider = pulumi.dynamic.ResourceProvider;
 
 export function trampoline(name: ReconcilerName): Provider {
   // Resolved by the dynamic-provider host from the program's directory (its node_modules).
-  const reconciler = "pulumi-applayering/dist/provider/" + name;
+  // The resource's folder, by its index file: a stale dist/provider/<name>.js of an older build cannot shadow it.
+  const reconciler = `pulumi-applayering/dist/provider/${name}/index`;
   const config = "pulumi-applayering/dist/provider/config";
   const impl = (): Required<Provider> => require(reconciler);
   return {

@@ -1,12 +1,15 @@
 /**
  * The whole chain: the OS machine in vSphere, its OVF export on the ELM's file share, and the
  * App Layering OS layer built from it. Bump `version` (pulumi config set version 1.1) to add a
- * layer version; the ELM then builds a packaging machine for it.
+ * layer version; the ELM then builds a packaging machine for it. `pulumi config set keepVersions 2`
+ * keeps the two newest versions: the preview names the older ones the update deletes.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { OsLayer, OsMachine, OvfExport } from "pulumi-applayering";
 
 const config = new pulumi.Config();
+// The extracted OS Machine Tools (a folder or their .zip), from Citrix's download page.
+const osMachineTools = config.get("osMachineTools");
 
 const machine = new OsMachine("win2022-os", {
   datacenter: config.get("datacenter") ?? "DC0",
@@ -19,6 +22,18 @@ const machine = new OsMachine("win2022-os", {
   // The procedure snapshots the VM before the OS Machine Tools run, and exports it shut down.
   snapshotName: "before-os-machine-tools",
   powerState: "poweredOff",
+  // Inside Windows, through VMware Tools (guest account: applayering:guestUser / applayering:guestPassword):
+  // Windows Update off, the tools in C:\Windows\Setup\scripts, unattend.xml, the snapshot, Setup_x64.exe, shut down.
+  prepare: osMachineTools
+    ? {
+        disableWindowsUpdate: true,
+        osMachineTools: { path: osMachineTools },
+        // Leave unattend out when publishing to PVS or Azure.
+        ...(config.get("unattendAnswers") ? { unattend: { answers: config.require("unattendAnswers") } } : {}),
+        scripts: [{ name: "baseline", powershell: "Write-Output 'applying the baseline'" }],
+        installTools: true,
+      }
+    : undefined,
 });
 
 const ovf = new OvfExport("win2022-ovf", {
@@ -36,11 +51,18 @@ const layer = new OsLayer("win2022-layer", {
   versionDescription: config.get("versionDescription"),
   maxLayerSizeGb: 100,
   comment: "pulumi-applayering example",
+  keepVersions: config.getNumber("keepVersions"),
+  // Each new version is patched and finalized by `pulumi up` itself: set the next version, run up.
+  packaging: { windowsUpdate: { maxRounds: 5 }, finalize: "auto" },
 });
 
 export const vm = machine.inventoryPath;
 export const osLayerReady = machine.osLayerReady;
+export const prepareSteps = machine.prepareSteps;
 export const ovfFile = ovf.ovfUncPath;
 export const layerId = layer.layerId;
 export const versions = layer.versions;
 export const packagingMachine = layer.packagingMachine;
+export const templatesBehind = layer.templatesBehind;
+export const elmVersion = layer.elmVersion;
+export const installedUpdates = layer.installedUpdates;

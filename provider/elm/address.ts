@@ -1,4 +1,5 @@
 /** Turns the user's ELM address into the API endpoint URL. */
+import { tag } from "../errorKinds";
 
 export const DEFAULT_API_PATH = "/Unidesk.Web/API.asmx";
 
@@ -8,16 +9,16 @@ export const DEFAULT_API_PATH = "/Unidesk.Web/API.asmx";
  */
 export function elmApiUrl(address: string): string {
   const trimmed = address.trim();
-  if (trimmed === "") throw new Error("ELM address is empty; set applayering:elmAddress to the appliance's host name or URL");
+  if (trimmed === "") throw tag(new Error("ELM address is empty: give the appliance's host name or URL"), "config", "elm");
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new Error(`ELM address '${address}' is not a host name or URL; use e.g. 'elm.example.com' or 'https://elm.example.com'`);
+    throw tag(new Error(`ELM address '${address}' is not a host name or URL; use e.g. 'elm.example.com' or 'https://elm.example.com'`), "config", "elm");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new Error(`ELM address '${address}' must use https:// (or http:// for a simulator)`);
+    throw tag(new Error(`ELM address '${address}' must use https:// (or http:// for a simulator)`), "config", "elm");
   }
   if (url.pathname === "" || url.pathname === "/") url.pathname = DEFAULT_API_PATH;
   return url.toString();

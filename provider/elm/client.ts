@@ -3,6 +3,8 @@
  * uses. Each method is a thin call of the function of the same name in layers/revisions/
  * tickets/lookups, which can also be used directly with an ElmSession.
  */
+import * as appliance from "./appliance";
+import * as images from "./images";
 import * as layers from "./layers";
 import * as lookups from "./lookups";
 import * as revisions from "./revisions";
@@ -80,16 +82,26 @@ export class ElmClient {
   layerInstallDisk(layerId: ElmId) {
     return revisions.queryLayerInstallDisk(this.session, layerId);
   }
-  /** QueryLayerInstallDisk, then FinalizeLayerRevision with it (what the PowerShell module does). */
-  async finalize(layerId: ElmId, args: Omit<revisions.FinalizeArgs, "installDisk">): Promise<void> {
-    const installDisk = await revisions.queryLayerInstallDisk(this.session, layerId);
-    await revisions.finalizeLayerRevision(this.session, { ...args, installDisk });
+  /** FinalizeLayerRevision (classic ELMs); then wait for the revision to turn Deployable. */
+  finalize(args: revisions.FinalizeArgs): Promise<void> {
+    return revisions.finalizeLayerRevision(this.session, args);
   }
   deleteOsLayerRevisions(args: revisions.DeleteRevisionsArgs) {
     return revisions.deleteOsLayerRevisions(this.session, args);
   }
   waitForRevisionState(layerId: ElmId, revisionId: ElmId, states: Parameters<typeof revisions.waitForRevisionState>[3], opts: revisions.WaitRevisionOptions) {
     return revisions.waitForRevisionState(this.session, layerId, revisionId, states, opts);
+  }
+
+  // The appliance and image templates
+  applianceDetails() {
+    return appliance.queryApplianceDetails(this.session);
+  }
+  imagesByLayerRevision(layerId: ElmId) {
+    return images.queryImagesByLayerRevision(this.session, layerId);
+  }
+  updateOsLayerAssignment(args: images.AssignOsRevisionArgs) {
+    return images.updateOsLayerAssignment(this.session, args);
   }
 
   // Work tickets

@@ -3,6 +3,7 @@
  * password or session token (requests are never quoted, and transport texts are redacted).
  */
 import type { WorkItemState, WorkTicket } from "./types";
+import type { ErrorKind, Peer } from "../errorKinds";
 
 /** Fields of an ELM result-level `Error` (`LocalizedError` or `GlobalizedError`). */
 export interface ElmErrorInfo {
@@ -21,6 +22,9 @@ export class ElmError extends Error {
   readonly category?: string;
   readonly title: string;
   readonly details: string;
+  /** What kind of failure (errorKinds.ts); undefined when the ELM's error says nothing we can act on. */
+  readonly kind?: ErrorKind;
+  readonly peer: Peer = "elm";
 
   constructor(
     readonly operation: string,
@@ -28,6 +32,7 @@ export class ElmError extends Error {
     /** The fields as the ELM sent them. */
     readonly info: ElmErrorInfo,
     hint?: string,
+    kind?: ErrorKind,
   ) {
     const text = info.message || info.title || info.id;
     super(`ELM ${operation} at ${url} failed: ${text}${info.details ? ` (${info.details})` : ""}${hint ? `; ${hint}` : ""}`);
@@ -36,6 +41,7 @@ export class ElmError extends Error {
     this.category = info.category;
     this.title = info.title;
     this.details = info.details;
+    this.kind = kind ?? (this.isSessionError() ? "auth" : this.isNotFound() ? "notFound" : this.isConflict() || this.isDuplicate() ? "conflict" : undefined);
   }
 
   /** The session token is unknown, expired or missing: log in again. */
@@ -66,7 +72,7 @@ export class ElmError extends Error {
 /** Login refused (bad credentials, locked out). Never names the password. */
 export class ElmLoginError extends ElmError {
   constructor(url: string, user: string, info: ElmErrorInfo) {
-    super("Login", url, info, `check the ELM user '${user}' and its password (applayering:elmUser / applayering:elmPassword)`);
+    super("Login", url, info, `check the ELM user '${user}' and its password`, "auth");
     this.name = "ElmLoginError";
   }
 }
@@ -111,11 +117,14 @@ export class WorkTicketFailedError extends Error {
   }
 }
 
-/** Waiting for a work ticket ran past its deadline or was aborted; the ticket itself may still run. */
+/**
+ * Waiting for a work ticket was aborted, or the ticket is in neither task list; the ticket itself
+ * may still run. (A passed deadline is a DeadlineError, as for every wait.)
+ */
 export class WorkTicketWaitError extends Error {
   constructor(
     readonly ticketId: number,
-    readonly reason: "deadline" | "aborted" | "vanished",
+    readonly reason: "aborted" | "vanished",
     readonly lastTicket: WorkTicket | undefined,
     message: string,
   ) {

@@ -1,4 +1,6 @@
 export * from "./address";
+export * from "./appliance";
+export * from "./images";
 export * from "./client";
 export * from "./errors";
 export * from "./layers";
@@ -9,3 +11,4 @@ export * from "./tickets";
 export * from "./types";
 export { ELM_NS, soapAction, requestEnvelope } from "./wire";
 export * from "./transient";
+export * from "./polling";

@@ -22,8 +22,12 @@ export async function findOsLayerByName(session: ElmSession, name: string): Prom
 }
 
 /** `QueryOsLayerDetails`: the layer with its revisions (sorted by revision number). */
-export async function queryOsLayerDetails(session: ElmSession, layerId: ElmId): Promise<OsLayerDetails> {
-  const result = await session.call("QueryOsLayerDetails", "query", fields([["Id", layerId]]));
+export async function queryOsLayerDetails(session: ElmSession, layerId: ElmId, deadline?: number): Promise<OsLayerDetails> {
+  const result = await session.call("QueryOsLayerDetails", "query", fields([["Id", layerId]]), { deadline });
+  if (!child(result, "LayerSummary")) {
+    // A null result (no Error either): there is no layer to describe, and no reason given.
+    throw new ElmError("QueryOsLayerDetails", session.url, { id: "NoResult", title: "", message: `the ELM returned no details for layer ${layerId}`, details: "" }, "look at the layer in the ELM's console");
+  }
   return readOsLayerDetails(result);
 }
 

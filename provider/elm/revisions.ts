@@ -1,13 +1,14 @@
 /** OS layer versions: create from a base, finalize (classic ELMs), delete; wait for a revision state. */
 import { child, fields } from "../soap";
-import { ElmError, WorkTicketWaitError } from "./errors";
+import { ElmError } from "./errors";
 import { readLayerSummary } from "./read";
 import { queryOsLayerDetails, noTicket, revisionInfo } from "./layers";
 import type { ElmSession } from "./session";
 import type { ConnectorConfig, DiskFormat, ElmId, LayerInstallDisk, LayerSummary, OsLayerDetails, OsLayerRevision, RevisionState } from "./types";
 import { bool, longList, nil, num, reason, str } from "./wire";
-import { sleep } from "../soap";
-import { TransientBudget } from "./transient";
+import { waitFor } from "../wait";
+import { elmPollPolicy, type ElmPollOptions } from "./polling";
+import { TRANSIENT_POLL_FAILURES, isTransient, pollDeadline } from "./transient";
 
 /** The newest (highest `Revision`) Deployable revision: the base of a new version. */
 export function newestDeployableRevision(details: OsLayerDetails): OsLayerRevision | undefined {
@@ -113,23 +114,20 @@ export async function queryLayerInstallDisk(session: ElmSession, layerId: ElmId)
 export interface FinalizeArgs {
   layerRevisionId: ElmId;
   fileShareId: ElmId;
-  /** From queryLayerInstallDisk; older ELMs need it, newer ones ignore it. */
-  installDisk?: LayerInstallDisk;
   scriptPath?: string;
   comment?: string;
 }
 
 /**
  * `FinalizeLayerRevision` for a Finalizable revision (classic ELMs). The current WSDL returns no
- * ticket: follow with waitForRevisionState(…, ["Deployable"]).
+ * ticket: follow with waitForRevisionState(…, ["Deployable"]). Sends exactly the members of
+ * FinalizeLayerRevisionCommand (the PowerShell module's InstallDisk* extras are not in the WSDL).
  */
 export async function finalizeLayerRevision(session: ElmSession, a: FinalizeArgs): Promise<void> {
   await session.call("FinalizeLayerRevision", "command", [
     fields([
       ["SelectedFileShare", a.fileShareId],
       ["LayerRevisionId", a.layerRevisionId],
-      ["InstallDiskUncPath", a.installDisk?.diskUncPath],
-      ["InstallDiskFilename", a.installDisk?.diskName],
       ["ScriptPath", a.scriptPath ?? ""],
     ]),
     reason(a.comment),
@@ -162,17 +160,18 @@ export async function deleteOsLayerRevisions(session: ElmSession, a: DeleteRevis
   return { workTicketId, layer: readLayerSummary(child(result, "LayerSummary")) };
 }
 
-export interface WaitRevisionOptions {
+export interface WaitRevisionOptions extends ElmPollOptions {
   /** Absolute deadline (ms since epoch). */
   deadline: number;
-  intervalMs?: number;
   signal?: AbortSignal;
+  /** Called with the first state seen and on every change of the revision's state. */
   onChange?: (rev: OsLayerRevision) => void;
 }
 
 /**
- * Polls QueryOsLayerDetails until the revision reaches one of `states`; throws when it turns
- * Broken, disappears, or the deadline passes.
+ * Polls QueryOsLayerDetails (as elmPollPolicy says) until the revision reaches one of `states`;
+ * throws an ElmError when it turns Broken or disappears, a DeadlineError naming the version when
+ * the deadline passes (the ELM goes on with it: a rerun resumes it).
  */
 export async function waitForRevisionState(
   session: ElmSession,
@@ -181,34 +180,30 @@ export async function waitForRevisionState(
   states: RevisionState[],
   opts: WaitRevisionOptions,
 ): Promise<OsLayerRevision> {
-  let last: RevisionState | undefined;
-  const transient = new TransientBudget();
-  for (;;) {
-    let details: OsLayerDetails | undefined;
-    try {
-      details = await queryOsLayerDetails(session, layerId);
-      transient.ok();
-    } catch (err) {
-      transient.absorb(err); // a failed poll (HTTP 500, bad reply) says nothing about the revision
-      if (opts.deadline - Date.now() <= 0) throw err;
-      await sleep(Math.min(opts.intervalMs ?? 3000, opts.deadline - Date.now()), opts.signal);
-      continue;
-    }
-    const rev = details.revisions.find((r) => r.id === revisionId);
-    if (!rev) throw new ElmError("QueryOsLayerDetails", session.url, { id: "OsLayerRevisionNotFound", title: "", message: `revision ${revisionId} of layer ${layerId} no longer exists`, details: "" }, "read the layer again");
-    if (rev.state !== last) {
-      last = rev.state;
-      opts.onChange?.(rev);
-    }
-    if (states.includes(rev.state)) return rev;
-    if (rev.state === "Broken") {
-      throw new ElmError("QueryOsLayerDetails", session.url, { id: "RevisionBroken", title: "", message: `version '${rev.versionName}' of layer ${layerId} is Broken`, details: "" }, "delete the version and create it again");
-    }
-    const left = opts.deadline - Date.now();
-    if (left <= 0 || opts.signal?.aborted) {
-      throw new WorkTicketWaitError(0, opts.signal?.aborted ? "aborted" : "deadline", undefined,
-        `version '${rev.versionName}' of layer ${layerId} is still ${rev.state} (waited for ${states.join("/")}); raise the timeout or look at the ELM`);
-    }
-    await sleep(Math.min(opts.intervalMs ?? 3000, left), opts.signal);
-  }
+  return waitFor<OsLayerRevision, OsLayerRevision>(
+    async ({ deadline }) => {
+      const details = await queryOsLayerDetails(session, layerId, pollDeadline(deadline));
+      const rev = details.revisions.find((r) => r.id === revisionId);
+      if (!rev) throw new ElmError("QueryOsLayerDetails", session.url, { id: "OsLayerRevisionNotFound", title: "", message: `revision ${revisionId} of layer ${layerId} no longer exists`, details: "" }, "read the layer again");
+      if (states.includes(rev.state)) return { done: true, value: rev, state: rev };
+      if (rev.state === "Broken") {
+        const broken = new ElmError("QueryOsLayerDetails", session.url, { id: "RevisionBroken", title: "", message: `version '${rev.versionName}' of layer ${layerId} is Broken`, details: "" }, "delete the version and create it again");
+        return { done: true, error: broken, state: rev };
+      }
+      return { done: false, state: rev };
+    },
+    {
+      ...elmPollPolicy(opts),
+      awaited: `version ${revisionId} of layer ${layerId} at ${session.url} to become ${states.join(" or ")}`,
+      deadline: opts.deadline,
+      resumable: true,
+      fix: "raise the timeout, or look at the layer's versions in the ELM",
+      signal: opts.signal,
+      transient: isTransient, // a failed poll (HTTP 500, bad reply) says nothing about the revision
+      maxTransient: TRANSIENT_POLL_FAILURES,
+      changeKey: (r) => r.state,
+      onChange: opts.onChange,
+      describe: (r) => `version '${r.versionName}' is still ${r.state}`,
+    },
+  );
 }

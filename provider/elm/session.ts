@@ -8,11 +8,13 @@ import { HttpError, SoapFaultError, SoapTransport, TransportError, XmlContent, X
 import { elmApiUrl } from "./address";
 import { ElmError, ElmLoginError, ElmTransportError } from "./errors";
 import { Wrapper, requestEnvelope, resultError, soapAction, str } from "./wire";
+import { Relogin } from "../sessions/relogin";
+import { kindOf, tag } from "../errorKinds";
 
 export interface ElmTlsOptions {
   /** PEM CA bundle the ELM's certificate must chain to (ELMs usually run a self-signed one). */
   ca?: string | Buffer;
-  /** Accept any certificate. Never the default; say so explicitly (applayering:elmInsecure). */
+  /** Accept any certificate. Never the default; say so explicitly. */
   insecure?: boolean;
 }
 
@@ -22,8 +24,10 @@ export interface ElmSessionOptions {
   user: string;
   password: string;
   tls?: ElmTlsOptions;
-  /** Per-request timeout in milliseconds (default 120 000). */
+  /** Deadline of each whole request in milliseconds (default 120 000). */
   timeoutMs?: number;
+  /** Largest reply accepted, in bytes (default 64 MiB). */
+  maxReplyBytes?: number;
   /** Token header name (default `UNIDESK_TOKEN`, as the PowerShell module sends it). */
   tokenHeader?: string;
 }
@@ -31,6 +35,13 @@ export interface ElmSessionOptions {
 export interface CallOptions {
   /** Do not log in again on a session error (used by Login/Logout themselves). */
   noRelogin?: boolean;
+  /**
+   * Members of the result that are results themselves (WebResultBase, e.g. the OperationResult
+   * of QueryWorkTicketsAsPendingOp): an Error in one of them fails the call like a top-level one.
+   */
+  nestedResults?: string[];
+  /** Absolute deadline (ms since the epoch) of the caller's wait; cuts the request's own timeout short. */
+  deadline?: number;
 }
 
 export class ElmSession {
@@ -48,7 +59,7 @@ export class ElmSession {
   private readonly password: string;
   private readonly tokenHeader: string;
   private token: string | undefined;
-  private loggingIn: Promise<void> | undefined;
+  private readonly relogin = new Relogin(() => this.doLogin());
   /** Number of successful logins (the first one plus re-logins); for diagnostics and tests. */
   loginCount = 0;
 
@@ -61,6 +72,8 @@ export class ElmSession {
       url: this.url,
       tls: { ca: opts.tls?.ca, insecure: opts.tls?.insecure },
       timeoutMs: opts.timeoutMs,
+      maxReplyBytes: opts.maxReplyBytes,
+      peer: "elm",
       secrets: () => this.secrets(),
     });
   }
@@ -71,12 +84,7 @@ export class ElmSession {
 
   /** Logs in (again). Concurrent callers share one Login request. */
   login(): Promise<void> {
-    if (!this.loggingIn) {
-      this.loggingIn = this.doLogin().finally(() => {
-        this.loggingIn = undefined;
-      });
-    }
-    return this.loggingIn;
+    return this.relogin.renew();
   }
 
   private async doLogin(): Promise<void> {
@@ -103,10 +111,10 @@ export class ElmSession {
     this.loginCount++;
   }
 
-  /** Ends the session on the ELM (best effort) and closes idle connections. */
-  async logout(): Promise<void> {
+  /** Ends the session on the ELM (best effort; `deadline` bounds it) and closes idle connections. */
+  async logout(deadline?: number): Promise<void> {
     try {
-      if (this.token !== undefined) await this.send("Logout", null, undefined);
+      if (this.token !== undefined) await this.send("Logout", null, undefined, [], deadline);
     } catch {
       // The session is being thrown away; a failed Logout changes nothing for the caller.
     } finally {
@@ -123,13 +131,10 @@ export class ElmSession {
    */
   async call(op: string, wrapper: Wrapper, content?: XmlContent, opts: CallOptions = {}): Promise<XmlElement> {
     if (this.token === undefined) await this.login();
-    try {
-      return await this.send(op, wrapper, content);
-    } catch (err) {
-      if (opts.noRelogin || !(err instanceof ElmError) || !err.isSessionError()) throw err;
-      await this.login();
-      return this.send(op, wrapper, content);
-    }
+    return this.relogin.call(
+      () => this.send(op, wrapper, content, opts.nestedResults, opts.deadline),
+      (err) => !opts.noRelogin && err instanceof ElmError && err.isSessionError(),
+    );
   }
 
   /**
@@ -151,34 +156,43 @@ export class ElmSession {
     this.transport.close();
   }
 
-  private async send(op: string, wrapper: Wrapper, content: XmlContent): Promise<XmlElement> {
+  private async send(op: string, wrapper: Wrapper, content: XmlContent, nestedResults: string[] = [], deadline?: number): Promise<XmlElement> {
     const headers: Record<string, string> = {};
     if (this.token !== undefined) headers[this.tokenHeader] = this.token;
     let payload: XmlElement | undefined;
     try {
-      const reply = await this.transport.call(soapAction(op), requestEnvelope(op, wrapper, content), headers);
+      const reply = await this.transport.call(soapAction(op), requestEnvelope(op, wrapper, content), headers, deadline);
       payload = reply.payload;
     } catch (err) {
       throw this.transportError(op, err);
     }
-    const result = child(payload, `${op}Result`);
-    if (!payload || payload.name !== `${op}Response` || !result) {
-      if (payload && payload.name === `${op}Response` && op === "Logout") return payload;
+    if (!payload || payload.name !== `${op}Response`) {
       throw new ElmTransportError(
         op,
         this.url,
         `ELM ${op} at ${this.url} returned <${payload?.name ?? "nothing"}> instead of ${op}Response/${op}Result; is this address an App Layering ELM?`,
       );
     }
-    const error = resultError(result);
-    if (error) {
-      const clean = (s: string) => redact(s, this.secrets());
-      throw new ElmError(op, this.url, { ...error, message: clean(error.message), title: clean(error.title), details: clean(error.details) });
+    // The WSDL makes <Op>Result optional (minOccurs 0): a missing one is a null result, read as
+    // all defaults (no ticket id, empty lists), not a broken reply.
+    const result = child(payload, `${op}Result`) ?? { name: `${op}Result`, ns: payload.ns, attrs: [], children: [], text: "", scope: payload.scope };
+    for (const r of [result, ...nestedResults.map((n) => child(result, n))]) {
+      const error = r && resultError(r);
+      if (error) {
+        const clean = (s: string) => redact(s, this.secrets());
+        throw new ElmError(op, this.url, { ...error, message: clean(error.message), title: clean(error.title), details: clean(error.details) });
+      }
     }
     return result;
   }
 
+  /** The ELM's own error for a transport failure, keeping the transport's kind (errorKinds.ts). */
   private transportError(op: string, err: unknown): Error {
+    const e = this.describeTransportError(op, err);
+    return tag(e, kindOf(err)?.kind ?? "protocol", "elm");
+  }
+
+  private describeTransportError(op: string, err: unknown): Error {
     const clean = (s: string) => redact(s, this.secrets());
     if (err instanceof SoapFaultError) {
       const hint = /Server/i.test(err.faultCode) ? "; the ELM failed to process it: check the appliance's health, then run again" : "";
@@ -189,7 +203,7 @@ export class ElmSession {
     }
     if (err instanceof TransportError) {
       const hint = /cert|self.signed|CERT_|UNABLE_TO_VERIFY/i.test(`${err.code} ${err.message}`)
-        ? "; give the ELM's CA certificate (applayering:elmCaCert) or, knowingly, set applayering:elmInsecure"
+        ? "; give the ELM's CA certificate or, knowingly, turn certificate checks off"
         : "; check the ELM address and network";
       return new ElmTransportError(op, this.url, clean(`ELM ${op}: ${err.message}${hint}`), undefined, undefined, err.code);
     }

@@ -1,27 +1,28 @@
 /**
  * Work tickets (ELM tasks): queries, re-discovery for a layer, cancellation, and the waiter that
- * polls the active list and, once the ticket has left it, the completed list.
+ * polls the active list and, once the ticket has left it, the completed list (provider/wait).
  */
 import { el, fields } from "../soap";
 import { WorkTicketFailedError, WorkTicketWaitError, describeTicket } from "./errors";
 import { readWorkTicket } from "./read";
 import type { ElmSession } from "./session";
-import { sleep } from "../soap";
-import { TransientBudget } from "./transient";
+import { waitFor } from "../wait";
+import { elmPollPolicy, type ElmPollOptions } from "./polling";
+import { TRANSIENT_POLL_FAILURES, isTransient, pollDeadline } from "./transient";
 import { ElmId, TERMINAL_STATES, WorkItemState, WorkTicket } from "./types";
 import { longList } from "./wire";
 
 export type TicketFilter = "active" | "completed" | { ids: ElmId[] };
 
 /** `QueryWorkTicketsAsPendingOp` with the active, completed or by-id filter. */
-export async function queryWorkTickets(session: ElmSession, filter: TicketFilter): Promise<WorkTicket[]> {
+export async function queryWorkTickets(session: ElmSession, filter: TicketFilter, deadline?: number): Promise<WorkTicket[]> {
   const filterEl =
     filter === "active"
       ? el("Filter", null, { "xsi:type": "WorkTicketsQueryByActiveFilter" })
       : filter === "completed"
         ? el("Filter", null, { "xsi:type": "WorkTicketsQueryByCompletedFilter" })
         : el("Filter", longList("WorkTicketIds", filter.ids), { "xsi:type": "WorkTicketsQueryByIdFilter" });
-  const result = await session.call("QueryWorkTicketsAsPendingOp", "query", filterEl);
+  const result = await session.call("QueryWorkTicketsAsPendingOp", "query", filterEl, { nestedResults: ["OperationResult"], deadline });
   const list = result.children.find((c) => c.name === "OperationResult")?.children.find((c) => c.name === "WorkTickets");
   return (list?.children ?? []).filter((c) => c.name === "WorkTicketResult").map(readWorkTicket);
 }
@@ -43,7 +44,7 @@ export async function cancelWorkTickets(session: ElmSession, ids: ElmId[], force
   await session.call("CancelWorkTickets", "command", [longList("WorkTicketIds", ids), fields([["Force", force]])]);
 }
 
-export interface WaitTicketOptions {
+export interface WaitTicketOptions extends ElmPollOptions {
   /** Absolute deadline in ms since the epoch; or give timeoutMs. Default: 30 minutes from now. */
   deadline?: number;
   timeoutMs?: number;
@@ -53,77 +54,62 @@ export interface WaitTicketOptions {
   onChange?: (ticket: WorkTicket) => void;
   /** Non-terminal states that also end the wait, e.g. ["ActionRequired"] after CreateOsLayerRevision. */
   until?: WorkItemState[];
-  /** First poll interval (default 1000 ms); it grows by half each poll up to maxPollIntervalMs. */
-  pollIntervalMs?: number;
-  /** Longest poll interval (default 5000 ms): at most one request per this period per ticket. */
-  maxPollIntervalMs?: number;
 }
 
 /**
  * Waits until the ticket is Complete (resolves), reaches a state in `until` (resolves), or ends
  * Failed / DoneWithErrors / Canceled (throws WorkTicketFailedError with the work items' status
- * texts). Throws WorkTicketWaitError on deadline, abort, or when the ticket is in neither list.
+ * texts). Throws DeadlineError when the deadline passes (the ticket runs on: a rerun resumes it),
+ * WorkTicketWaitError when aborted or when the ticket is in neither list. Polls as elmPollPolicy says.
  */
 export async function waitForWorkTicket(session: ElmSession, ticketId: ElmId, opts: WaitTicketOptions = {}): Promise<WorkTicket> {
   const deadline = opts.deadline ?? Date.now() + (opts.timeoutMs ?? 30 * 60_000);
-  const maxInterval = opts.maxPollIntervalMs ?? 5000;
-  let interval = Math.min(opts.pollIntervalMs ?? 1000, maxInterval);
-  let last: WorkTicket | undefined;
-  let lastKey = "";
   let misses = 0;
-  const transient = new TransientBudget();
-  for (;;) {
-    if (opts.signal?.aborted) throw waitError(session, ticketId, "aborted", last);
-    let polled = false;
-    let ticket: WorkTicket | undefined;
-    try {
-      ticket = await findTicket(session, ticketId);
-      polled = true;
-      transient.ok();
-    } catch (err) {
-      transient.absorb(err); // a failed poll (HTTP 500, bad reply) says nothing about the task
-    }
-    if (!polled) {
-      // poll again after the interval
-    } else if (ticket) {
-      misses = 0;
-      last = ticket;
-      const key = changeKey(ticket);
-      if (key !== lastKey) {
-        lastKey = key;
-        opts.onChange?.(ticket);
+  return waitFor<WorkTicket, WorkTicket>(
+    async ({ deadline }) => {
+      const ticket = await findTicket(session, ticketId, pollDeadline(deadline)); // the deadline holds during a poll too
+      if (!ticket) {
+        if (++misses >= 3) throw waitError(session, ticketId, "vanished", undefined);
+        return { done: false };
       }
-      if (ticket.state === "Complete") return ticket;
-      if (TERMINAL_STATES.has(ticket.state)) throw new WorkTicketFailedError(ticket, session.url);
-      if (opts.until?.includes(ticket.state)) return ticket;
-    } else if (++misses >= 3) {
-      throw waitError(session, ticketId, "vanished", last);
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) throw waitError(session, ticketId, "deadline", last);
-    await sleep(Math.min(interval, left), opts.signal);
-    interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
-  }
+      misses = 0;
+      if (ticket.state === "Complete" || opts.until?.includes(ticket.state)) return { done: true, value: ticket, state: ticket };
+      if (TERMINAL_STATES.has(ticket.state)) return { done: true, error: new WorkTicketFailedError(ticket, session.url), state: ticket };
+      return { done: false, state: ticket };
+    },
+    {
+      ...elmPollPolicy(opts),
+      awaited: `ELM task ${ticketId} at ${session.url}`,
+      deadline,
+      resumable: true,
+      fix: "raise the timeout, or look at the ELM's Tasks page",
+      signal: opts.signal,
+      transient: isTransient, // a failed poll (HTTP 500, bad reply) says nothing about the task
+      maxTransient: TRANSIENT_POLL_FAILURES,
+      changeKey,
+      onChange: opts.onChange, // the final state too, before the wait returns or throws
+      describe: (t) => `${describeTicket(t)}, last ${t.state}${t.status ? ` (${t.status})` : ""}`,
+      aborted: (last) => waitError(session, ticketId, "aborted", last),
+    },
+  );
 }
 
 /** The ticket from the active list, else from the completed list, else undefined. */
-export async function findTicket(session: ElmSession, ticketId: ElmId): Promise<WorkTicket | undefined> {
-  const active = (await queryWorkTickets(session, "active")).find((t) => t.id === ticketId);
+export async function findTicket(session: ElmSession, ticketId: ElmId, deadline?: number): Promise<WorkTicket | undefined> {
+  const active = (await queryWorkTickets(session, "active", deadline)).find((t) => t.id === ticketId);
   if (active) return active;
-  return (await queryWorkTickets(session, "completed")).find((t) => t.id === ticketId);
+  return (await queryWorkTickets(session, "completed", deadline)).find((t) => t.id === ticketId);
 }
 
 function changeKey(t: WorkTicket): string {
   return JSON.stringify([t.state, t.status, t.workItems.map((w) => [w.state, w.status])]);
 }
 
-function waitError(session: ElmSession, id: ElmId, reason: "deadline" | "aborted" | "vanished", last: WorkTicket | undefined): WorkTicketWaitError {
+function waitError(session: ElmSession, id: ElmId, reason: "aborted" | "vanished", last: WorkTicket | undefined): WorkTicketWaitError {
   const what = last ? `${describeTicket(last)}, last ${last.state}${last.status ? ` (${last.status})` : ""}` : "never seen";
   const msg =
-    reason === "deadline"
-      ? `timed out waiting for ELM task ${id} at ${session.url} (${what}); the task may still be running: raise the timeout or look at the ELM's Tasks page`
-      : reason === "aborted"
-        ? `stopped waiting for ELM task ${id} at ${session.url} (${what}); the task may still be running`
-        : `ELM task ${id} at ${session.url} is in neither the active nor the completed task list (${what}); look at the ELM's Tasks page`;
+    reason === "aborted"
+      ? `stopped waiting for ELM task ${id} at ${session.url} (${what}); the task may still be running`
+      : `ELM task ${id} at ${session.url} is in neither the active nor the completed task list (${what}); look at the ELM's Tasks page`;
   return new WorkTicketWaitError(id, reason, last, msg);
 }

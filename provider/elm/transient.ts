@@ -1,7 +1,7 @@
 /**
  * Faults a long wait rides out: one poll answered with HTTP 5xx, a reply that is not SOAP, a
  * timeout or a dropped connection says nothing about the task, which keeps running in the ELM.
- * A wait gives up only when several polls in a row fail.
+ * A wait (provider/wait) gives up only when more than TRANSIENT_POLL_FAILURES polls in a row fail.
  */
 import { ElmTransportError } from "./errors";
 
@@ -14,16 +14,11 @@ export function isTransient(err: unknown): boolean {
   return /^(EBADREPLY|ETIMEDOUT|ECONNRESET|ECONNREFUSED|EPIPE|ECONNABORTED|EAI_AGAIN)$/.test(err.code ?? "");
 }
 
-/** Counts consecutive transient failures of a polling loop; rethrows anything else, or too many. */
-export class TransientBudget {
-  private failures = 0;
-
-  ok(): void {
-    this.failures = 0;
-  }
-
-  /** Returns when the error may be ridden out (the caller polls again later); throws otherwise. */
-  absorb(err: unknown): void {
-    if (!isTransient(err) || ++this.failures > TRANSIENT_POLL_FAILURES) throw err;
-  }
+/**
+ * The deadline a poll's request runs under: the wait's own, except that the poll a wait makes at its
+ * deadline still gets a few seconds, so the wait ends reporting the last state it saw (not a transport error).
+ */
+export const FINAL_POLL_MS = 5000;
+export function pollDeadline(deadline: number): number {
+  return Math.max(deadline, Date.now() + FINAL_POLL_MS);
 }

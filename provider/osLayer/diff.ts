@@ -1,28 +1,11 @@
 import { DiffResult, keyDiff } from "../diff";
 import { isUnknown } from "../inputs";
+import { keysWhere } from "../schema";
+import { OS_LAYER } from "./schema";
 import type { OsLayerInputs, OsLayerOutputs } from "./types";
-
-/** The source of the first version: a different one is a different layer (the share only stages operations). */
-export const REPLACE_KEYS = ["ovfPath", "vmMoref"] as const;
-/** Applied in place: EditLayer, a new version, or settings of later operations. */
-export const UPDATE_KEYS = [
-  "name",
-  "description",
-  "icon",
-  "vmName",
-  "connector",
-  "fileShare",
-  "version",
-  "versionDescription",
-  "maxLayerSizeGb",
-  "comment",
-  "adoptExisting",
-  "createTimeout",
-  "versionTimeout",
-  "deleteTimeout",
-] as const;
 
 export function diffOsLayer(olds: Partial<OsLayerOutputs>, news: OsLayerInputs): DiffResult {
   // Layer names are unique in the ELM: the old layer must go before a new one of that name comes.
-  return keyDiff(olds, news, REPLACE_KEYS, UPDATE_KEYS, () => isUnknown(news.name) || olds.name === news.name);
+  // packaging (an object, outside the field table) applies in place, to the next version.
+  return keyDiff(olds, news, keysWhere(OS_LAYER, "replace"), [...keysWhere(OS_LAYER, "update"), "packaging"], () => isUnknown(news.name) || olds.name === news.name);
 }

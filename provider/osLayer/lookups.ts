@@ -3,7 +3,7 @@
  * against the input it concerns: the connector, the file share, the icon, the layer size the
  * connector allows, and an OVF the ELM refuses to import.
  */
-import { ConnectorConfig, ElmClient, ElmError, describeTicket } from "../elm";
+import { ConnectorConfig, ElmClient, ElmError, FileShare, describeTicket } from "../elm";
 import type { OsLayerInputs } from "./types";
 
 /** Re-throws an ELM "not found" as a failure of the named input, with the ELM's list and fix. */
@@ -59,4 +59,13 @@ export async function busyLayer(elm: ElmClient, layerName: string, inputs: OsLay
     `OsLayer ${inputs.name}: another ELM task is running on layer '${layerName}'${what ? ` (${what})` : ""}, so the ELM refused ${err.operation}: ` +
       "wait for it to finish (or cancel it on the ELM's Tasks page), then run `pulumi up` again",
   );
+}
+
+/** The file share named by `fileShare` (its UNC path), or the ELM's only share. */
+export async function resolveShare(elm: ElmClient, inputs: OsLayerInputs): Promise<FileShare> {
+  if (inputs.fileShare !== undefined) return elm.findFileShare(inputs.fileShare);
+  const all = await elm.fileShares();
+  if (all.length === 1) return all[0];
+  if (all.length === 0) return elm.findFileShare(); // throws the ELM-style "no file share" error
+  throw new Error(`OsLayer.fileShare: the ELM has ${all.length} file shares (${all.map((s) => s.sharePath).join(", ")}): set fileShare to the UNC path of the one to use`);
 }

@@ -1,17 +1,33 @@
 import { DEFAULT_ICON_ID } from "../elm";
-import type { OsLayerDetails, OsLayerRevision } from "../elm";
+import type { ApplianceDetails, OsLayerDetails, OsLayerRevision } from "../elm";
+import type { PackagingProgress } from "../packaging/types";
+import { templatesBehind } from "./retention";
 import type { OsLayerInputs, OsLayerOutputs, OsLayerVersion } from "./types";
 
 export function versionsOf(details: OsLayerDetails): OsLayerVersion[] {
   return [...details.revisions]
     .sort((a, b) => a.revision - b.revision)
-    .map((r) => ({ revisionId: String(r.id), name: r.versionName, description: r.description || undefined, state: r.state, sizeMb: r.sizeMiB }));
+    .map((r) => ({
+      revisionId: String(r.id),
+      name: r.versionName,
+      description: r.description || undefined,
+      state: r.state,
+      sizeMb: r.sizeMiB,
+      canDelete: r.canDelete,
+      imageTemplates: [...new Set(r.imagesUsing.map((i) => i.name))].sort(),
+    }));
 }
 
 /** The packaging machine's name, from an ActionRequired status text that quotes it. */
 export function packagingMachineFrom(status: string | undefined): string {
   const m = /["'“]([^"'”]+-\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}\.\d{3})["'”]/.exec(status ?? "");
   return m ? m[1] : "";
+}
+
+/** What outputs record beside the ELM's view of the layer: the appliance asked, the unattended packaging's progress. */
+export interface Recorded {
+  appliance?: Pick<ApplianceDetails, "uniqueId" | "softwareVersion">;
+  progress?: PackagingProgress;
 }
 
 /**
@@ -23,8 +39,10 @@ export function outputsOf(
   details: OsLayerDetails,
   finished: OsLayerRevision | undefined,
   pending?: { revision: OsLayerRevision; machine: string },
+  { appliance, progress }: Recorded = {},
 ): OsLayerOutputs {
   const current = pending?.revision ?? finished;
+  const versions = versionsOf(details);
   return {
     ...inputs,
     name: details.summary.name,
@@ -35,9 +53,14 @@ export function outputsOf(
     layerId: String(details.summary.id),
     revisionId: current ? String(current.id) : "",
     revisionState: current?.state ?? "",
-    versions: versionsOf(details),
+    versions,
     packagingMachine: pending?.machine ?? "",
     pendingVersion: pending ? pending.revision.versionName : "",
+    templatesBehind: finished ? templatesBehind(versions, finished.versionName) : [],
+    elmUniqueId: appliance?.uniqueId ?? "",
+    elmVersion: appliance?.softwareVersion ?? "",
+    packagingStage: pending ? (progress?.stage ?? "") : "",
+    installedUpdates: progress?.updates ?? [],
   };
 }
 

@@ -1,4 +1,5 @@
 /** The OsLayer resource's inputs (after check()) and outputs, as stored in state. */
+import type { PackagingInputs } from "../packaging/types";
 
 export interface OsLayerInputs {
   /** Layer name in the ELM (unique). */
@@ -31,14 +32,29 @@ export interface OsLayerInputs {
   versionTimeout: number;
   /** Minutes to wait for deletion. */
   deleteTimeout: number;
+  /**
+   * Versions to keep: after a new version is Deployable (or when this is lowered), the oldest
+   * Deployable versions beyond this many are deleted, unless an image template uses them or the
+   * ELM does not allow it (then a warning names them). Absent: every version is kept.
+   */
+  keepVersions?: number;
+  /** Image templates (by name) to point at the new version once it is Deployable. */
+  updateImageTemplates?: string[];
+  /** What the provider does in a new version's packaging machine; absent: a person does it. */
+  packaging?: PackagingInputs;
 }
 
+/** One version of the layer, as the ELM reports it (outputs `versions`, oldest first). */
 export interface OsLayerVersion {
   revisionId: string;
   name: string;
   description?: string;
   state: string;
   sizeMb?: number;
+  /** The ELM's CanDelete: false while something (an image template, an app layer) needs it. */
+  canDelete?: boolean;
+  /** Names of the image templates that use this version. */
+  imageTemplates?: string[];
 }
 
 /**
@@ -55,4 +71,14 @@ export interface OsLayerOutputs extends OsLayerInputs {
   packagingMachine: string;
   /** The version in progress (created, not yet Deployable); "" otherwise. */
   pendingVersion: string;
+  /** Image templates that still use an older version than `version`. */
+  templatesBehind: string[];
+  /** The appliance's UniqueId, recorded at create (another one means another appliance). */
+  elmUniqueId: string;
+  /** The appliance's App Layering version (SoftwareVersion). */
+  elmVersion: string;
+  /** Where the unattended packaging of the version in progress got to ("" when none or done). */
+  packagingStage: string;
+  /** KB numbers Windows Update installed in the newest version the provider packaged. */
+  installedUpdates: string[];
 }

@@ -3,20 +3,14 @@
  * first and acts only on a difference, so a re-run after an interruption picks up where it was.
  */
 import {
-  DatacenterFolders,
   MoRef,
   VimClient,
   cloneVm,
   createSnapshot,
   createVm,
-  datacenterFolders,
   deviceChange,
   diskDevice,
   ensureVmxnet3,
-  findByInventoryPath,
-  joinPath,
-  listObjects,
-  mustFind,
   powerOn,
   readVm,
   reconfigureVm,
@@ -25,73 +19,67 @@ import {
   shutdownGuest,
 } from "../vsphere";
 import type { Report } from "../progress";
-import { vmNote } from "./state";
-import { markedByUs } from "../owner";
+import { randomUUID } from "node:crypto";
+import type { NewVmPlan } from "./plan";
+import { vmMarkedByUs, vmNote } from "./state";
 import type { OsMachineInputs } from "./types";
 
-export interface Placement {
-  folders: DatacenterFolders;
-  folder: MoRef;
-  /** `DC/vm/folder/name`: where the VM lives. */
-  vmPath: string;
+async function identity(vim: VimClient, vm: MoRef): Promise<{ notes: string; instanceUuid?: string }> {
+  const oc = await retrieveProperties(vim, vm, ["config.annotation", "config.instanceUuid"]);
+  const uuid = oc.props["config.instanceUuid"];
+  return { notes: String(oc.props["config.annotation"] ?? ""), instanceUuid: typeof uuid === "string" && uuid ? uuid : undefined };
 }
 
-export async function placement(vim: VimClient, inputs: OsMachineInputs): Promise<Placement> {
-  const folders = await datacenterFolders(vim, inputs.datacenter).catch((err: unknown) => {
-    if (err instanceof Error && /^no datacenter at inventory path/.test(err.message)) throw new Error(`OsMachine.datacenter: ${err.message}`);
-    throw err;
-  });
-  const folderPath = joinPath(inputs.datacenter, "vm", ...(inputs.folder ? inputs.folder.split("/").filter(Boolean) : []));
-  const folder = inputs.folder ? await mustFind(vim, folderPath, "VM folder (OsMachine.folder)") : folders.vmFolder;
-  return { folders, folder, vmPath: joinPath(folderPath, inputs.name) };
-}
-
-async function annotation(vim: VimClient, vm: MoRef): Promise<string> {
-  const oc = await retrieveProperties(vim, vm, ["config.annotation"]);
-  return String(oc.props["config.annotation"] ?? "");
-}
-
-/** Was this VM created by this library (our mark in its notes)? */
+/** Was this VM created by this stack: a mark in its notes that verifies for its own instanceUuid? */
 export async function createdByUs(vim: VimClient, vm: MoRef): Promise<boolean> {
-  return markedByUs(await annotation(vim, vm));
+  const id = await identity(vim, vm);
+  return vmMarkedByUs(id.notes, id.instanceUuid);
 }
 
-async function defaultPool(vim: VimClient, p: Placement): Promise<MoRef> {
-  const computes = await listObjects(vim, "ComputeResource", ["resourcePool"], p.folders.hostFolder);
-  const pool = computes.map((c) => c.props.resourcePool).find((x): x is MoRef => !!x && typeof x === "object" && "value" in x);
-  if (!pool) throw new Error(`OsMachine.resourcePool: datacenter ${p.folders.datacenter.value} has no cluster or host; set resourcePool to an inventory path`);
-  return pool;
+/**
+ * After create: binds the mark to the instanceUuid vCenter actually reports (it may not honour
+ * the one asked for), so that a re-run recognises the VM and a clone of it does not verify. On
+ * update (`recorded` = the instanceUuid in state) it rewrites a mark of an older version, but
+ * only on the VM the state names.
+ */
+export async function markAsOurs(vim: VimClient, vm: MoRef, deadline: number, recorded?: string): Promise<void> {
+  const id = await identity(vim, vm);
+  if (!id.instanceUuid) throw new Error(`VM ${vm.value}: vCenter reports no instanceUuid, so its ownership mark cannot be bound; check the VM in vSphere`);
+  if (recorded && recorded.toLowerCase() !== id.instanceUuid.toLowerCase()) {
+    throw new Error(`VM ${vm.value} now has instanceUuid ${id.instanceUuid}, not ${recorded} as recorded: it is not the VM this stack created, so nothing was changed; run \`pulumi refresh\``);
+  }
+  if (vmMarkedByUs(id.notes, id.instanceUuid)) return;
+  await reconfigureVm(vim, vm, { annotation: vmNote(id.instanceUuid, id.notes) }, { deadline });
 }
 
-/** Creates the VM, or clones it from the template; returns its moref. */
-export async function makeVm(vim: VimClient, inputs: OsMachineInputs, p: Placement, deadline: number): Promise<MoRef> {
-  const pool = inputs.resourcePool ? await mustFind(vim, inputs.resourcePool, "resource pool (OsMachine.resourcePool)") : await defaultPool(vim, p);
-  const datastore = await mustFind(vim, joinPath(inputs.datacenter, "datastore", inputs.datastore!), "datastore (OsMachine.datastore)");
-  if (inputs.template) {
-    const template = await mustFind(vim, inputs.template, "template (OsMachine.template)");
-    // The note goes in with the clone itself, so an interrupted run finds the clone marked.
+/** Creates the VM as planned, or clones it from the planned template; returns its moref. */
+export async function makeVm(vim: VimClient, inputs: OsMachineInputs, plan: NewVmPlan, deadline: number): Promise<MoRef> {
+  // The mark goes in with the VM itself, bound to the instanceUuid we ask for, so an interrupted run finds it marked.
+  const instanceUuid = randomUUID();
+  const { folder, pool, datastore, source } = plan;
+  if ("template" in source) {
     return cloneVm(
       vim,
-      template,
-      { name: inputs.name, folder: p.folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb, annotation: vmNote() },
+      source.template,
+      { name: inputs.name, folder, resourcePool: pool, datastore, numCPUs: inputs.cpus, memoryMB: inputs.memoryMb, annotation: vmNote(instanceUuid), instanceUuid },
       { deadline },
     );
   }
-  const network = await mustFind(vim, joinPath(inputs.datacenter, "network", inputs.network!), "network (OsMachine.network)");
   return createVm(
     vim,
     {
       name: inputs.name,
-      folder: p.folder,
+      folder,
       resourcePool: pool,
       datastore,
-      network,
+      network: source.network,
       guestId: inputs.guestId!,
       numCPUs: inputs.cpus!,
       memoryMB: inputs.memoryMb!,
       diskGB: inputs.diskGb!,
       firmware: inputs.firmware,
-      annotation: vmNote(),
+      annotation: vmNote(instanceUuid),
+      instanceUuid,
     },
     { deadline },
   );
@@ -135,6 +123,8 @@ export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInput
     await reconfigureVm(vim, vm, { deviceChange: [deviceChange("edit", edited)] }, { deadline });
   }
   info = await readVm(vim, vm);
+  // With prepare, the snapshot comes between its phases and the machine ends shut down (prepare/run.ts).
+  if (inputs.prepare) return;
   if (inputs.snapshotName && !info.snapshots.some((s) => s.name === inputs.snapshotName)) {
     report(`taking snapshot "${inputs.snapshotName}"`);
     await createSnapshot(vim, vm, inputs.snapshotName, "Taken by pulumi-applayering", { deadline });
@@ -147,5 +137,3 @@ export async function converge(vim: VimClient, vm: MoRef, inputs: OsMachineInput
     await shutdownGuest(vim, vm, { timeoutMs: Math.max(1000, deadline - Date.now()) });
   }
 }
-
-export { findByInventoryPath };

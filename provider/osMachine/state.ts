@@ -1,11 +1,23 @@
 import type { VmInfo } from "../vsphere";
 import { osLayerBlockers } from "../vmReadiness";
-import { ownerMark } from "../owner";
+import { ownerMark, vmIdentity, verifiesMark } from "../owner";
+import type { PrepareStepRecord } from "./prepare/types";
 import type { OsMachineInputs, OsMachineOutputs, PowerState } from "./types";
 
-/** The note left on VMs this library creates (with the stack, see owner.ts). */
-export function vmNote(): string {
-  return `Managed by ${ownerMark()}`;
+/**
+ * The notes left on VMs this library creates: the first line is the mark bound to the VM's
+ * instanceUuid (see owner.ts); the rest of `previous` (past an older mark line) is kept.
+ */
+export function vmNote(instanceUuid: string, previous = ""): string {
+  const lines = previous.split("\n");
+  const rest = (/^(Managed by )?\[pulumi-applayering/.test(lines[0]) ? lines.slice(1) : lines).join("\n");
+  return `${ownerMark(vmIdentity(instanceUuid))}\n${rest || "Managed by pulumi-applayering: the line above proves ownership of this VM only; a copy or a clone does not inherit it."}`;
+}
+
+/** Whether the VM's notes begin with a mark that verifies for its own instanceUuid. */
+export function vmMarkedByUs(notes: string, instanceUuid: string | undefined): boolean {
+  if (!instanceUuid) return false;
+  return verifiesMark(notes.split("\n", 1)[0], vmIdentity(instanceUuid));
 }
 
 /**
@@ -13,8 +25,12 @@ export function vmNote(): string {
  * values: a value read back from vSphere must never turn an up into a destroy. Hardware the
  * provider converges (CPUs, memory, power, NIC, snapshot) shows what vSphere has, so drift shows.
  */
-export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: string, managed: boolean): OsMachineOutputs {
+export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: string, managed: boolean, prepareSteps: PrepareStepRecord[] = []): OsMachineOutputs {
   const unmet = osLayerBlockers(vm, inputs.snapshotName);
+  const toolsInstalled = prepareSteps.some((s) => s.id === "installTools" && (s.state === "done" || s.state === "skipped"));
+  if (inputs.prepare?.installTools && !toolsInstalled) {
+    unmet.push("the OS Machine Tools are not installed (prepare step installTools, Setup_x64.exe, has not finished): run pulumi up until prepare completes");
+  }
   const disk = vm.disks[0];
   const snapshot = inputs.snapshotName ? vm.snapshots.find((s) => s.name === inputs.snapshotName) : undefined;
   return {
@@ -36,5 +52,7 @@ export function outputsOf(inputs: OsMachineInputs, vm: VmInfo, inventoryPath: st
     osLayerReady: unmet.length === 0,
     osLayerUnmet: unmet,
     managed,
+    prepareSteps,
+    osMachineToolsInstalled: toolsInstalled,
   };
 }

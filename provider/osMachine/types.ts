@@ -1,4 +1,5 @@
 /** The OsMachine resource's inputs (after check()) and outputs, as stored in state. */
+import type { PrepareInputs, PrepareOutputs } from "./prepare/types";
 
 export type PowerState = "poweredOff" | "poweredOn";
 export type Firmware = "bios" | "efi";
@@ -31,9 +32,11 @@ export interface OsMachineInputs {
   snapshotName?: string;
   /** Minutes to wait for vSphere tasks and guest shutdown. */
   operationTimeout: number;
+  /** What to do inside Windows through VMware Tools (prepare/). */
+  prepare?: PrepareInputs;
 }
 
-export interface OsMachineOutputs extends OsMachineInputs {
+export interface OsMachineOutputs extends OsMachineInputs, PrepareOutputs {
   /** The firmware vSphere reports (the `firmware` output keeps the program's value). */
   vmFirmware: string;
   /** The guest id vSphere reports. */

@@ -3,7 +3,8 @@
  * descriptor checked for an OS layer, a SHA-256 manifest written, and the folder published
  * under its name only when complete and verified.
  */
-import { ExportedFile, MoRef, VimClient, exportVm, readVm } from "../vsphere";
+import { ExportedFile, VimClient, exportVm } from "../vsphere";
+import type { ExportPlan } from "./plan";
 import { formatManifest, parseDescriptor, validateForOsLayer } from "../ovf";
 import { Share, cleanupStalePartials, publishFolder } from "../share";
 import type { Report } from "../progress";
@@ -30,11 +31,11 @@ function progressReporter(report: Report): (p: { bytes: number; totalBytes: numb
 export async function exportToShare(
   vim: VimClient,
   share: Share,
-  vm: MoRef,
+  plan: ExportPlan,
   inputs: OvfExportInputs,
   report: Report,
 ): Promise<ExportMarker> {
-  const info = await readVm(vim, vm);
+  const { vm, info } = plan;
   const blockers = exportBlockers(info);
   if (blockers.length > 0) {
     throw new Error(`OvfExport ${inputs.name}: VM ${info.name} cannot become an OS layer yet: ${blockers.join("; ")}`);

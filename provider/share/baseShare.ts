@@ -12,7 +12,7 @@ export abstract class BaseShare implements Share {
   abstract list(path: string): Promise<ShareEntry[]>;
   abstract createWriteStream(path: string, opts?: ShareWriteOptions): Writable;
   abstract createReadStream(path: string, opts?: ShareReadOptions): Readable;
-  abstract close(): Promise<void>;
+  abstract close(deadline?: number): Promise<void>;
   abstract space(): Promise<ShareSpace | undefined>;
   /** Deletes one file or one empty folder. */
   protected abstract deleteOne(path: string, isDirectory: boolean): Promise<void>;

@@ -6,6 +6,7 @@ import { LocalShare } from "./localShare";
 import { formatUnc, isUnc, parseUnc } from "./paths";
 import { SmbShare, SmbShareOptions } from "./smbShare";
 import type { Share, ShareSettings } from "./types";
+import { tag } from "../errorKinds";
 
 export * from "./types";
 export { parseUnc, formatUnc, isUnc, joinPath } from "./paths";
@@ -38,12 +39,7 @@ export async function openShare(target: ShareSettings | string, creds?: ShareCre
   if (typeof target !== "string") return SmbShare.open(target, opts);
   if (!isUnc(target) || opts.backend === "os") return LocalShare.open(target);
   if (!creds) {
-    throw Object.assign(new Error(`share ${formatUnc(parseUnc(target))}: a user and password are needed for SMB (config applayering:shareUser / applayering:sharePassword)`), { code: "EINVAL" });
+    throw tag(Object.assign(new Error(`share ${formatUnc(parseUnc(target))}: a user and password are needed for SMB`), { code: "EINVAL" }), "config", "share");
   }
   return SmbShare.open({ ...parseUnc(target), ...creds }, opts);
-}
-
-/** Connection settings from a UNC string and credentials. */
-export function shareSettings(unc: string, creds: ShareCredentials): ShareSettings {
-  return { ...parseUnc(unc), ...creds };
 }

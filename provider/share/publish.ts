@@ -52,6 +52,13 @@ export class Publication {
   private readonly hashedByCaller = new Map<string, () => string>();
   private openWriters = 0;
   private failure?: Error;
+  /**
+   * A file's failed stream, until the file is written again: an export restarts a disk whose
+   * download broke, and the restarted stream replaces the failed one. Keyed by file, with the
+   * generation of the stream that failed (a stale stream's failure never lands on a newer one).
+   */
+  private readonly failedStreams = new Map<string, Error>();
+  private readonly generation = new Map<string, number>();
   private state: "open" | "committed" | "aborted" = "open";
 
   private constructor(
@@ -85,16 +92,26 @@ export class Publication {
   /** A streaming writer for one file of the export (subfolders allowed: create them with mkdir). */
   createWriteStream(file: string, opts: PublicationWriteOptions = {}): Writable {
     const rel = this.check(file);
-    const hw = new HashingWriter(this.share.createWriteStream(joinPath(this.tempPath, rel), { overwrite: true }), !opts.sha256);
+    const inner = this.share.createWriteStream(joinPath(this.tempPath, rel), { overwrite: true });
+    // The caller hashing itself, a writer that counts its own bytes (SMB's and fs's both do) is
+    // handed out as it is: one stream stage less for every chunk of a disk.
+    const counted = opts.sha256 && typeof (inner as { bytesWritten?: unknown }).bytesWritten === "number";
+    const hw: Writable = counted ? inner : new HashingWriter(inner, !opts.sha256);
+    const sizeOf = (): number => (counted ? (inner as unknown as { bytesWritten: number }).bytesWritten : (hw as HashingWriter).size);
     if (opts.sha256) this.hashedByCaller.set(rel, opts.sha256);
+    const gen = (this.generation.get(rel) ?? 0) + 1;
+    this.generation.set(rel, gen);
+    this.failedStreams.delete(rel);
+    this.written.delete(rel);
     this.openWriters++;
     let done = false;
     const settle = (err?: Error): void => {
       if (done) return;
       done = true;
       this.openWriters--;
-      if (err) this.failure ??= err;
-      else this.written.set(rel, { path: rel, size: hw.size, sha256: opts.sha256 ? "" : hw.sha256 });
+      if (this.generation.get(rel) !== gen) return;
+      if (err) this.failedStreams.set(rel, err);
+      else this.written.set(rel, { path: rel, size: sizeOf(), sha256: opts.sha256 ? "" : (hw as HashingWriter).sha256 });
     };
     hw.once("finish", () => settle());
     hw.once("error", (e) => settle(e));
@@ -131,6 +148,7 @@ export class Publication {
   async commit(): Promise<PublishedFolder> {
     if (this.state !== "open") throw new Error(`publication of ${this.finalPath} is already ${this.state}`);
     if (this.failure) throw this.failure;
+    for (const e of this.failedStreams.values()) throw e;
     if (this.openWriters > 0) throw new Error(`publication of ${this.finalPath}: ${this.openWriters} file(s) are still being written; wait for them before commit`);
     for (const [rel, sha256] of this.hashedByCaller) {
       const f = this.written.get(rel);

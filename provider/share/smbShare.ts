@@ -4,6 +4,8 @@ import type { Readable, Writable } from "stream";
 import { SmbClient, SmbClientOptions } from "./smb/client";
 import { SmbReadStream, SmbWriteStream } from "./smb/streams";
 import { SmbStatusError } from "./smb/errors";
+import { Status } from "./smb/constants";
+import { Relogin } from "../sessions/relogin";
 import { BaseShare } from "./baseShare";
 import { formatUnc, joinPath } from "./paths";
 import type { ShareEntry, ShareReadOptions, ShareSettings, ShareSpace, ShareStat, ShareWriteOptions } from "./types";
@@ -11,18 +13,27 @@ import type { ShareEntry, ShareReadOptions, ShareSettings, ShareSpace, ShareStat
 export interface SmbShareOptions {
   /** Offer only these dialects (default 2.0.2 to 3.1.1). */
   dialects?: number[];
+  /** Default true: sign everything, refuse unsigned replies. */
   requireSigning?: boolean;
   requireEncryption?: boolean;
   /** Requests in flight per stream (default 8). */
   maxInFlight?: number;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Overall limit for one request, interim replies included (default 600000 ms). */
+  requestDeadlineMs?: number;
+}
+
+/** The server ended our session (expired, or deleted by an admin or a restart): log on again. */
+export function smbSessionExpired(err: unknown): boolean {
+  return err instanceof SmbStatusError && (err.status === Status.NETWORK_SESSION_EXPIRED || err.status === Status.USER_SESSION_DELETED);
 }
 
 /**
  * One SMB connection, re-established on the next operation if the server dropped it (servers
- * close idle sessions, e.g. Windows after 15 minutes). An operation in progress when the
- * connection is lost fails; re-running it is safe (publications are atomic).
+ * close idle sessions, e.g. Windows after 15 minutes); an operation the server answers with an
+ * expired or deleted session logs on again and runs once more (sessions/relogin.ts). A stream in
+ * progress when the connection is lost fails; re-running it is safe (publications are atomic).
  */
 export class SmbShare extends BaseShare {
   // Logging or serializing a share must never show its password or session keys.
@@ -34,7 +45,11 @@ export class SmbShare extends BaseShare {
   }
 
   readonly location: string;
-  private reconnecting?: Promise<SmbClient>;
+  private readonly relogin = new Relogin(async () => {
+    const old = this.current;
+    this.current = await SmbClient.connect(clientOptions(this.settings, this.opts));
+    void old.disconnect();
+  });
 
   private constructor(
     private current: SmbClient,
@@ -53,20 +68,14 @@ export class SmbShare extends BaseShare {
   }
 
   /** The current client, reconnecting first if the connection was lost. */
-  private live(): Promise<SmbClient> {
-    if (!this.current.connectionLost) return Promise.resolve(this.current);
-    this.reconnecting ??= SmbClient.connect(clientOptions(this.settings, this.opts)).then(
-      (c) => {
-        this.current = c;
-        this.reconnecting = undefined;
-        return c;
-      },
-      (e: unknown) => {
-        this.reconnecting = undefined;
-        throw e;
-      },
-    );
-    return this.reconnecting;
+  private async live(): Promise<SmbClient> {
+    if (this.current.connectionLost) await this.relogin.renew();
+    return this.current;
+  }
+
+  /** Runs one operation on the live client; an expired session logs on again and runs it once more. */
+  private run<T>(op: (c: SmbClient) => Promise<T>): Promise<T> {
+    return this.relogin.call(async () => op(await this.live()), smbSessionExpired);
   }
 
   static async open(settings: ShareSettings, opts: SmbShareOptions = {}): Promise<SmbShare> {
@@ -91,22 +100,22 @@ export class SmbShare extends BaseShare {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await (await this.live()).mkdirp(this.p(path));
+    await this.run((c) => c.mkdirp(this.p(path)));
   }
 
   async stat(path: string): Promise<ShareStat | undefined> {
-    const s = await (await this.live()).stat(this.p(path));
+    const s = await this.run((c) => c.stat(this.p(path)));
     return s && { isDirectory: s.isDirectory, size: s.isDirectory ? 0 : s.size, mtime: s.mtime };
   }
 
   async list(path: string): Promise<ShareEntry[]> {
-    const entries = await (await this.live()).list(this.p(path));
+    const entries = await this.run((c) => c.list(this.p(path)));
     return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory, size: e.isDirectory ? 0 : e.size, mtime: e.mtime }));
   }
 
   protected async deleteOne(path: string): Promise<void> {
     try {
-      await (await this.live()).delete(this.p(path));
+      await this.run((c) => c.delete(this.p(path)));
     } catch (e) {
       if (e instanceof SmbStatusError && e.code === "ENOENT") return;
       throw e;
@@ -114,7 +123,7 @@ export class SmbShare extends BaseShare {
   }
 
   protected async renameOne(from: string, to: string, replace: boolean): Promise<void> {
-    await (await this.live()).rename(this.p(from), this.p(to), replace);
+    await this.run((c) => c.rename(this.p(from), this.p(to), replace));
   }
 
   createWriteStream(path: string, opts: ShareWriteOptions = {}): Writable {
@@ -126,11 +135,12 @@ export class SmbShare extends BaseShare {
   }
 
   async space(): Promise<ShareSpace | undefined> {
-    return (await this.live()).space(this.base);
+    return this.run((c) => c.space(this.base));
   }
 
-  async close(): Promise<void> {
-    await this.current.disconnect();
+  /** Tree disconnect and logoff (bounded by `deadline`, ms since the epoch), then the socket closes. */
+  async close(deadline?: number): Promise<void> {
+    await this.current.disconnect(deadline);
   }
 }
 
@@ -147,5 +157,6 @@ function clientOptions(settings: ShareSettings, opts: SmbShareOptions): SmbClien
     requireEncryption: opts.requireEncryption,
     connectTimeoutMs: opts.connectTimeoutMs,
     requestTimeoutMs: opts.requestTimeoutMs,
+    requestDeadlineMs: opts.requestDeadlineMs,
   };
 }

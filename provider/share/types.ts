@@ -80,6 +80,6 @@ export interface Share {
   readFile(path: string): Promise<Buffer>;
   /** Size and free space of the volume; undefined when the server does not say. */
   space(): Promise<ShareSpace | undefined>;
-  /** Releases the connection. */
-  close(): Promise<void>;
+  /** Releases the connection; `deadline` (ms since the epoch) bounds the goodbyes to the server. */
+  close(deadline?: number): Promise<void>;
 }

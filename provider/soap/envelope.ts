@@ -48,7 +48,11 @@ export class NotSoapError extends Error {
 
 /** Parses a SOAP 1.1 envelope (any prefix). Throws XmlParseError or NotSoapError. */
 export async function parseEnvelope(text: string): Promise<ParsedEnvelope> {
-  const envelope = await parseXml(text);
+  return splitEnvelope(await parseXml(text));
+}
+
+/** Splits a parsed document into header, body and payload or fault. Throws NotSoapError. */
+export function splitEnvelope(envelope: XmlElement): ParsedEnvelope {
   if (envelope.name !== "Envelope" || envelope.ns !== NS.soapEnv) {
     throw new NotSoapError(`expected a SOAP 1.1 Envelope, got <${envelope.name}>`);
   }

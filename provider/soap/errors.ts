@@ -54,6 +54,14 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   return out;
 }
 
+/** Redacts secrets in every text and attribute value of an element tree (a fault's detail), in place. */
+export function redactElement(el: XmlElement, secrets: ReadonlyArray<string | undefined>): XmlElement {
+  el.text = redact(el.text, secrets);
+  for (const a of el.attrs) a.value = redact(a.value, secrets);
+  for (const c of el.children) redactElement(c, secrets);
+  return el;
+}
+
 function encodeXmlText(s: string): string {
   return escapeXml(s);
 }

@@ -1,11 +1,15 @@
 /**
- * A small namespace-aware XML element tree on top of xml2js.
+ * A small namespace-aware XML element tree, built while the bytes arrive (sax, streaming).
  *
  * vCenter writes `xsi:type="xsd:string"` while vcsim writes
  * `XMLSchema-instance:type="xsd:string"`; the ELM and its clients vary the envelope prefix.
  * So everything here is matched by namespace URI and local name, never by prefix.
+ *
+ * Replies come from peers we do not control: the parser holds only the tree it builds (no
+ * whole-document string, no intermediate objects), refuses DOCTYPE (no entity expansion) and
+ * stops at a nesting depth and an element count, so a hostile reply cannot exhaust the heap.
  */
-import { Parser } from "xml2js";
+import { SAXParser, type QualifiedTag } from "sax";
 
 export const NS = {
   soapEnv: "http://schemas.xmlsoap.org/soap/envelope/",
@@ -35,7 +39,7 @@ export interface XmlElement {
   scope: Readonly<Record<string, string>>;
 }
 
-/** Thrown when a document is not well-formed XML. */
+/** Thrown when a document is not well-formed XML, or breaks a parser limit. */
 export class XmlParseError extends Error {
   constructor(message: string) {
     super(message);
@@ -43,63 +47,126 @@ export class XmlParseError extends Error {
   }
 }
 
-interface RawAttr { value: string; prefix: string; local: string; uri: string }
-interface RawNode {
-  "#name": string;
-  $ns?: { uri: string; local: string };
-  $?: Record<string, RawAttr>;
-  $$?: RawNode[];
-  _?: string;
+export interface XmlLimits {
+  /** Deepest element nesting accepted (vim25 and ELM replies stay far below it). */
+  maxDepth: number;
+  /** Most elements in one document. */
+  maxElements: number;
 }
 
-/** Parses a whole document and returns its root element. */
-export async function parseXml(text: string): Promise<XmlElement> {
-  const parser = new Parser({
-    xmlns: true,
-    explicitRoot: false,
-    explicitChildren: true,
-    preserveChildrenOrder: true,
-    charsAsChildren: false,
-    explicitCharkey: true,
-    trim: false,
-    normalize: false,
-    strict: true,
-  });
-  let raw: RawNode;
-  try {
-    raw = (await parser.parseStringPromise(text)) as RawNode;
-  } catch (err) {
-    throw new XmlParseError(`malformed XML: ${firstLine(err)}`);
+export const XML_LIMITS: XmlLimits = { maxDepth: 64, maxElements: 1_000_000 };
+
+interface Open {
+  el: XmlElement;
+  cdata: boolean;
+}
+
+/**
+ * Incremental parser: `write()` each chunk as it arrives, `end()` returns the root. Every failure
+ * (malformed XML, DOCTYPE, a limit) is an XmlParseError thrown by `write()`/`end()` — never from
+ * inside an event listener — and the parser stays failed afterwards.
+ */
+export class XmlStreamParser {
+  private readonly sax = new SAXParser(true, { xmlns: true, trim: false, normalize: false, position: false });
+  private readonly stack: Open[] = [];
+  private root: XmlElement | undefined;
+  private count = 0;
+  private failure: XmlParseError | undefined;
+
+  constructor(private readonly limits: XmlLimits = XML_LIMITS) {
+    const sax = this.sax;
+    sax.onerror = (err: Error) => {
+      this.fail(`malformed XML: ${String(err.message).split("\n")[0]}`);
+    };
+    sax.ondoctype = () => this.fail("a DOCTYPE is not accepted in a SOAP reply");
+    sax.onopentag = (tag) => this.open(tag as QualifiedTag);
+    sax.onclosetag = () => this.close();
+    sax.ontext = (t: string) => this.textOf(t, false);
+    sax.oncdata = (t: string) => this.textOf(t, true);
   }
-  if (!raw || typeof raw !== "object") throw new XmlParseError("malformed XML: no root element");
-  return convert(raw, { xml: "http://www.w3.org/XML/1998/namespace" });
+
+  /** Feeds the next piece of the document. */
+  write(chunk: string): void {
+    this.check();
+    try {
+      this.sax.write(chunk);
+    } catch (err) {
+      if (!this.failure) this.fail(`malformed XML: ${firstLine(err)}`);
+    }
+    this.check();
+  }
+
+  /** Ends the document and returns its root element. */
+  end(): XmlElement {
+    this.check();
+    try {
+      this.sax.close();
+    } catch (err) {
+      if (!this.failure) this.fail(`malformed XML: ${firstLine(err)}`);
+    }
+    this.check();
+    if (!this.root) throw new XmlParseError("malformed XML: no root element");
+    return this.root;
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  // Listeners only record the failure; write() throws it once sax returns.
+  private fail(message: string): void {
+    if (this.failure) return;
+    this.failure = new XmlParseError(message);
+    this.sax.onopentag = this.sax.onclosetag = this.sax.ontext = this.sax.oncdata = () => undefined;
+    this.sax.onerror = () => undefined;
+  }
+
+  private open(tag: QualifiedTag): void {
+    if (this.stack.length >= this.limits.maxDepth) return this.fail(`XML nested deeper than ${this.limits.maxDepth} elements`);
+    if (++this.count > this.limits.maxElements) return this.fail(`XML holds more than ${this.limits.maxElements} elements`);
+    const parent = this.stack[this.stack.length - 1];
+    const parentScope = parent?.el.scope ?? ROOT_SCOPE;
+    let scope = parentScope as Record<string, string>;
+    const attrs: XmlAttr[] = [];
+    for (const a of Object.values(tag.attributes)) {
+      if (a.uri === NS.xmlns) {
+        if (scope === parentScope) scope = { ...parentScope };
+        scope[a.prefix === "xmlns" ? a.local : ""] = a.value;
+      } else {
+        attrs.push({ name: a.local, ns: a.uri ?? "", value: a.value });
+      }
+    }
+    const el: XmlElement = { name: tag.local, ns: tag.uri ?? "", attrs, children: [], text: "", scope };
+    if (parent) parent.el.children.push(el);
+    else this.root = el;
+    this.stack.push({ el, cdata: false });
+  }
+
+  private close(): void {
+    const top = this.stack.pop();
+    // Whitespace between child elements is layout, not content (as xml2js reported it).
+    if (top && !top.cdata && /^\s*$/.test(top.el.text)) top.el.text = "";
+  }
+
+  private textOf(t: string, cdata: boolean): void {
+    const top = this.stack[this.stack.length - 1];
+    if (!top) return;
+    top.el.text += t;
+    if (cdata) top.cdata = true;
+  }
+}
+
+const ROOT_SCOPE: Readonly<Record<string, string>> = { xml: "http://www.w3.org/XML/1998/namespace" };
+
+/** Parses a whole document and returns its root element. */
+export async function parseXml(text: string, limits: XmlLimits = XML_LIMITS): Promise<XmlElement> {
+  const p = new XmlStreamParser(limits);
+  p.write(text);
+  return p.end();
 }
 
 function firstLine(err: unknown): string {
   return String(err instanceof Error ? err.message : err).split("\n")[0];
-}
-
-function convert(raw: RawNode, parentScope: Record<string, string>): XmlElement {
-  let scope = parentScope;
-  const attrs: XmlAttr[] = [];
-  for (const a of Object.values(raw.$ ?? {})) {
-    if (a.uri === NS.xmlns) {
-      if (scope === parentScope) scope = { ...parentScope };
-      scope[a.prefix === "xmlns" ? a.local : ""] = a.value;
-    } else {
-      attrs.push({ name: a.local, ns: a.uri ?? "", value: a.value });
-    }
-  }
-  const qname = raw["#name"];
-  const colon = qname.indexOf(":");
-  return {
-    name: raw.$ns?.local ?? (colon >= 0 ? qname.slice(colon + 1) : qname),
-    ns: raw.$ns?.uri ?? "",
-    attrs,
-    children: (raw.$$ ?? []).map((c) => convert(c, scope)),
-    text: raw._ ?? "",
-    scope,
-  };
 }
 
 /** The first child with this local name (in namespace `ns` when given, else any), or undefined. */

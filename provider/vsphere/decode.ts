@@ -75,7 +75,8 @@ export function many<T extends VimValue>(v: VimValue | undefined): T[] {
 export function decodeRetrieveResult(payload: XmlElement): { objects: ObjectContent[]; token?: string } {
   const returnvals = children(payload, "returnval");
   // RetrievePropertiesEx: one returnval {token?, objects[]}; RetrieveProperties: returnval[] = ObjectContent.
-  const ex = returnvals.length === 1 && (child(returnvals[0], "objects") || child(returnvals[0], "token"));
+  // A returnval without `obj` is a RetrieveResult, possibly empty (`<returnval/>`: nothing matched).
+  const ex = returnvals.length === 1 && !child(returnvals[0], "obj");
   const objectEls = ex ? children(returnvals[0], "objects") : returnvals;
   const token = ex ? child(returnvals[0], "token")?.text.trim() : undefined;
   return { objects: objectEls.map(decodeObjectContent), token: token || undefined };

@@ -5,13 +5,15 @@
  * aborts the lease.
  */
 import type * as http from "node:http";
-import { Transform, type Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createAgent, el, streamGet } from "../soap";
+import type { Readable, Writable } from "node:stream";
+import { el, streamGet, TransportError } from "../soap";
 import { decodeMoRef, decodeObject, many } from "./decode";
-import { BackgroundHasher, type Digests } from "./hasher";
+import { BackgroundHasher } from "./hasher";
 import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
+import { LeaseUpdater, keepAliveInterval } from "./leaseUpdater";
+import { DeadlineError } from "../wait";
 import { retrieveProperties } from "./properties";
+import { transferTarget } from "./transfer";
 import type { VimClient } from "./session";
 import type { MoRef } from "./types";
 import { moref } from "./wire";
@@ -41,6 +43,8 @@ export interface ExportVmOptions {
   /** Where each disk's bytes go; the export waits for the stream's `finish`. */
   openDiskSink(disk: ExportDisk): Writable | Promise<Writable>;
   onProgress?(p: ExportProgress): void;
+  /** Told when a disk's broken download is restarted. */
+  onRestart?(r: { file: string; attempt: number; error: unknown }): void;
   /** Give up after this many milliseconds (default 4 hours). */
   timeoutMs?: number;
   /** Or at this absolute time (ms since epoch); the earlier wins. */
@@ -52,6 +56,20 @@ export interface ExportVmOptions {
   exportOptions?: string[];
   /** Milliseconds between Progress calls (default: a quarter of the lease timeout, at most 60 s). */
   progressIntervalMs?: number;
+  /**
+   * Downloads of one disk within the lease (default 3): a broken transfer (a reset, an NFC stall
+   * past the idle timeout) restarts that disk from its first byte while the lease lives; the
+   * share's file is rewritten, and nothing is published until every disk came whole.
+   */
+  diskAttempts?: number;
+  /** Disks streamed at once (default 3): several NFC streams beat one, each at 20-30 MB/s in the field. */
+  parallelDisks?: number;
+  /**
+   * Also compute each disk's SHA-1 (default false: our manifest is SHA-256, and vSphere 6.7+
+   * manifests carry SHA-256). Only a server whose GetManifest gives SHA-1 alone (before 6.7)
+   * needs it to compare hashes; without it such a manifest is compared by size.
+   */
+  sha1?: boolean;
 }
 
 export interface ExportedFile {
@@ -59,6 +77,7 @@ export interface ExportedFile {
   deviceId: string;
   size: number;
   sha256: string;
+  /** "" when no SHA-1 was needed (see ExportVmOptions.sha1). */
   sha1: string;
 }
 
@@ -70,6 +89,15 @@ export interface ExportVmResult {
   manifest?: ManifestEntry[];
   lease: MoRef;
   leaseTimeoutSeconds: number;
+  /** Disks downloaded again after a broken transfer, in order. */
+  restarts: ExportRestart[];
+}
+
+export interface ExportRestart {
+  file: string;
+  /** The attempt that broke (1: the first download). */
+  attempt: number;
+  error: string;
 }
 
 /** A failure after the lease was created; the lease has been aborted (or had expired). */
@@ -80,39 +108,84 @@ export class ExportError extends Error {
   }
 }
 
-/** Counts bytes passing through and hashes them (SHA-256, SHA-1) in a worker thread beside the stream. */
-class HashingCounter extends Transform {
-  private readonly hasher = new BackgroundHasher();
-  bytes = 0;
-  constructor(private readonly onBytes: (n: number) => void) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    this.bytes += chunk.length;
-    this.onBytes(chunk.length);
-    let waiting: Promise<void> | undefined;
-    try {
-      waiting = this.hasher.update(chunk);
-    } catch (e) {
-      return cb(e as Error);
-    }
-    // The callback waits only when the worker is several megabytes behind (backpressure).
-    if (waiting) waiting.then(() => cb(null, chunk), cb);
-    else cb(null, chunk);
-  }
-  /** The digests, once the stream has ended. */
-  digests(): Promise<Digests> {
-    return this.hasher.digest();
-  }
-  /** Ends the worker (a no-op after digests()); exportVm calls it whatever happened. */
-  close(): void {
-    this.hasher.destroy();
-  }
+/**
+ * Streams one disk from the NFC response into its sink in one stage: each chunk the TLS socket
+ * gives is counted, copied once into the hasher's shared memory, and handed to the sink as it is
+ * (the SMB writer sends the chunks as the pieces of its WRITEs). Backpressure from both: the
+ * response pauses while the share or the hasher is behind. Resolves with the byte count once
+ * the sink has finished.
+ */
+function copyDisk(res: Readable, sink: Writable, hasher: BackgroundHasher, onBytes: (n: number) => void, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    let settled = false;
+    let hashWaits = 0;
+    let sinkFull = false;
+    const resume = (): void => {
+      if (!settled && hashWaits === 0 && !sinkFull) res.resume();
+    };
+    const fail = (e: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      const err = e instanceof Error ? e : new Error(String(e));
+      res.destroy();
+      sink.destroy(err);
+      reject(err);
+    };
+    const onAbort = (): void => fail(signal.reason ?? new Error("the export was aborted"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    res.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      onBytes(chunk.length);
+      let waiting: Promise<void> | undefined;
+      try {
+        waiting = hasher.update(chunk);
+      } catch (e) {
+        return fail(e);
+      }
+      if (waiting) {
+        hashWaits++;
+        res.pause();
+        waiting.then(() => {
+          hashWaits--;
+          resume();
+        }, fail);
+      }
+      if (!sink.write(chunk)) {
+        sinkFull = true;
+        res.pause();
+      }
+    });
+    sink.on("drain", () => {
+      sinkFull = false;
+      resume();
+    });
+    res.once("end", () => sink.end());
+    res.once("error", (e) => fail(brokenTransfer(e)));
+    // A response cut short (the connection reset) must never read as a whole disk.
+    res.once("close", () => {
+      if (!res.readableEnded) fail(brokenTransfer(Object.assign(new Error("the disk download was cut short (connection closed)"), { code: "ECONNRESET" })));
+    });
+    sink.once("error", fail);
+    sink.once("finish", () => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      resolve(bytes);
+    });
+  });
 }
 
-/** Replaces a `*` host (ESXi/vcsim) with the SDK's host:port, keeping scheme and path. */
-export function resolveNfcUrl(url: string, sdkHost: string): string {
-  return url.replace(/^(https?:\/\/)\*(:\d+)?(?=\/)/, (_m, scheme: string) => `${scheme}${sdkHost}`);
+/** Marks an error as the download's own (a reset, a stall), which a restart of the disk may cure. */
+function brokenTransfer(e: unknown): Error {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return Object.assign(err, { brokenTransfer: true });
+}
+
+function isBrokenTransfer(e: unknown): boolean {
+  return (e instanceof Error && (e as { brokenTransfer?: boolean }).brokenTransfer === true) || e instanceof TransportError;
 }
 
 /** A VM name made safe as a file name on SMB shares and local disks. */
@@ -140,51 +213,72 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
   const onOuterAbort = () => abortCtl.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const deadlineTimer = setTimeout(
-    () => abortCtl.abort(new Error(`exporting ${name} did not finish within ${Math.round((deadline - started) / 1000)} s; retry with a longer timeout`)),
+    () => abortCtl.abort(new DeadlineError({ awaited: `the export of ${name}`, waitedMs: Date.now() - started, resumable: false, fix: "retry with a longer timeout" })),
     Math.min(2 ** 31 - 1, Math.max(0, deadline - Date.now())), // setTimeout's limit (24.8 days)
   );
-  let keepAlive: NodeJS.Timeout | undefined;
-  let keepAliveError: unknown;
-  let percent = 0;
+  let keepAlive: LeaseUpdater | undefined;
   const agents: http.Agent[] = [];
-  const counters: HashingCounter[] = [];
+  const hashers: BackgroundHasher[] = [];
+  const restarts: ExportRestart[] = [];
   let step = "waiting for the export lease";
   try {
     const info = await waitForLease(c, lease, Math.max(0, deadline - Date.now()), abortCtl.signal);
-    const timeoutMs = info.leaseTimeoutSeconds * 1000;
-    const interval = opts.progressIntervalMs ?? Math.max(250, Math.min(timeoutMs / 4, 60_000));
-    keepAlive = setInterval(() => {
-      leaseProgress(c, lease, percent).catch((e: unknown) => {
-        keepAliveError = e;
-        abortCtl.abort(e);
-      });
-    }, interval);
+    const interval = opts.progressIntervalMs ?? keepAliveInterval(info.leaseTimeoutSeconds);
+    const updater = (keepAlive = new LeaseUpdater(c, lease, interval, (e) => abortCtl.abort(e)).start());
 
     const disks = diskUrls(info);
     const announced = disks.reduce((s, d) => s + (d.fileSize ?? 0), 0);
     const totalBytes = disks.every((d) => d.fileSize !== undefined) && announced > 0 ? announced : info.totalDiskCapacityKB * 1024;
+    const sha1 = opts.sha1 ?? false;
     let done = 0;
-    const files: ExportedFile[] = [];
-    for (const [i, d] of disks.entries()) {
+    const files: ExportedFile[] = new Array<ExportedFile>(disks.length);
+    const attempts = Math.max(1, opts.diskAttempts ?? 3);
+    const exportDisk = async (i: number): Promise<void> => {
+      const d = disks[i];
       const fileName = `${name}-${d.targetId ?? `disk-${i}.vmdk`}`;
-      step = `downloading ${fileName}`;
-      const url = resolveNfcUrl(d.url, c.host);
-      const agent = createAgent(url, d.sslThumbprint ? { thumbprint: d.sslThumbprint } : c.tls);
-      agents.push(agent);
-      const cookie = c.cookieHeader();
-      const res = await streamGet(url, { agent, headers: cookie ? { Cookie: cookie } : {}, signal: abortCtl.signal, secrets: c.secrets() });
-      const sink = await opts.openDiskSink({ name: fileName, deviceId: d.key, size: d.fileSize, capacityKB: info.totalDiskCapacityKB });
-      const counter = new HashingCounter((n) => {
-        done += n;
-        percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0;
-        opts.onProgress?.({ percent, bytes: done, totalBytes, file: fileName });
-      });
-      counters.push(counter);
-      await pipeline(res, counter, sink, { signal: abortCtl.signal });
-      const digests = await counter.digests();
-      files.push({ name: fileName, deviceId: d.key, size: counter.bytes, ...digests });
-    }
-    if (keepAliveError) throw keepAliveError;
+      for (let attempt = 1; ; attempt++) {
+        let counted = 0;
+        try {
+          const { url, agent, headers } = transferTarget(c, d.url, d.sslThumbprint);
+          agents.push(agent);
+          const res = await streamGet(url, { agent, headers, signal: abortCtl.signal, secrets: c.secrets() });
+          const sink = await opts.openDiskSink({ name: fileName, deviceId: d.key, size: d.fileSize, capacityKB: info.totalDiskCapacityKB });
+          const hasher = new BackgroundHasher({ sha1 });
+          hashers.push(hasher);
+          // One progress over all disks, whichever disk the bytes are of.
+          const size = await copyDisk(res, sink, hasher, (n) => {
+            counted += n;
+            done += n;
+            const percent = (updater.percent = totalBytes > 0 ? Math.min(99, (done * 100) / totalBytes) : 0);
+            opts.onProgress?.({ percent, bytes: done, totalBytes, file: fileName });
+          }, abortCtl.signal);
+          files[i] = { name: fileName, deviceId: d.key, size, ...(await hasher.digest()) };
+          return;
+        } catch (e) {
+          if (!isBrokenTransfer(e) || attempt >= attempts || abortCtl.signal.aborted || updater.error !== undefined) throw e;
+          // The lease still lives (the keep-alive would have said otherwise): download the disk again.
+          done -= counted;
+          restarts.push({ file: fileName, attempt, error: e instanceof Error ? e.message : String(e) });
+          opts.onRestart?.({ file: fileName, attempt, error: e });
+        }
+      }
+    };
+    step = disks.length === 1 ? `downloading ${name}'s disk` : `downloading ${name}'s ${disks.length} disks`;
+    // Bounded concurrency: each worker takes the next disk; the first failure aborts the rest.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < disks.length && !abortCtl.signal.aborted) await exportDisk(next++);
+    };
+    const workers = Array.from({ length: Math.max(1, Math.min(opts.parallelDisks ?? 3, disks.length)) }, () =>
+      worker().catch((e: unknown) => {
+        abortCtl.abort(e);
+        throw e;
+      }),
+    );
+    const outcomes = await Promise.allSettled(workers);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
+    if (updater.error !== undefined) throw updater.error;
 
     step = "checking the server's manifest";
     const manifest = await leaseManifest(c, lease);
@@ -192,7 +286,7 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
       const f = files.find((x) => x.deviceId === m.key);
       if (!f) continue;
       const bad =
-        (m.sha1 && m.sha1 !== f.sha1) ||
+        (m.sha1 && f.sha1 && m.sha1 !== f.sha1) ||
         (m.checksumType === "sha256" && m.checksum && m.checksum !== f.sha256) ||
         (m.size > 0 && m.size !== f.size);
       if (bad) throw new Error(`${f.name}: the bytes received (${f.size} bytes, sha1 ${f.sha1}) differ from the server's manifest (${m.size} bytes, sha1 ${m.sha1}); retry the export`);
@@ -201,20 +295,22 @@ export async function exportVm(c: VimClient, vm: MoRef, opts: ExportVmOptions): 
     step = "creating the OVF descriptor";
     const descriptor = await createDescriptor(c, vm, { name, description: opts.description, exportOptions: opts.exportOptions, files });
     step = "completing the export lease";
+    await updater.stop();
     await leaseProgress(c, lease, 100);
     await leaseComplete(c, lease);
-    return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds };
+    return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds, restarts };
   } catch (e) {
-    const cause = keepAliveError ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
+    void keepAlive?.stop(); // no more renewals; a report in flight need not hold up the abort
+    const cause = keepAlive?.error ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
     await leaseAbort(c, lease, `client failed while ${step}`);
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new ExportError(`exporting VM ${name} (${vm.value}) failed while ${step}: ${why}; the export lease was aborted`, lease, cause);
   } finally {
     clearTimeout(deadlineTimer);
-    if (keepAlive) clearInterval(keepAlive);
+    void keepAlive?.stop();
     opts.signal?.removeEventListener("abort", onOuterAbort);
     for (const a of agents) a.destroy();
-    for (const h of counters) h.close();
+    for (const h of hashers) h.destroy();
   }
 }
 

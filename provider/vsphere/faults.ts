@@ -3,10 +3,11 @@
  * failure carries a LocalizedMethodFault. Both become a `VimFault` subclass, so callers can
  * write `err instanceof InvalidPowerStateError` or test `err.faultType`.
  */
-import { SoapFaultError, XmlElement, xsiType } from "../soap";
+import { SoapFaultError, XmlElement, redact, xsiType } from "../soap";
 import { decodeObject } from "./decode";
 import type { MoRef, VimObject, VimValue } from "./types";
 import { isMoRef } from "./types";
+import { ErrorKind, tag } from "../errorKinds";
 
 export class VimFault extends Error {
   /** The vim fault type, e.g. `InvalidPowerState`. */
@@ -71,12 +72,31 @@ const CLASSES: Record<string, FaultClass> = {
 
 /** What to do, per fault type, appended to messages. */
 const ADVICE: Record<string, string> = {
-  InvalidLogin: "check the vSphere user and password (vsphere:user / vsphere:password or VSPHERE_USER / VSPHERE_PASSWORD)",
+  InvalidLogin: "check the vSphere user and password",
   NotAuthenticated: "the session was lost; log in again",
   ManagedObjectNotFound: "the object was deleted or never existed; refresh and look it up again",
   InvalidPowerState: "change the VM's power state first",
   Timedout: "retry, and keep the operation within its timeout",
   NoPermission: "grant the vSphere user the missing privilege",
+};
+
+/** The kind of a fault type (errorKinds.ts); faults not listed carry none. */
+const KINDS: Record<string, ErrorKind> = {
+  InvalidLogin: "auth",
+  NotAuthenticated: "auth",
+  NoPermission: "permission",
+  ManagedObjectNotFound: "notFound",
+  FileNotFound: "notFound",
+  NotFound: "notFound",
+  DuplicateName: "conflict",
+  AlreadyExists: "conflict",
+  InvalidState: "conflict",
+  InvalidPowerState: "conflict",
+  ConcurrentAccess: "conflict",
+  TaskInProgress: "conflict",
+  Timedout: "timeout",
+  NoDiskSpace: "space",
+  InsufficientResourcesFault: "space",
 };
 
 /** Builds the typed error for a fault type; `text` is the server's message (may be empty). */
@@ -85,7 +105,8 @@ export function makeFault(faultType: string, text: string, fields: VimObject, op
   const what = text && !text.startsWith("*types.") ? `${faultType}: ${text}` : faultType;
   const extra = describeFields(faultType, fields);
   const advice = ADVICE[faultType] ? ` (${ADVICE[faultType]})` : "";
-  return new cls(faultType, `${operation} failed with ${what}${extra}${advice}`, fields, operation);
+  const err = new cls(faultType, `${operation} failed with ${what}${extra}${advice}`, fields, operation);
+  return KINDS[faultType] ? tag(err, KINDS[faultType], "vsphere") : err;
 }
 
 function describeFields(faultType: string, f: VimObject): string {
@@ -105,12 +126,24 @@ export function faultFromDetail(detail: XmlElement | undefined): { type: string;
   return { type: t, fields: decodeObject(el) };
 }
 
-/** Converts a SoapFaultError from a vim call into its typed VimFault (others pass through). */
-export function toVimFault(err: unknown, operation: string): unknown {
+/**
+ * Converts a SoapFaultError from a vim call into its typed VimFault (others pass through).
+ * Every string field is redacted of `secrets`: a peer may echo the password into a fault's
+ * detail, and the fields show in JSON.stringify and util.inspect of the error, not only its message.
+ */
+export function toVimFault(err: unknown, operation: string, secrets: ReadonlyArray<string> = []): unknown {
   if (!(err instanceof SoapFaultError)) return err;
   const f = faultFromDetail(err.detail);
   if (!f) return err;
-  return makeFault(f.type, err.faultString, f.fields, operation);
+  return makeFault(f.type, redact(err.faultString, secrets), redactFields(f.fields, secrets), operation);
+}
+
+function redactFields<T extends VimValue>(v: T, secrets: ReadonlyArray<string>): T {
+  if (secrets.length === 0) return v;
+  if (typeof v === "string") return redact(v, secrets) as T;
+  if (Array.isArray(v)) return v.map((x) => redactFields(x, secrets)) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactFields(x as VimValue, secrets)])) as T;
+  return v;
 }
 
 /** A LocalizedMethodFault value (task `info.error`, lease `error`) as a typed error. */

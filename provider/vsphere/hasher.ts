@@ -1,5 +1,5 @@
 /**
- * SHA-256 and SHA-1 of a stream computed in a worker thread, so that hashing gigabytes of disk
+ * SHA-256 (and SHA-1 when asked: only a server manifest without SHA-256 needs it) of a stream computed in a worker thread, so that hashing gigabytes of disk
  * does not share the event loop's core with TLS and the share's writes (on a 2-core machine the
  * export ran at half the speed of `curl | smbclient` with the hashes inline).
  *
@@ -17,30 +17,31 @@ const SLOTS = 4;
 const WORKER_CODE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
-const ring = new Uint8Array(workerData);
+const ring = new Uint8Array(workerData.ring);
 const sha256 = createHash("sha256");
-const sha1 = createHash("sha1");
+const sha1 = workerData.sha1 ? createHash("sha1") : undefined;
 parentPort.on("message", (m) => {
   if (m.digest) {
-    parentPort.postMessage({ sha256: sha256.digest("hex"), sha1: sha1.digest("hex") });
+    parentPort.postMessage({ sha256: sha256.digest("hex"), sha1: sha1 ? sha1.digest("hex") : "" });
     return;
   }
   const b = ring.subarray(m.slot * ${SLOT}, m.slot * ${SLOT} + m.length);
   sha256.update(b);
-  sha1.update(b);
+  if (sha1) sha1.update(b);
   parentPort.postMessage({ done: m.slot });
 });
 `;
 
 export interface Digests {
   sha256: string;
+  /** "" unless the hasher was asked for SHA-1. */
   sha1: string;
 }
 
 export class BackgroundHasher {
   private readonly shared = new SharedArrayBuffer(SLOT * SLOTS);
   private readonly ring = Buffer.from(this.shared);
-  private readonly worker = new Worker(WORKER_CODE, { eval: true, workerData: this.shared });
+  private readonly worker: Worker;
   /** Slots the worker has handed back (or never had). */
   private readonly free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
   private slot: number;
@@ -49,7 +50,8 @@ export class BackgroundHasher {
   private onDigest?: { resolve: (d: Digests) => void; reject: (e: Error) => void };
   private failure?: Error;
 
-  constructor() {
+  constructor(opts: { sha1?: boolean } = {}) {
+    this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { ring: this.shared, sha1: !!opts.sha1 } });
     this.slot = this.free.shift() as number;
     this.worker.on("message", (m: { done?: number; sha256?: string; sha1?: string }) => {
       if (m.done !== undefined) {

@@ -1,5 +1,5 @@
-/** HttpNfcLease: wait until ready, keep alive with Progress, manifest, Complete / Abort. */
-import { sleep } from "../soap";
+/** HttpNfcLease: wait until ready, Progress, manifest, Complete / Abort (the keep-alive: leaseUpdater.ts). */
+import { waitFor } from "../wait";
 import { el } from "../soap";
 import { asBool, asNumber, asObject, asString, decodeObject, many } from "./decode";
 import { fromLocalizedFault, MethodNotFoundError } from "./faults";
@@ -36,14 +36,6 @@ export interface ManifestEntry {
   disk: boolean;
 }
 
-/** Thrown when a lease is still initializing at the deadline. */
-export class LeaseTimeoutError extends Error {
-  constructor(lease: MoRef, timeoutMs: number) {
-    super(`export lease ${lease.value} was not ready within ${Math.round(timeoutMs / 1000)} s; check the VM's tasks in vCenter and retry with a longer timeout`);
-    this.name = "LeaseTimeoutError";
-  }
-}
-
 const o = asObject;
 
 export function decodeLeaseInfo(lease: MoRef, v: VimValue | undefined): LeaseInfo {
@@ -68,21 +60,29 @@ export function decodeLeaseInfo(lease: MoRef, v: VimValue | undefined): LeaseInf
   };
 }
 
-/** Polls the lease until it leaves `initializing`; `error` throws the lease's fault. */
+/**
+ * Polls the lease until it leaves `initializing` (50 ms growing to 1 s); `error` throws the lease's
+ * fault, the deadline a DeadlineError. Polled rather than watched: a lease's state may change
+ * without the property collector announcing it (vcsim's export lease does).
+ */
 export async function waitForLease(c: PropertyCollectorHost, lease: MoRef, timeoutMs = 10 * 60_000, signal?: AbortSignal): Promise<LeaseInfo> {
-  const start = Date.now();
-  let delay = 50;
-  for (;;) {
-    signal?.throwIfAborted();
-    const oc = await retrieveProperties(c, lease, ["state", "info", "error"]);
-    const state = oc.props.state;
-    if (state === "ready") return decodeLeaseInfo(lease, oc.props.info);
-    if (state === "error") throw fromLocalizedFault(oc.props.error, `export lease ${lease.value}`);
-    if (state === "done") throw new Error(`export lease ${lease.value} is already complete; start a new export`);
-    if (Date.now() - start > timeoutMs) throw new LeaseTimeoutError(lease, timeoutMs);
-    await sleep(delay, signal);
-    delay = Math.min(delay * 2, 1000);
-  }
+  return waitFor<LeaseInfo, string>(
+    async ({ deadline }) => {
+      const oc = await retrieveProperties(c, lease, ["state", "info", "error"], deadline); // the deadline holds during a poll too
+      const state = String(oc.props.state ?? "");
+      if (state === "ready") return { done: true, value: decodeLeaseInfo(lease, oc.props.info) };
+      if (state === "error") return { done: true, error: fromLocalizedFault(oc.props.error, `export lease ${lease.value}`) };
+      if (state === "done") return { done: true, error: new Error(`export lease ${lease.value} is already complete; start a new export`) };
+      return { done: false };
+    },
+    {
+      awaited: `export lease ${lease.value} to be ready`,
+      deadline: Date.now() + timeoutMs,
+      resumable: false,
+      fix: "check the VM's tasks in vCenter and retry with a longer timeout",
+      signal,
+    },
+  );
 }
 
 /** Reports transfer progress (0..100); every call renews the lease. */

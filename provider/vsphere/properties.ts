@@ -43,14 +43,27 @@ function checkSession(payload: XmlElement): void {
   }
 }
 
-/** Runs RetrievePropertiesEx and follows tokens; returns every object. */
-export async function retrieve(c: PropertyCollectorHost, spec: RawXml, maxObjects = 500): Promise<ObjectContent[]> {
+/**
+ * Bounds of one retrieval: a property collector that keeps returning continuation tokens (or
+ * objects) must not keep the client looping and accumulating for ever.
+ */
+export const RETRIEVE_LIMITS = { maxPages: 10_000, maxObjects: 1_000_000 };
+
+/** Runs RetrievePropertiesEx and follows tokens, within RETRIEVE_LIMITS; returns every object. */
+export async function retrieve(c: PropertyCollectorHost, spec: RawXml, maxObjects = 500, deadline?: number): Promise<ObjectContent[]> {
   const pc = c.serviceContent.propertyCollector;
-  const first = await c.invoke("RetrievePropertiesEx", pc, [spec, el("options", el("maxObjects", maxObjects))], checkSession);
+  const first = await c.invoke("RetrievePropertiesEx", pc, [spec, el("options", el("maxObjects", maxObjects))], checkSession, deadline);
   let { objects, token } = decodeRetrieveResult(first);
   const all = [...objects];
-  while (token) {
-    const next = await c.invoke("ContinueRetrievePropertiesEx", pc, el("token", token), checkSession);
+  for (let pages = 1; token; pages++) {
+    if (pages >= RETRIEVE_LIMITS.maxPages || all.length > RETRIEVE_LIMITS.maxObjects) {
+      await c.invoke("CancelRetrievePropertiesEx", pc, el("token", token)).catch(() => undefined);
+      throw new Error(
+        `the property collector kept returning continuation tokens (${pages} pages, ${all.length} objects, limits ${RETRIEVE_LIMITS.maxPages} pages and ` +
+          `${RETRIEVE_LIMITS.maxObjects} objects); the vCenter answers inconsistently: check its health, or narrow the inventory searched`,
+      );
+    }
+    const next = await c.invoke("ContinueRetrievePropertiesEx", pc, el("token", token), checkSession, deadline);
     ({ objects, token } = decodeRetrieveResult(next));
     all.push(...objects);
   }
@@ -58,8 +71,8 @@ export async function retrieve(c: PropertyCollectorHost, spec: RawXml, maxObject
 }
 
 /** Reads properties of one object; a missing object throws ManagedObjectNotFoundError. */
-export async function retrieveProperties(c: PropertyCollectorHost, obj: MoRef, paths: string[]): Promise<ObjectContent> {
-  const objects = await retrieve(c, filterSpec([propertySpec(obj.type, paths)], [objectSpec(obj)]));
+export async function retrieveProperties(c: PropertyCollectorHost, obj: MoRef, paths: string[], deadline?: number): Promise<ObjectContent> {
+  const objects = await retrieve(c, filterSpec([propertySpec(obj.type, paths)], [objectSpec(obj)]), 500, deadline);
   return objects[0] ?? { obj, props: {}, missing: [] };
 }
 

@@ -10,6 +10,7 @@ import { NotAuthenticatedError, toVimFault } from "./faults";
 import { retrieveProperties } from "./properties";
 import type { MoRef } from "./types";
 import { moref } from "./wire";
+import { Relogin } from "../sessions/relogin";
 
 export const VIM25_NS = "urn:vim25";
 
@@ -20,8 +21,10 @@ export interface VimClientOptions {
   password: string;
   /** TLS policy: CA bundle, pinned SHA-1/SHA-256 thumbprint, or insecure (never the default). */
   tls?: TlsOptions;
-  /** Per-request timeout in milliseconds (default 120 000). */
+  /** Deadline of each whole request in milliseconds (default 120 000). */
   timeoutMs?: number;
+  /** Largest reply accepted, in bytes (default 64 MiB). */
+  maxReplyBytes?: number;
   /** Login locale (default en_US). */
   locale?: string;
 }
@@ -36,12 +39,14 @@ export interface ServiceContent {
   ovfManager?: MoRef;
   fileManager?: MoRef;
   virtualDiskManager?: MoRef;
+  guestOperationsManager?: MoRef;
   about: { apiVersion: string; apiType: string; version: string; fullName: string };
 }
 
 /** Something that can call vim methods; the property collector and tests only need this. */
 export interface VimInvoker {
-  invoke(method: string, self: MoRef, params?: XmlContent, check?: (payload: XmlElement) => void): Promise<XmlElement>;
+  /** `deadline` (ms since the epoch) is the caller's wait; it cuts the request's own timeout short. */
+  invoke(method: string, self: MoRef, params?: XmlContent, check?: (payload: XmlElement) => void, deadline?: number): Promise<XmlElement>;
 }
 
 export function normalizeSdkUrl(url: string): string {
@@ -61,7 +66,9 @@ export class VimClient implements VimInvoker {
   private soapAction = "urn:vim25/6.5";
   private readonly locale: string;
   private loggedIn = false;
-  private relogin?: Promise<void>;
+  private readonly relogin = new Relogin(() => this.login());
+  /** Number of successful logins (the first one plus re-logins); for diagnostics and tests. */
+  loginCount = 0;
 
   private constructor(opts: VimClientOptions) {
     this.url = normalizeSdkUrl(opts.url);
@@ -72,7 +79,9 @@ export class VimClient implements VimInvoker {
       url: this.url,
       tls: opts.tls,
       timeoutMs: opts.timeoutMs,
-      secrets: () => [credentials.get(this)?.password, this.sessionCookie()],
+      maxReplyBytes: opts.maxReplyBytes,
+      peer: "vsphere",
+      secrets: () => this.secrets(),
     });
   }
 
@@ -104,9 +113,13 @@ export class VimClient implements VimInvoker {
     return this.transport.cookies.header();
   }
 
-  /** The secret values errors must never show. */
+  /**
+   * The secret values errors and trace lines must never show: the password, and the session
+   * cookie quoted as vCenter sends it and bare (vcsim's cookie is the session key the body shows).
+   */
   secrets(): string[] {
-    return [credentials.get(this)?.password ?? "", this.sessionCookie() ?? ""].filter((s) => s.length > 0);
+    const cookie = this.sessionCookie() ?? "";
+    return [credentials.get(this)?.password ?? "", cookie, cookie.replace(/^"|"$/g, "")].filter((s) => s.length > 0);
   }
 
   private sessionCookie(): string | undefined {
@@ -136,6 +149,7 @@ export class VimClient implements VimInvoker {
       ovfManager: ref("ovfManager"),
       fileManager: ref("fileManager"),
       virtualDiskManager: ref("virtualDiskManager"),
+      guestOperationsManager: ref("guestOperationsManager"),
       about: {
         apiVersion: String(about.apiVersion ?? ""),
         apiType: String(about.apiType ?? ""),
@@ -155,16 +169,7 @@ export class VimClient implements VimInvoker {
       el("locale", this.locale),
     ]);
     this.loggedIn = true;
-  }
-
-  /** Logs in again after the session was lost; concurrent callers share one Login. */
-  private reauthenticate(): Promise<void> {
-    if (!this.relogin) {
-      this.relogin = this.login().finally(() => {
-        this.relogin = undefined;
-      });
-    }
-    return this.relogin;
+    this.loginCount++;
   }
 
   /**
@@ -172,30 +177,25 @@ export class VimClient implements VimInvoker {
    * VimFault errors; a NotAuthenticated fault (or one `check` throws) triggers one re-login
    * and one retry.
    */
-  async invoke(method: string, self: MoRef, params?: XmlContent, check?: (payload: XmlElement) => void): Promise<XmlElement> {
+  async invoke(method: string, self: MoRef, params?: XmlContent, check?: (payload: XmlElement) => void, deadline?: number): Promise<XmlElement> {
     const once = async () => {
-      const payload = await this.call(method, self, params);
+      const payload = await this.call(method, self, params, deadline);
       check?.(payload);
       return payload;
     };
-    try {
-      return await once();
-    } catch (e) {
-      if (!(e instanceof NotAuthenticatedError) || !this.loggedIn) throw e;
-      await this.reauthenticate();
-      return once();
-    }
+    // Concurrent callers that meet the same expiry share one Login.
+    return this.relogin.call(once, (e) => e instanceof NotAuthenticatedError && this.loggedIn);
   }
 
-  private async call(method: string, self: MoRef, params?: XmlContent): Promise<XmlElement> {
+  private async call(method: string, self: MoRef, params?: XmlContent, deadline?: number): Promise<XmlElement> {
     const body = el(method, [moref("_this", self), params], { xmlns: VIM25_NS });
     const operation = `${method} on ${self.type}:${self.value} at ${this.host}`;
     try {
-      const reply = await this.transport.call(this.soapAction, buildEnvelope(body));
+      const reply = await this.transport.call(this.soapAction, buildEnvelope(body), {}, deadline);
       if (!reply.payload) throw new Error(`${operation}: the reply has an empty SOAP Body`);
       return reply.payload;
     } catch (e) {
-      throw toVimFault(e, operation);
+      throw toVimFault(e, operation, this.secrets());
     }
   }
 
@@ -206,10 +206,10 @@ export class VimClient implements VimInvoker {
     return typeof s?.key === "string" ? s.key : undefined;
   }
 
-  /** Ends the session (ignores a session that is already gone) and closes sockets. */
-  async logout(): Promise<void> {
+  /** Ends the session (ignores a session that is already gone) and closes sockets; `deadline` bounds the Logout. */
+  async logout(deadline?: number): Promise<void> {
     try {
-      if (this.loggedIn && this.content) await this.call("Logout", this.content.sessionManager);
+      if (this.loggedIn && this.content) await this.call("Logout", this.content.sessionManager, undefined, deadline);
     } catch {
       // already logged out or unreachable: nothing left to end
     } finally {

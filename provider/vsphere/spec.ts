@@ -84,6 +84,8 @@ export function deviceChange(operation: "add" | "remove" | "edit", device: RawXm
 export interface ConfigSpecFields {
   changeVersion?: string;
   name?: string;
+  /** Set on create so that the VM's ownership mark can be bound to it before vCenter answers. */
+  instanceUuid?: string;
   guestId?: string;
   annotation?: string;
   vmPathName?: string;
@@ -99,6 +101,7 @@ export function configSpec(tag: string, f: ConfigSpecFields): RawXml {
   const content: XmlContent = [
     opt("changeVersion", f.changeVersion),
     opt("name", f.name),
+    opt("instanceUuid", f.instanceUuid),
     opt("guestId", f.guestId),
     opt("annotation", f.annotation),
     f.vmPathName !== undefined ? el("files", el("vmPathName", f.vmPathName)) : undefined,

@@ -1,34 +1,22 @@
-/** Waiting for vim Tasks: poll `info` until success or error, within a deadline. */
-import { sleep } from "../soap";
-import { asNumber, decodeMoRef } from "./decode";
+/** Waiting for vim Tasks: `info` through WaitForUpdatesEx (updates.ts) until success or error, within a deadline. */
+import { asNumber, asObject, decodeMoRef } from "./decode";
 import { fromLocalizedFault } from "./faults";
-import { retrieveProperties, type PropertyCollectorHost } from "./properties";
-import type { MoRef, VimObject, VimValue } from "./types";
+import type { PropertyCollectorHost } from "./properties";
+import type { MoRef, VimValue } from "./types";
 import type { XmlElement } from "../soap";
+import { waitForProperties } from "./updates";
 
 export interface WaitOptions {
   /** Give up after this many milliseconds (default 30 minutes). */
   timeoutMs?: number;
   /** Or at this absolute time (ms since epoch); the earlier of the two wins. */
   deadline?: number;
-  /** Called with the task's progress percent when the server reports one. */
+  /** Called with the task's progress percent when the server reports a new one. */
   onProgress?: (percent: number) => void;
   /** Stops waiting (the task keeps running on the server). */
   signal?: AbortSignal;
   /** What the task does, for error messages (e.g. "powering on DC0/vm/web01"). */
   operation?: string;
-}
-
-/** Thrown when a task is still running at the deadline. */
-export class TaskTimeoutError extends Error {
-  constructor(readonly task: MoRef, operation: string, timeoutMs: number) {
-    super(`${operation}: task ${task.value} did not finish within ${seconds(timeoutMs)} s; it may still be running in vCenter (check Recent Tasks), then retry with a longer timeout`);
-    this.name = "TaskTimeoutError";
-  }
-}
-
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(ms < 10_000 ? 1 : 0);
 }
 
 /** The Task moref a `*_Task` method returned. */
@@ -40,25 +28,34 @@ export function taskRef(payload: XmlElement): MoRef {
 
 /**
  * Waits for a task and returns `info.result` (e.g. the new VM's moref). A task that ends in
- * error throws the typed VimFault with the server's localized message.
+ * error throws the typed VimFault with the server's localized message; one still running at the
+ * deadline throws a DeadlineError (the task goes on in vCenter, but a rerun does not resume it).
  */
 export async function waitForTask(c: PropertyCollectorHost, task: MoRef, opts: WaitOptions = {}): Promise<VimValue | undefined> {
-  const start = Date.now();
-  const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
-  const deadline = Math.min(start + timeoutMs, opts.deadline ?? Infinity);
+  const deadline = Math.min(Date.now() + (opts.timeoutMs ?? 30 * 60_000), opts.deadline ?? Infinity);
   const operation = opts.operation ?? `task ${task.value}`;
-  let delay = 50;
-  for (;;) {
-    if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error(`${operation}: aborted`);
-    const oc = await retrieveProperties(c, task, ["info"]);
-    const info = (oc.props.info ?? {}) as VimObject;
-    const state = info.state;
-    if (state === "success") return info.result;
-    if (state === "error") throw fromLocalizedFault(info.error, operation);
-    const progress = asNumber(info.progress);
-    if (progress !== undefined) opts.onProgress?.(progress);
-    if (Date.now() >= deadline) throw new TaskTimeoutError(task, operation, deadline - start);
-    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), opts.signal);
-    delay = Math.min(delay * 2, 1000);
-  }
+  let progress: number | undefined;
+  return waitForProperties(
+    c,
+    task,
+    ["info"],
+    (props) => {
+      const info = asObject(props.info);
+      if (info.state === "success") return { done: true, value: info.result };
+      if (info.state === "error") return { done: true, error: fromLocalizedFault(info.error, operation) };
+      return { done: false };
+    },
+    {
+      awaited: `${operation} (task ${task.value})`,
+      deadline,
+      resumable: false,
+      fix: "look at the task in vCenter's Recent Tasks, then retry with a longer timeout",
+      signal: opts.signal,
+      onChange: (props) => {
+        const p = asNumber(asObject(props.info).progress);
+        if (p !== undefined && p !== progress) opts.onProgress?.((progress = p));
+      },
+      describe: (props) => `last ${String(asObject(props.info).state ?? "unknown")}`,
+    },
+  );
 }

@@ -32,10 +32,3 @@ export function isMoRef(v: unknown): v is MoRef {
     typeof (v as MoRef).value === "string" && Object.keys(v).length === 2;
 }
 
-export function sameRef(a: MoRef | undefined, b: MoRef | undefined): boolean {
-  return !!a && !!b && a.type === b.type && a.value === b.value;
-}
-
-export function refString(r: MoRef): string {
-  return `${r.type}:${r.value}`;
-}

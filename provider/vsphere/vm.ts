@@ -3,11 +3,13 @@
  * shutdown, named snapshots, destroy. Every task is awaited with a deadline; failures are
  * typed VimFault errors carrying vSphere's message.
  */
-import { RawXml, el, sleep } from "../soap";
+import { RawXml, el } from "../soap";
+import { DeadlineError } from "../wait";
 import { InvalidPowerStateError } from "./faults";
 import { retrieveProperties, type PropertyCollectorHost } from "./properties";
 import { ConfigSpecFields, NicBacking, ScsiControllerType, cloneSpec, configSpec, deviceChange, deviceRef, diskDevice, nicDevice, scsiDevice } from "./spec";
 import { taskRef, waitForTask, type WaitOptions } from "./tasks";
+import { waitForProperties } from "./updates";
 import type { MoRef } from "./types";
 import { isMoRef } from "./types";
 import { readVm, type VmInfo } from "./vmread";
@@ -29,10 +31,14 @@ export interface CreateVmSpec {
   memoryMB: number;
   /** Disk capacity in GiB (thin provisioned). */
   diskGB: number;
+  /** More disks on the same controller, in GB each (units 1, 2, ...; 7 is the controller's own). */
+  extraDisksGB?: number[];
   /** Default `VirtualLsiLogicSASController`. */
   scsiType?: ScsiControllerType;
   firmware?: "bios" | "efi";
   annotation?: string;
+  /** The instanceUuid to ask for (vCenter may assign another; read it back). */
+  instanceUuid?: string;
 }
 
 const objRef = (v: unknown, what: string): MoRef => {
@@ -71,6 +77,7 @@ export async function createVm(c: PropertyCollectorHost, spec: CreateVmSpec, opt
   const backing = await nicBackingFor(c, spec.network);
   const config = configSpec("config", {
     name: spec.name,
+    instanceUuid: spec.instanceUuid,
     guestId: spec.guestId,
     annotation: spec.annotation,
     vmPathName: `[${dsName}]`,
@@ -82,6 +89,10 @@ export async function createVm(c: PropertyCollectorHost, spec: CreateVmSpec, opt
       deviceChange("add", scsiDevice({ type: spec.scsiType ?? "VirtualLsiLogicSASController", key: -100, busNumber: 0 })),
       deviceChange("add", diskDevice({ key: -101, controllerKey: -100, unitNumber: 0, capacityKB: Math.round(spec.diskGB * 1024 * 1024) }), "create"),
       deviceChange("add", nicDevice({ key: -102, backing, connectable: { startConnected: true, allowGuestControl: true, connected: false } })),
+      ...(spec.extraDisksGB ?? []).map((gb, i) => {
+        const unitNumber = i + 1 >= 7 ? i + 2 : i + 1;
+        return deviceChange("add", diskDevice({ key: -103 - i, controllerKey: -100, unitNumber, capacityKB: Math.round(gb * 1024 * 1024) }), "create");
+      }),
     ],
   });
   const params = [config, moref("pool", spec.resourcePool), spec.host ? moref("host", spec.host) : undefined].filter((x): x is RawXml => !!x);
@@ -100,6 +111,8 @@ export interface CloneVmSpec {
   memoryMB?: number;
   /** Notes of the new VM. */
   annotation?: string;
+  /** The instanceUuid to ask for (vCenter may assign another; read it back). */
+  instanceUuid?: string;
   powerOn?: boolean;
 }
 
@@ -107,8 +120,8 @@ export interface CloneVmSpec {
 export async function cloneVm(c: PropertyCollectorHost, source: MoRef, spec: CloneVmSpec, opts: WaitOptions = {}): Promise<MoRef> {
   checkVmName(spec.name);
   const config =
-    spec.numCPUs !== undefined || spec.memoryMB !== undefined || spec.annotation !== undefined
-      ? configSpec("config", { annotation: spec.annotation, numCPUs: spec.numCPUs, memoryMB: spec.memoryMB })
+    spec.numCPUs !== undefined || spec.memoryMB !== undefined || spec.annotation !== undefined || spec.instanceUuid !== undefined
+      ? configSpec("config", { instanceUuid: spec.instanceUuid, annotation: spec.annotation, numCPUs: spec.numCPUs, memoryMB: spec.memoryMB })
       : undefined;
   const params = [
     moref("folder", spec.folder),
@@ -174,14 +187,15 @@ async function powerState(c: PropertyCollectorHost, vm: MoRef): Promise<string> 
 }
 
 /**
- * Asks the guest to shut down (ShutdownGuest returns at once) and waits until the VM is off.
- * When Tools are unavailable or the guest ignores it until the deadline, powers off hard if
- * `fallbackPowerOff` (default true). Returns how it ended.
+ * Asks the guest to shut down (ShutdownGuest returns at once) and waits, through WaitForUpdatesEx,
+ * until the VM is off. When Tools are unavailable or the guest ignores it until the deadline, powers
+ * off hard if `fallbackPowerOff` (default true); else the deadline throws a DeadlineError. Returns
+ * how it ended.
  */
 export async function shutdownGuest(
   c: PropertyCollectorHost,
   vm: MoRef,
-  opts: { timeoutMs?: number; fallbackPowerOff?: boolean; pollMs?: number } = {},
+  opts: { timeoutMs?: number; fallbackPowerOff?: boolean; signal?: AbortSignal } = {},
 ): Promise<"already-off" | "guest" | "forced"> {
   const fallback = opts.fallbackPowerOff ?? true;
   if ((await powerState(c, vm)) === "poweredOff") return "already-off";
@@ -193,12 +207,19 @@ export async function shutdownGuest(
     await powerOff(c, vm);
     return "forced";
   }
-  const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
-  while (Date.now() < deadline) {
-    if ((await powerState(c, vm)) === "poweredOff") return "guest";
-    await sleep(opts.pollMs ?? 1000);
+  try {
+    await waitForProperties(c, vm, ["runtime.powerState"], (p) => (p["runtime.powerState"] === "poweredOff" ? { done: true, value: undefined } : { done: false }), {
+      awaited: `the guest of ${vm.value} to shut down`,
+      deadline: Date.now() + (opts.timeoutMs ?? 10 * 60_000),
+      resumable: false,
+      fix: "shut the guest down or power it off in vSphere",
+      signal: opts.signal,
+      describe: (p) => `still ${String(p["runtime.powerState"] ?? "unknown")}`,
+    });
+    return "guest";
+  } catch (e) {
+    if (!(e instanceof DeadlineError) || !fallback) throw e;
   }
-  if (!fallback) throw new Error(`guest shutdown of ${vm.value} did not finish in time; shut the guest down or power it off in vSphere`);
   await powerOff(c, vm);
   return "forced";
 }

@@ -1,71 +1,95 @@
 /**
- * A mini Pulumi engine for dynamic resources: `preview`, `up`, `refresh` and `destroy` over a program
- * (program.ts), calling the dynamic-provider host in the order and with the messages the real engine
- * uses (step_generator.go / step.go / provider_plugin.go), and keeping a JSON state file.
- *
- * Per resource, in program order:
- *   Check(olds = old inputs, news) -> Diff(id, old outputs, checked, old inputs) -> same | create |
- *   update | replace (Check again with no olds; create-before-delete unless deleteBeforeReplace)
- * then deletes of resources no longer in the program (and the old halves of replacements), in
- * reverse dependency order. The host answers `supportsPreview=false`, so a preview runs Check and
- * Diff only and predicts a changing resource's outputs as its inputs (anything else is unknown).
- * The host answers `acceptSecrets=false`, so secrets are stripped before every call and re-marked
- * on results by property name, plus `additionalSecretOutputs`.
- *
- * Steps run one at a time (the engine runs independent steps in parallel); deleteBeforeReplace does
- * not compute dependent replacements.
+ * A mini Pulumi engine for dynamic resources: `preview`, `up`, `refresh` and `destroy`, keeping a
+ * JSON state file. Each operation, as under the CLI, starts its own engine services (monitor.ts)
+ * and its own dynamic-provider host, and stops both when done. The program is either a real
+ * Pulumi program (pulumiProgram.ts: run through the SDK's `cmd/run`, registering over gRPC) or a
+ * declaration list (program.ts, run by declarations.ts); both feed the same step executor
+ * (deployment.ts), which steps independent resources concurrently.
  */
-import { changedKeys } from "./compare";
 import { StackConfig } from "./config";
-import { HostCallError } from "./errors";
-import { DynamicProviderHost, ResourceRef } from "./host";
-import { applyIgnoreChanges } from "./ignoreChanges";
-import { OperationKind, Plan, StepOp, StepReport } from "./plan";
-import { Program, ResourceDeclaration, serializeProvider } from "./program";
-import { LiveResource, resolveInputs } from "./resolve";
-import { annotateSecrets, containsUnknowns, markSecretOutputs, stripSecretsMap } from "./secrets";
+import { Deployment, dependentsFirst, Operation, OperationError, report } from "./deployment";
+import { runDeclarations } from "./declarations";
+import { EngineLogEntry } from "./engineServer";
+import { DynamicProviderHost, HostOptions, ResourceRef } from "./host";
+import { MonitorHandler, MonitorServer, ResourceReply, ResourceRequest } from "./monitor";
+import { OperationKind, Plan } from "./plan";
+import { Program } from "./program";
+import { PulumiProgram, startProgram } from "./pulumiProgram";
+import { annotateSecrets, markSecretOutputs, stripSecretsMap } from "./secrets";
+import { Semaphore } from "./semaphore";
+import { changedKeys } from "./compare";
 import { ResourceState, StackState, StateFile } from "./state";
 import { makeUrn, nameOfUrn } from "./urn";
-import { makeSecret, PropertyMap, PROVIDER_KEY } from "./wire";
+
+export { OperationError } from "./deployment";
+
+/** The CLI's default `--parallel`: unbounded. */
+export const DEFAULT_PARALLEL = 2147483647;
 
 export interface EngineOptions {
-  host: DynamicProviderHost;
+  /**
+   * Start a new dynamic-provider host with these options for each operation, as the CLI does (the
+   * default when `host` is not given; `cwd` defaults to a real program's folder).
+   */
+  hostOptions?: HostOptions;
+  /**
+   * One host for every operation instead (its provider cache then outlives operations, so
+   * configure() runs once per provider text for the host's life). Tests of the host itself use it.
+   */
+  host?: DynamicProviderHost;
   /** The JSON state file; created on the first `up`. */
   stateFile: string;
   /** Encrypts secrets in the state file. Default `PULUMI_CONFIG_PASSPHRASE` or "harness". */
   passphrase?: string;
-  /** The stack config sent with Configure; default: the config the host was started with. */
+  /** The stack config (program and Configure); default: the host's or hostOptions' config. */
   config?: StackConfig;
+  /** Resource operations at once (`--parallel`). Default: unbounded, like the CLI. */
+  parallel?: number;
+  /** Each host an operation starts, once it is up (to watch it, kill it or cancel it). */
+  onHost?: (host: DynamicProviderHost) => void;
+  /** A real program's output lines, as they come. */
+  onProgramLine?: (line: { stream: string; text: string }) => void;
 }
 
-/** An operation stopped on an error; `plan` holds the steps done (or planned) before it. */
-export class OperationError extends Error {
-  constructor(message: string, readonly plan: Plan, readonly urn?: string, override readonly cause?: unknown) {
-    super(message);
-    this.name = "OperationError";
-  }
-}
-
-interface Decision {
-  op: StepOp;
-  unknownKeys: string[];
-  inputs: PropertyMap;
-  diffKeys: string[];
-  replaceKeys: string[];
-  deleteBeforeReplace: boolean;
+interface Running {
+  op: Operation;
+  host: DynamicProviderHost;
+  killProgram?: () => void;
 }
 
 export class Engine {
-  readonly host: DynamicProviderHost;
   readonly stateFile: string;
+  readonly project: string;
+  readonly stack: string;
+  /** The stack config each operation runs with; change it with `setConfig` (`pulumi config set`). */
+  config: StackConfig;
+  /** Every Log message the engine services received, over all operations. */
+  readonly diagnostics: EngineLogEntry[] = [];
   private readonly file: StateFile;
-  private readonly config: StackConfig;
+  private readonly parallel: number;
+  private running: Running | undefined;
 
-  constructor(opts: EngineOptions) {
-    this.host = opts.host;
+  constructor(private readonly opts: EngineOptions) {
+    if (!opts.host && !opts.hostOptions) throw new Error("Engine: give hostOptions (a host per operation) or host");
     this.stateFile = opts.stateFile;
     this.file = new StateFile(opts.stateFile, opts.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE ?? "harness");
-    this.config = opts.config ?? opts.host.config;
+    this.project = opts.host?.project ?? opts.hostOptions?.project ?? "project";
+    this.stack = opts.host?.stack ?? opts.hostOptions?.stack ?? "dev";
+    this.config = opts.config ?? opts.host?.config ?? opts.hostOptions?.config ?? {};
+    this.parallel = opts.parallel ?? DEFAULT_PARALLEL;
+  }
+
+  /** `pulumi config set <key> <value>` (`--secret`: give `secret(value)`); `undefined` removes the key. */
+  setConfig(key: string, value: StackConfig[string] | undefined): void {
+    const next = { ...this.config };
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+    this.config = next;
+  }
+
+  /** The host of the operation running now (or the fixed host). */
+  get host(): DynamicProviderHost | undefined {
+    return this.running?.host ?? this.opts.host;
   }
 
   /** The state as stored (secrets decrypted back into wire secrets). */
@@ -79,357 +103,242 @@ export class Engine {
   }
 
   urn(type: string, name: string): string {
-    return makeUrn(this.host.stack, this.host.project, type, name);
+    return makeUrn(this.stack, this.project, type, name);
   }
 
-  preview(program: Program): Promise<Plan> {
+  preview(program: Program | PulumiProgram): Promise<Plan> {
     return this.deploy(program, true);
   }
 
-  up(program: Program): Promise<Plan> {
+  up(program: Program | PulumiProgram): Promise<Plan> {
     return this.deploy(program, false);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // preview / up
-
-  private async deploy(program: Program, dryRun: boolean): Promise<Plan> {
-    const plan = this.newPlan(dryRun ? "preview" : "up", dryRun);
-    const old = this.file.load();
-    const oldByUrn = new Map(old.resources.filter((r) => !r.pendingDelete).map((r) => [r.urn, r]));
-    const next: ResourceState[] = [];
-    // URNs whose old entry is no longer current (superseded in `next`, or deleted).
-    const handled = new Set<string>();
-    const declared = new Set<string>();
-    const pendingDeletes: ResourceState[] = old.resources.filter((r) => r.pendingDelete);
-    const live = new Map<string, LiveResource>();
-    const urnOf = new Map<string, string>();
-    // Old entry -> its pending-delete copy, for create-before-delete replacements made in this run.
-    const replaced = new Map<ResourceState, ResourceState>();
-    // The checkpoint after each step: what this run produced, then what it has not touched yet.
-    const snapshot = (): StackState => ({
-      resources: [...next, ...old.resources.filter((r) => !r.pendingDelete && !handled.has(r.urn)), ...pendingDeletes],
-    });
-    const save = (): void => {
-      if (!dryRun) this.file.save(snapshot());
-    };
-
-    await this.wrap(plan, undefined, () => this.host.configure(this.config));
-    for (const decl of program) {
-      const urn = makeUrn(this.host.stack, this.host.project, decl.type, decl.name);
-      if (urnOf.has(decl.name)) throw new OperationError(`duplicate resource name "${decl.name}"`, await this.finish(plan));
-      urnOf.set(decl.name, urn);
-      declared.add(urn);
-      const ref: ResourceRef = { urn, name: decl.name, type: decl.type };
-      await this.wrap(plan, urn, async () => {
-        const props = await this.inputsOf(decl, live, dryRun);
-        const dependencies = this.dependenciesOf(decl, props.references, urnOf);
-        const prior = oldByUrn.get(urn);
-        const push = (e: ResourceState): void => {
-          next.push(e);
-          handled.add(urn);
-          save();
-        };
-        if (decl.getId !== undefined) {
-          const entry = await this.readExternal(ref, decl, props.props, dependencies);
-          plan.steps.push(report(urn, decl.name, "read", [], []));
-          live.set(decl.name, { id: entry.id, outputs: entry.outputs, predicted: false });
-          if (!dryRun) push(entry);
-          return;
-        }
-        const d = await this.decide(ref, decl, props.props, prior);
-        const step = report(urn, decl.name, d.op, d.diffKeys, d.replaceKeys, d.op === "replace" ? d.deleteBeforeReplace : undefined);
-        if (d.unknownKeys.length > 0) step.unknownKeys = d.unknownKeys;
-        plan.steps.push(step);
-        const base = {
-          urn,
-          type: decl.type,
-          dependencies,
-          ...optionsOf(decl),
-        };
-        if (dryRun) {
-          if (d.op === "same" && prior) live.set(decl.name, { id: prior.id, outputs: prior.outputs, predicted: false });
-          else live.set(decl.name, { id: d.op === "update" && prior ? prior.id : "", outputs: d.inputs, predicted: true });
-          return;
-        }
-        if (d.op === "same" && prior) {
-          const entry: ResourceState = { ...base, id: prior.id, inputs: d.inputs, outputs: markSecretOutputs(prior.outputs, decl.options.additionalSecretOutputs) };
-          live.set(decl.name, { id: entry.id, outputs: entry.outputs, predicted: false });
-          push(entry);
-          return;
-        }
-        if (d.op === "replace" && prior) {
-          // decide() refused a protected resource that stays protected; one being unprotected in this
-          // same run may be replaced (as the engine allows), so its old half is deleted regardless.
-          if (d.deleteBeforeReplace) {
-            await this.deleteOne(prior);
-            handled.add(urn);
-          } else {
-            const pending: ResourceState = { ...prior, pendingDelete: true };
-            delete pending.protect;
-            replaced.set(prior, pending);
-            pendingDeletes.push(pending);
-            handled.add(urn);
-          }
-          save();
-        }
-        const entry = d.op === "update" && prior
-          ? await this.applyUpdate(ref, decl, prior, d.inputs, base, push)
-          : await this.applyCreate(ref, decl, d.inputs, base, push);
-        live.set(decl.name, { id: entry.id, outputs: entry.outputs, predicted: false });
-        push(entry);
-      });
-    }
-
-    // Deletes: resources gone from the program and the old halves of replacements (this run's and
-    // any left by an earlier run), dependents first: the reverse of the old snapshot's order, which
-    // is a dependency order because resources are registered after what they depend on.
-    const deletions: ResourceState[] = [];
-    for (const r of [...old.resources].reverse()) {
-      if (r.pendingDelete || !declared.has(r.urn)) deletions.push(r);
-      else if (replaced.has(r)) deletions.push(replaced.get(r)!);
-    }
-    for (const r of deletions) {
-      await this.wrap(plan, r.urn, async () => {
-        if (!r.pendingDelete) plan.steps.push(report(r.urn, nameOfUrn(r.urn), "delete", [], []));
-        if (r.protect) throw new Error(`${r.urn} is protected: remove \`protect\` (run up with it off) before deleting it`);
-        if (dryRun) return;
-        await this.deleteOne(r);
-        if (r.pendingDelete) pendingDeletes.splice(pendingDeletes.indexOf(r), 1);
-        else handled.add(r.urn);
-        save();
-      });
-    }
-    return this.finish(plan);
-  }
-
-  private async inputsOf(decl: ResourceDeclaration, live: Map<string, LiveResource>, dryRun: boolean): Promise<{ props: PropertyMap; references: string[] }> {
-    const provider = await serializeProvider(decl.provider);
-    const { props, references } = resolveInputs(decl.name, decl.inputs, live);
-    if (!dryRun && containsUnknowns(props)) {
-      throw new Error(`${decl.name}: an input is still unknown during up (only a preview may see unknowns)`);
-    }
-    // dynamic.Resource stores the provider text as a secret when the closure captured a secret.
-    props[PROVIDER_KEY] = provider.containsSecrets ? makeSecret(provider.text) : provider.text;
-    return { props, references };
-  }
-
-  private dependenciesOf(decl: ResourceDeclaration, references: string[], urnOf: Map<string, string>): string[] {
-    const names = [...new Set([...references, ...(decl.options.dependsOn ?? [])])];
-    return names.map((n) => {
-      const urn = urnOf.get(n);
-      if (!urn) throw new Error(`${decl.name}: dependsOn "${n}", which is not declared before it`);
-      return urn;
-    });
-  }
-
-  /** Check and Diff: what the engine decides for one resource (the same in preview and up). */
-  private async decide(ref: ResourceRef, decl: ResourceDeclaration, props: PropertyMap, prior: ResourceState | undefined): Promise<Decision> {
-    const ignore = decl.options.ignoreChanges ?? [];
-    const news = prior ? applyIgnoreChanges(props, prior.inputs, ignore) : props;
-    const checked = await this.check(ref, prior ? prior.inputs : {}, news, prior?.outputs);
-    const unknownKeys = Object.keys(checked).filter((k) => containsUnknowns(checked[k])).sort();
-    const decision = (op: StepOp, inputs: PropertyMap, diffKeys: string[], replaceKeys: string[], deleteBeforeReplace = false): Decision =>
-      ({ op, unknownKeys, inputs, diffKeys, replaceKeys, deleteBeforeReplace });
-    if (!prior) return decision("create", checked, [], []);
-
-    const diff = await this.host.diff(ref, prior.id, stripSecretsMap(prior.outputs), stripSecretsMap(checked), stripSecretsMap(prior.inputs), ignore);
-    const diffKeys = changedKeys(prior.inputs, checked);
-    // DIFF_UNKNOWN (no diff() in the provider): the engine compares old and new inputs itself.
-    let changes = diff.changes === "unknown" ? (diffKeys.length > 0 ? "some" : "none") : diff.changes;
-    // A resource recorded with init errors (a partial failure) is updated until it succeeds.
-    if (changes === "none" && prior.initErrors && prior.initErrors.length > 0) changes = "some";
-    if (changes === "none") return decision("same", checked, [], []);
-    if (diff.replaces.length === 0) return decision("update", checked, diffKeys, []);
-
-    if (prior.protect && decl.options.protect) {
-      throw new Error(`${ref.urn} is protected and its diff requires a replacement (${diff.replaces.join(", ")}); unprotect it first`);
-    }
-    // A replacement is a new object: Check again without olds, as the engine does (new auto-names).
-    const rechecked = await this.check(ref, {}, news, undefined);
-    return decision("replace", rechecked, diffKeys, [...diff.replaces].sort(), diff.deleteBeforeReplace || Boolean(decl.options.deleteBeforeReplace));
-  }
-
-  private async check(ref: ResourceRef, olds: PropertyMap, news: PropertyMap, oldOutputs: PropertyMap | undefined): Promise<PropertyMap> {
-    const res = await this.host.check(ref, stripSecretsMap(olds), stripSecretsMap(news), oldOutputs && stripSecretsMap(oldOutputs));
-    if (res.failures.length > 0) {
-      const lines = res.failures.map((f) => `  ${f.property || "(resource)"}: ${f.reason}`).join("\n");
-      throw new Error(`Check failed:\n${lines}`);
-    }
-    return annotateSecrets(res.inputs, news);
-  }
-
-  private outputsOf(decl: ResourceDeclaration, properties: PropertyMap, inputs: PropertyMap): PropertyMap {
-    return markSecretOutputs(annotateSecrets(properties, inputs), decl.options.additionalSecretOutputs);
-  }
-
-  private async applyCreate(
-    ref: ResourceRef,
-    decl: ResourceDeclaration,
-    inputs: PropertyMap,
-    base: Omit<ResourceState, "id" | "inputs" | "outputs">,
-    recordPartial: (e: ResourceState) => void,
-  ): Promise<ResourceState> {
-    try {
-      const res = await this.host.create(ref, stripSecretsMap(inputs), { preview: false });
-      return { ...base, id: res.id, inputs, outputs: this.outputsOf(decl, res.properties, inputs) };
-    } catch (e) {
-      this.recordInitFailure(e, decl, inputs, base, recordPartial);
-      throw e;
-    }
-  }
-
-  private async applyUpdate(
-    ref: ResourceRef,
-    decl: ResourceDeclaration,
-    prior: ResourceState,
-    inputs: PropertyMap,
-    base: Omit<ResourceState, "id" | "inputs" | "outputs">,
-    recordPartial: (e: ResourceState) => void,
-  ): Promise<ResourceState> {
-    try {
-      const outs = await this.host.update(ref, prior.id, stripSecretsMap(prior.outputs), stripSecretsMap(inputs), stripSecretsMap(prior.inputs), {
-        preview: false,
-        ignoreChanges: decl.options.ignoreChanges ?? [],
-      });
-      return { ...base, id: prior.id, inputs, outputs: this.outputsOf(decl, outs, inputs) };
-    } catch (e) {
-      this.recordInitFailure(e, decl, inputs, base, recordPartial);
-      throw e;
-    }
-  }
-
   /**
-   * StatusPartialFailure: the object exists. The engine records it with the id and the properties
-   * from the error as its outputs (note: the host does not add `__provider` to them) and the reasons
-   * as init errors; the operation still fails.
+   * Ctrl-C, as the CLI handles it: no new step starts, the provider is sent Cancel, then its host
+   * is stopped (steps in flight fail with it) and the program is ended; the operation fails as
+   * cancelled and the state keeps what finished. The next `up` takes over from there.
    */
-  private recordInitFailure(e: unknown, decl: ResourceDeclaration, inputs: PropertyMap, base: Omit<ResourceState, "id" | "inputs" | "outputs">, record: (e: ResourceState) => void): void {
-    if (!(e instanceof HostCallError) || !e.initFailure) return;
-    const f = e.initFailure;
-    record({ ...base, id: f.id, inputs, outputs: this.outputsOf(decl, f.properties, inputs), initErrors: f.reasons });
-  }
-
-  private async readExternal(ref: ResourceRef, decl: ResourceDeclaration, props: PropertyMap, dependencies: string[]): Promise<ResourceState> {
-    const id = decl.getId ?? "";
-    const res = await this.host.read(ref, id, undefined, stripSecretsMap(props));
-    if (!res.id) throw new Error(`${ref.urn}: get: no object with id "${id}"`);
-    return {
-      urn: ref.urn,
-      type: ref.type,
-      id: res.id,
-      inputs: res.inputs ? annotateSecrets(res.inputs, props) : props,
-      outputs: this.outputsOf(decl, res.properties, props),
-      dependencies,
-      external: true,
-      ...optionsOf(decl),
-    };
-  }
-
-  /** Delete RPC with the stored outputs (and so the stored `__provider`), unless retained or external. */
-  private async deleteOne(r: ResourceState): Promise<void> {
-    if (r.retainOnDelete || r.external) return;
-    const ref: ResourceRef = { urn: r.urn, name: nameOfUrn(r.urn), type: r.type };
-    await this.host.delete(ref, r.id, stripSecretsMap(r.outputs), stripSecretsMap(r.inputs));
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // refresh
-
-  /** Read every resource; `{ preview: true }` is `pulumi refresh --preview-only` (state untouched). */
-  async refresh(opts: { preview?: boolean } = {}): Promise<Plan> {
-    const dryRun = Boolean(opts.preview);
-    const plan = this.newPlan("refresh", dryRun);
-    const state = this.file.load();
-    await this.wrap(plan, undefined, () => this.host.configure(this.config));
-    const result: ResourceState[] = [...state.resources];
-    for (const r of state.resources) {
-      await this.wrap(plan, r.urn, async () => {
-        const ref: ResourceRef = { urn: r.urn, name: nameOfUrn(r.urn), type: r.type };
-        const res = await this.host.read(ref, r.id, stripSecretsMap(r.outputs), stripSecretsMap(r.inputs));
-        const i = result.indexOf(r);
-        if (!res.id) {
-          plan.steps.push(report(r.urn, ref.name, "delete", [], []));
-          result.splice(i, 1);
-        } else {
-          const outputs = markSecretOutputs(annotateSecrets(res.properties, r.outputs), r.additionalSecretOutputs);
-          const inputs = res.inputs ? annotateSecrets(res.inputs, r.inputs) : r.inputs;
-          const keys = [...new Set([...changedKeys(r.outputs, outputs), ...changedKeys(r.inputs, inputs)])].sort();
-          const changed = keys.length > 0 || res.id !== r.id;
-          plan.steps.push(report(r.urn, ref.name, changed ? "refresh-changed" : "same", keys, []));
-          result[i] = { ...r, id: res.id, inputs, outputs };
-        }
-        if (!dryRun) this.file.save({ resources: result });
-      });
-    }
-    return this.finish(plan);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // destroy
-
-  /** Delete everything, dependents first; `{ preview: true }` only lists the deletes. */
-  async destroy(opts: { preview?: boolean } = {}): Promise<Plan> {
-    const dryRun = Boolean(opts.preview);
-    const plan = this.newPlan("destroy", dryRun);
-    const state = this.file.load();
-    const remaining = [...state.resources];
-    const order = [...state.resources].reverse();
-    for (const r of order) if (!r.pendingDelete) plan.steps.push(report(r.urn, nameOfUrn(r.urn), "delete", [], []));
-    const isProtected = order.find((r) => r.protect);
-    if (isProtected) {
-      throw new OperationError(`${isProtected.urn} is protected: remove \`protect\` (run up with it off) before destroying`, await this.finish(plan), isProtected.urn);
-    }
-    if (dryRun) return this.finish(plan);
-    await this.wrap(plan, undefined, () => this.host.configure(this.config));
-    for (const r of order) {
-      await this.wrap(plan, r.urn, async () => {
-        await this.deleteOne(r);
-        remaining.splice(remaining.indexOf(r), 1);
-        this.file.save({ resources: remaining });
-      });
-    }
-    return this.finish(plan);
+  async cancel(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    r.op.fail("cancelled (Ctrl-C)");
+    await Promise.race([r.host.cancel().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    r.killProgram?.();
+    await r.host.close();
   }
 
   // ---------------------------------------------------------------------------------------------
 
   private newPlan(operation: OperationKind, dryRun: boolean): Plan {
-    this.host.takeLines(); // lines printed before this operation belong to no plan
-    return { operation, dryRun, steps: [], log: [] };
+    return { operation, dryRun, steps: [], log: [], diagnostics: [] };
   }
 
-  /**
-   * Attaches the host's output to the plan. The host writes to its pipes before answering, but the
-   * two streams are read independently here, so give the pipes a moment to be drained first.
-   */
-  private async finish(plan: Plan): Promise<Plan> {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    plan.log.push(...this.host.takeLines());
-    return plan;
-  }
-
-  private async wrap<T>(plan: Plan, urn: string | undefined, f: () => Promise<T>): Promise<T> {
+  /** Engine services and a host for one operation; both stopped when it ends. */
+  private async operate(
+    operation: OperationKind,
+    dryRun: boolean,
+    hostCwd: string | undefined,
+    handler: MonitorHandler,
+    body: (plan: Plan, host: DynamicProviderHost, monitor: MonitorServer, running: Running) => Promise<Plan>,
+  ): Promise<Plan> {
+    if (this.running) throw new Error(`an operation is already running on ${this.stateFile}`);
+    const plan = this.newPlan(operation, dryRun);
+    const monitor = await MonitorServer.start(handler);
+    let host: DynamicProviderHost | undefined;
     try {
-      return await f();
-    } catch (e) {
-      if (e instanceof OperationError) throw e;
-      const message = e instanceof Error ? e.message : String(e);
-      throw new OperationError(`${plan.operation} failed${urn ? ` at ${urn}` : ""}: ${message}`, await this.finish(plan), urn, e);
+      if (this.opts.host) {
+        host = this.opts.host;
+        host.takeLines(); // lines printed before this operation belong to no plan
+      } else {
+        const ho = this.opts.hostOptions!;
+        host = await DynamicProviderHost.start({ ...ho, cwd: ho.cwd ?? hostCwd, config: this.config, engineAddress: monitor.address });
+      }
+      this.opts.onHost?.(host);
+      const running: Running = { op: undefined as unknown as Operation, host };
+      this.running = running;
+      return await body(plan, host, monitor, running);
+    } finally {
+      this.running = undefined;
+      plan.diagnostics = [...monitor.log];
+      this.diagnostics.push(...monitor.log);
+      if (host && !this.opts.host) await host.close();
+      await monitor.close();
     }
   }
+
+  private deploy(program: Program | PulumiProgram, dryRun: boolean): Promise<Plan> {
+    const kind = dryRun ? "preview" : "up";
+    let deployment: Deployment | undefined;
+    const real = program instanceof PulumiProgram ? program : undefined;
+    const handler = this.monitorHandler(() => deployment!);
+    return this.operate(kind, dryRun, real?.dir, handler.handler, async (plan, host, monitor, running) => {
+      deployment = new Deployment(plan, host, this.config, this.file, this.parallel);
+      running.op = deployment;
+      if (!real) {
+        await runDeclarations(program as Program, deployment, this.project, this.stack);
+        return deployment.complete();
+      }
+      const run = startProgram(real, {
+        monitor: monitor.address,
+        engine: monitor.address,
+        project: this.project,
+        stack: this.stack,
+        config: this.config,
+        dryRun,
+        parallel: this.parallel,
+        onLine: this.opts.onProgramLine,
+      });
+      running.killProgram = run.kill;
+      const code = await run.exited;
+      plan.programLog = run.lines;
+      if (code !== 0 && !deployment.failed) {
+        const said = monitor.log.filter((m) => m.severity >= 3).map((m) => m.message.trim());
+        const tail = (said.length ? said : run.lines.map((l) => l.text)).slice(-15).join("\n");
+        deployment.fail(`the program exited with code ${code}:\n${tail}`);
+      }
+      if (handler.outputs() && !dryRun && !deployment.failed) deployment.setStackOutputs(handler.outputs()!);
+      plan.outputs = handler.outputs();
+      return deployment.complete();
+    });
+  }
+
+  /** Turns the monitor's RegisterResource calls into registrations of the deployment. */
+  private monitorHandler(deployment: () => Deployment): { handler: MonitorHandler; outputs: () => ResourceState["outputs"] | undefined } {
+    let stackUrn = "";
+    let stackOutputs: ResourceState["outputs"] | undefined;
+    let seq = 0;
+    // URN -> the type chain a child's URN carries (`parentType$type`); the stack adds nothing.
+    const chain = new Map<string, string>();
+    const urnFor = (req: ResourceRequest): string => {
+      const parentChain = req.parent && req.parent !== stackUrn ? chain.get(req.parent) : undefined;
+      const qualified = parentChain ? `${parentChain}$${req.type}` : req.type;
+      const urn = `urn:pulumi:${this.stack}::${this.project}::${qualified}::${req.name}`;
+      chain.set(urn, qualified);
+      return urn;
+    };
+    const handler: MonitorHandler = {
+      register: async (req): Promise<ResourceReply> => {
+        if (req.type === "pulumi:pulumi:Stack") {
+          stackUrn = makeUrn(this.stack, this.project, req.type, req.name);
+          return { urn: stackUrn, id: "", outputs: {} };
+        }
+        const urn = urnFor(req);
+        // Components hold no provider state: the harness records only custom resources.
+        if (!req.custom) return { urn, id: "", outputs: {} };
+        const res = await deployment().register({
+          urn,
+          type: req.type,
+          name: req.name,
+          inputs: req.inputs,
+          dependencies: [...new Set(req.dependencies)],
+          options: {
+            protect: req.protect,
+            retainOnDelete: req.retainOnDelete,
+            deleteBeforeReplace: req.deleteBeforeReplace,
+            ignoreChanges: req.ignoreChanges,
+            additionalSecretOutputs: req.additionalSecretOutputs,
+          },
+          getId: req.getId,
+          seq: seq++,
+        });
+        return { urn, id: res.id, outputs: res.outputs };
+      },
+      registerOutputs: (urn, outputs) => {
+        if (urn === stackUrn) stackOutputs = outputs;
+      },
+    };
+    return { handler, outputs: () => stackOutputs };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // refresh
+
+  /** Read every resource, concurrently; `{ preview: true }` is `pulumi refresh --preview-only`. */
+  refresh(opts: { preview?: boolean } = {}): Promise<Plan> {
+    const dryRun = Boolean(opts.preview);
+    return this.operate("refresh", dryRun, undefined, noProgram, async (plan, host, _monitor, running) => {
+      const op = new Operation(plan, host, this.config);
+      running.op = op;
+      const state = this.file.load();
+      const result: (ResourceState | undefined)[] = [...state.resources];
+      const save = (): void => {
+        if (!dryRun) this.file.save({ ...state, resources: result.filter((r): r is ResourceState => r !== undefined) });
+      };
+      const slots = new Semaphore(this.parallel);
+      try {
+        await op.step(undefined, () => host.configure(this.config));
+        await Promise.allSettled(state.resources.map((r, i) => slots.run(() => op.step(r.urn, async () => {
+          if (op.failed) return;
+          const ref: ResourceRef = { urn: r.urn, name: nameOfUrn(r.urn), type: r.type };
+          const res = await host.read(ref, r.id, stripSecretsMap(r.outputs), stripSecretsMap(r.inputs));
+          if (!res.id) {
+            op.record(i, report(r.urn, ref.name, "delete", [], []));
+            result[i] = undefined;
+          } else {
+            const outputs = markSecretOutputs(annotateSecrets(res.properties, r.outputs), r.additionalSecretOutputs);
+            const inputs = res.inputs ? annotateSecrets(res.inputs, r.inputs) : r.inputs;
+            const keys = [...new Set([...changedKeys(r.outputs, outputs), ...changedKeys(r.inputs, inputs)])].sort();
+            const changed = keys.length > 0 || res.id !== r.id;
+            op.record(i, report(r.urn, ref.name, changed ? "refresh-changed" : "same", keys, []));
+            result[i] = { ...r, id: res.id, inputs, outputs };
+          }
+          save();
+        }))));
+      } catch {
+        // the first failure is the operation's; finish() throws it
+      }
+      return op.finish();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // destroy
+
+  /** Delete everything, dependents first, independent resources concurrently; `{ preview: true }` only lists the deletes. */
+  async destroy(opts: { preview?: boolean } = {}): Promise<Plan> {
+    const dryRun = Boolean(opts.preview);
+    const state = this.file.load();
+    const order = [...state.resources].reverse();
+    const isProtected = order.find((r) => r.protect);
+    const listing = (plan: Plan): void => {
+      plan.steps.push(...order.filter((r) => !r.pendingDelete).map((r) => report(r.urn, nameOfUrn(r.urn), "delete", [], [])));
+    };
+    if (dryRun || isProtected) {
+      const plan = this.newPlan("destroy", dryRun);
+      listing(plan);
+      if (isProtected) {
+        throw new OperationError(`${isProtected.urn} is protected: remove \`protect\` (run up with it off) before destroying`, plan, isProtected.urn);
+      }
+      return plan;
+    }
+    return this.operate("destroy", false, undefined, noProgram, async (plan, host, _monitor, running) => {
+      const op = new Operation(plan, host, this.config);
+      running.op = op;
+      order.forEach((r, i) => {
+        if (!r.pendingDelete) op.record(i, report(r.urn, nameOfUrn(r.urn), "delete", [], []));
+      });
+      const remaining = [...state.resources];
+      try {
+        await op.step(undefined, () => host.configure(this.config));
+        await dependentsFirst(order, (r) => op.step(r.urn, async () => {
+          if (op.failed) throw new Error("not started: the operation failed");
+          await op.deleteOne(r);
+          remaining.splice(remaining.indexOf(r), 1);
+          this.file.save({ resources: remaining, ...(remaining.length && state.outputs ? { outputs: state.outputs } : {}) });
+        }), new Semaphore(this.parallel));
+      } catch {
+        // the first failure is the operation's; finish() throws it
+      }
+      return op.finish();
+    });
+  }
 }
 
-function report(urn: string, name: string, op: StepOp, diffKeys: string[], replaceKeys: string[], deleteBeforeReplace?: boolean): StepReport {
-  const r: StepReport = { urn, name, op, diffKeys, replaceKeys };
-  if (deleteBeforeReplace !== undefined) r.deleteBeforeReplace = deleteBeforeReplace;
-  return r;
-}
-
-function optionsOf(decl: ResourceDeclaration): Pick<ResourceState, "protect" | "retainOnDelete" | "additionalSecretOutputs"> {
-  const o: Pick<ResourceState, "protect" | "retainOnDelete" | "additionalSecretOutputs"> = {};
-  if (decl.options.protect) o.protect = true;
-  if (decl.options.retainOnDelete) o.retainOnDelete = true;
-  if (decl.options.additionalSecretOutputs?.length) o.additionalSecretOutputs = [...decl.options.additionalSecretOutputs];
-  return o;
-}
+/** Refresh and destroy run no program: nothing registers. */
+const noProgram: MonitorHandler = {
+  register: async () => {
+    throw new Error("no program runs during this operation");
+  },
+  registerOutputs: () => undefined,
+};

@@ -1,11 +1,15 @@
 /**
- * The test harness: the SDK's dynamic-provider host driven over gRPC the way the Pulumi engine
- * drives it, with a JSON state file. See engine.ts for the call sequence and host.ts for the wire.
+ * The test harness: a stand-in for the Pulumi engine. Real programs run through the SDK's runtime
+ * against its resource monitor; the SDK's dynamic-provider host is driven over gRPC the way the
+ * engine drives it, one host per operation, with a JSON state file. See engine.ts.
  */
 export { DynamicProviderHost } from "./host";
 export type { HostOptions, ConfigureResult, ResourceRef, CheckResult, CheckFailure, DiffResult, DiffChanges, CreateResult, ReadResult } from "./host";
 export type { HostLine } from "./hostProcess";
-export { Engine, OperationError } from "./engine";
+export { Engine, OperationError, DEFAULT_PARALLEL } from "./engine";
+export { pulumiProgram, PulumiProgram } from "./pulumiProgram";
+export type { PulumiProgramOptions } from "./pulumiProgram";
+export { MonitorServer } from "./monitor";
 export type { EngineOptions } from "./engine";
 export { assertPreviewMatchesUp, summarize, isNoop } from "./plan";
 export type { Plan, StepReport, StepOp, OperationKind } from "./plan";

@@ -1,5 +1,7 @@
 /** What an operation did (or, for a preview, would do), step by step, in execution order. */
+import type { EngineLogEntry } from "./engineServer";
 import { HostLine } from "./hostProcess";
+import { PropertyMap } from "./wire";
 
 export type StepOp = "same" | "create" | "update" | "replace" | "delete" | "read" | "refresh-changed";
 
@@ -26,6 +28,12 @@ export interface Plan {
   steps: StepReport[];
   /** Host stdout/stderr lines printed during the operation (our providers log progress there). */
   log: HostLine[];
+  /** Log messages the engine received (from the provider host and the program), with their URNs. */
+  diagnostics?: EngineLogEntry[];
+  /** A real program's stdout/stderr lines. */
+  programLog?: HostLine[];
+  /** A real program's stack exports, as registered (unknowns possible in a preview). */
+  outputs?: PropertyMap;
 }
 
 /** Counts by op, like the CLI's summary line (`+ 1 to create, ~ 1 to update`). */
@@ -71,7 +79,7 @@ function mismatch(p: StepReport, u: StepReport, exact: boolean, compareDiffKeys:
 }
 
 /**
- * Preview must predict the operation: the same steps in the same order, with the same ops, replace
+ * Preview must predict the operation: the same steps (per resource, in order), with the same ops, replace
  * keys and changed keys. Where the preview saw unknown inputs (a dependent of a resource that is
  * changing) it may over-predict, as Pulumi's own previews do: an update that turns out a no-op, a
  * replace that turns out an update, more changed keys; `{ exact: true }` forbids even that. A step
@@ -81,12 +89,15 @@ export function assertPreviewMatchesUp(preview: Plan, up: Plan, opts: { exact?: 
   const exact = opts.exact ?? false;
   const compareDiffKeys = opts.compareDiffKeys ?? true;
   const problems: string[] = [];
-  const n = Math.max(preview.steps.length, up.steps.length);
-  for (let i = 0; i < n; i++) {
-    const p = preview.steps[i];
-    const u = up.steps[i];
-    const why = !p || !u ? "missing step" : mismatch(p, u, exact, compareDiffKeys);
+  // Steps are paired by resource: independent resources run concurrently, so two runs of the same
+  // program may list them in another order. A resource's own steps keep their order.
+  const unmatched = [...preview.steps];
+  up.steps.forEach((u, i) => {
+    const j = unmatched.findIndex((p) => p.urn === u.urn);
+    const p = j >= 0 ? unmatched.splice(j, 1)[0] : undefined;
+    const why = !p ? "not predicted" : mismatch(p, u, exact, compareDiffKeys);
     if (why) problems.push(`  step ${i + 1}: ${why}\n    preview: ${describe(p)}\n    ${up.operation}: ${describe(u)}`);
-  }
+  });
+  for (const p of unmatched) problems.push(`  predicted step not done\n    preview: ${describe(p)}\n    ${up.operation}: (none)`);
   if (problems.length > 0) throw new Error(`preview does not match ${up.operation}:\n${problems.join("\n")}`);
 }

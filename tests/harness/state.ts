@@ -33,12 +33,15 @@ export interface ResourceState {
 
 export interface StackState {
   resources: ResourceState[];
+  /** The stack's exports (`export const x = ...` in the program), secrets marked. */
+  outputs?: PropertyMap;
 }
 
 interface StateDocument {
   version: 1;
   secretsProvider: { type: "passphrase"; salt: string };
   resources: ResourceState[];
+  outputs?: PropertyMap;
 }
 
 function mapSecrets(v: JsonValue, f: (secret: { [key: string]: JsonValue }) => JsonValue): JsonValue {
@@ -65,13 +68,15 @@ export class StateFile {
       if (isSecret(s)) return s; // not expected on disk, but harmless
       return { [SIG_KEY]: SECRET_SIG, value: JSON.parse(crypter.decrypt(String(s.ciphertext))) as JsonValue };
     };
-    return {
+    const state: StackState = {
       resources: doc.resources.map((r) => ({
         ...r,
         inputs: mapSecrets(r.inputs, decrypt) as PropertyMap,
         outputs: mapSecrets(r.outputs, decrypt) as PropertyMap,
       })),
     };
+    if (doc.outputs) state.outputs = mapSecrets(doc.outputs, decrypt) as PropertyMap;
+    return state;
   }
 
   save(state: StackState): void {
@@ -89,6 +94,7 @@ export class StateFile {
         outputs: mapSecrets(r.outputs, encrypt) as PropertyMap,
       })),
     };
+    if (state.outputs) doc.outputs = mapSecrets(state.outputs, encrypt) as PropertyMap;
     // Write then rename, so a crash never leaves a half-written checkpoint.
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;

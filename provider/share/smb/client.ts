@@ -8,10 +8,12 @@ import {
   Access, Command, CreateOptions, Dialect, Disposition, FileAttributes, FileInfoClass, InfoType, ShareAccess, ShareFlags, Status,
 } from "./constants";
 import { SmbConnection, SmbResponse } from "./connection";
-import { SmbConnectionError, SmbStatusError } from "./errors";
+import { slicePieces } from "./header";
+import { SmbConnectionError, SmbProtocolError, SmbStatusError } from "./errors";
 import * as m from "./messages";
 import { ALL_DIALECTS, dialectName, negotiate, NegotiateResult } from "./negotiate";
 import { sessionSetup, SessionInfo } from "./session";
+import { validateNegotiate } from "./validateNegotiate";
 import { SmbReadStream, SmbReadStreamOptions, SmbWriteStream, SmbWriteStreamOptions } from "./streams";
 
 export interface SmbClientOptions {
@@ -25,7 +27,7 @@ export interface SmbClientOptions {
   password: string;
   /** Dialects to offer (default all, 2.0.2 to 3.1.1). */
   dialects?: number[];
-  /** Refuse to work unsigned even if the server allows it (default false: sign when the server requires). */
+  /** Sign every request and refuse unsigned replies even if the server does not require it (default true; false: sign only when the server requires). */
   requireSigning?: boolean;
   /** Encrypt everything even if the server does not require it (default false). */
   requireEncryption?: boolean;
@@ -33,6 +35,12 @@ export interface SmbClientOptions {
   connectTimeoutMs?: number;
   /** A request without any answer for this long fails the connection, in ms (default 120000). */
   requestTimeoutMs?: number;
+  /** A request without its final answer this long after it was sent fails the connection, in ms (default 600000; interim replies do not extend it). */
+  requestDeadlineMs?: number;
+  /** Most QUERY_DIRECTORY pages for one listing (default 10000). */
+  maxListPages?: number;
+  /** Most entries in one listing (default 1000000). */
+  maxListEntries?: number;
 }
 
 export interface SmbStat {
@@ -83,7 +91,7 @@ export class SmbClient {
   readonly options: Readonly<Omit<SmbClientOptions, "password">>;
   /** Largest READ/WRITE per request: 1 MiB (8 in flight saturate loopback), or less if the server says so. */
   readonly ioSize: number;
-  private treeId = 0;
+  private treeId_ = 0;
   private treeEncrypted = false;
 
   private constructor(
@@ -104,6 +112,11 @@ export class SmbClient {
     return `\\\\${this.options.host}${this.options.port && this.options.port !== 445 ? ":" + this.options.port : ""}\\${this.options.share}`;
   }
 
+  /** The tree's id on the connection. */
+  get treeId(): number {
+    return this.treeId_;
+  }
+
   get dialect(): number {
     return this.negotiated.dialect;
   }
@@ -118,20 +131,29 @@ export class SmbClient {
 
   static async connect(opts: SmbClientOptions): Promise<SmbClient> {
     const port = opts.port ?? 445;
-    const conn = new SmbConnection({ host: opts.host, port, connectTimeoutMs: opts.connectTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs });
+    const conn = new SmbConnection({
+      host: opts.host, port, connectTimeoutMs: opts.connectTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs, requestDeadlineMs: opts.requestDeadlineMs,
+    });
     await conn.connect();
     try {
       const dialects = opts.dialects ?? ALL_DIALECTS;
-      const neg = await negotiate(conn, { dialects, requireSigning: !!opts.requireSigning, clientGuid: randomBytes(16) });
+      const requireSigning = opts.requireSigning ?? true;
+      const clientGuid = randomBytes(16);
+      const neg = await negotiate(conn, { dialects, requireSigning, clientGuid });
       conn.dialect = neg.dialect;
       conn.largeMtu = neg.dialect !== Dialect.SMB202 && (neg.capabilities & 0x4) !== 0;
       const info = await sessionSetup(conn, neg, {
         credentials: { domain: opts.domain ?? "", user: opts.user, password: opts.password },
-        requireSigning: !!opts.requireSigning,
+        requireSigning,
         requireEncryption: !!opts.requireEncryption,
       });
       const client = new SmbClient(conn, neg, info, opts);
       await client.treeConnect();
+      // 3.0/3.0.2 have no preauth integrity: the signed VALIDATE_NEGOTIATE_INFO is what shows
+      // NEGOTIATE was not altered (3.1.1's keys already depend on it; 2.x cannot be protected).
+      if ((neg.dialect === Dialect.SMB300 || neg.dialect === Dialect.SMB302) && info.signed && !client.encrypted) {
+        await validateNegotiate(conn, client.treeId, { dialects, requireSigning, clientGuid }, neg);
+      }
       return client;
     } catch (e) {
       conn.close();
@@ -156,7 +178,7 @@ export class SmbClient {
       throw new SmbStatusError(res.header.status, `TREE_CONNECT to share "${this.options.share}"${hint}`, this.unc);
     }
     const tc = m.parseTreeConnect(res.body);
-    this.treeId = res.header.treeId;
+    this.treeId_ = res.header.treeId;
     if (tc.shareFlags & ShareFlags.ENCRYPT_DATA) {
       if (!s?.encryptionKey) {
         throw new SmbConnectionError(`SMB: share ${this.unc} requires encryption but the session has no cipher (dialect 0x${this.dialect.toString(16)}); allow SMB 3.x`, "EPROTO");
@@ -166,9 +188,9 @@ export class SmbClient {
   }
 
   /** Sends a request on this tree; throws SmbStatusError for statuses not in ok. */
-  async call(command: number, body: Buffer, what: string, payloadSize = 0, ok: number[] = [Status.SUCCESS], data?: Buffer): Promise<SmbResponse> {
+  async call(command: number, body: Buffer, what: string, payloadSize = 0, ok: number[] = [Status.SUCCESS], data?: Buffer | readonly Buffer[]): Promise<SmbResponse> {
     const res = await this.conn.request({
-      command, body, data, treeId: this.treeId, payloadSize,
+      command, body, data, treeId: this.treeId_, payloadSize,
       encrypt: this.treeEncrypted ? true : undefined,
     });
     if (!ok.includes(res.header.status)) throw new SmbStatusError(res.header.status, what, "");
@@ -191,7 +213,7 @@ export class SmbClient {
     const options = opts.directory === true ? CreateOptions.DIRECTORY_FILE : opts.directory === false ? CreateOptions.NON_DIRECTORY_FILE : 0;
     const res = await this.conn.request({
       command: Command.CREATE,
-      treeId: this.treeId,
+      treeId: this.treeId_,
       encrypt: this.treeEncrypted ? true : undefined,
       body: m.createBody({
         path: p, desiredAccess: desired,
@@ -210,19 +232,36 @@ export class SmbClient {
 
   /** Reads up to length bytes at offset; an empty buffer at or past the end of the file. */
   async read(h: SmbHandle, offset: number, length: number): Promise<Buffer> {
-    const res = await this.call(Command.READ, m.readBody(h.fileId, offset, length), `READ of ${this.where(h.path)}`, length, [Status.SUCCESS, Status.END_OF_FILE]);
-    if (res.header.status === Status.END_OF_FILE) return Buffer.alloc(0);
-    return m.parseRead(res.body, res.raw);
+    const pieces = await this.readv(h, offset, length);
+    return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
   }
 
-  /** Writes all of data at offset (looping on short writes). Leave data unchanged until this settles. */
-  async write(h: SmbHandle, offset: number, data: Buffer): Promise<void> {
+  /**
+   * Reads up to length bytes at offset as the pieces they arrived in (views of the socket's
+   * reads, never joined); none at or past the end of the file.
+   */
+  async readv(h: SmbHandle, offset: number, length: number): Promise<Buffer[]> {
+    const res = await this.call(Command.READ, m.readBody(h.fileId, offset, length), `READ of ${this.where(h.path)}`, length, [Status.SUCCESS, Status.END_OF_FILE]);
+    if (res.header.status === Status.END_OF_FILE) return [];
+    return m.parseReadPieces(res.body, res.raw, res.rest ?? []);
+  }
+
+  /**
+   * Writes all of data (one buffer or pieces, sent as they are) at offset, looping on short
+   * writes. Leave the data unchanged until this settles.
+   */
+  async write(h: SmbHandle, offset: number, data: Buffer | readonly Buffer[]): Promise<void> {
+    const pieces = Buffer.isBuffer(data) ? [data] : data;
+    const total = pieces.reduce((n, d) => n + d.length, 0);
     let done = 0;
-    while (done < data.length) {
-      const piece = data.subarray(done, done + this.ioSize);
-      const res = await this.call(Command.WRITE, m.writeBody(h.fileId, offset + done, piece.length), `WRITE to ${this.where(h.path)}`, piece.length, [Status.SUCCESS], piece);
+    while (done < total) {
+      const len = Math.min(this.ioSize, total - done);
+      const part = done === 0 && len === total ? pieces : slicePieces(pieces, done, done + len);
+      const res = await this.call(Command.WRITE, m.writeBody(h.fileId, offset + done, len), `WRITE to ${this.where(h.path)}`, len, [Status.SUCCESS], part);
       const n = m.parseWrite(res.body);
       if (n === 0) throw new SmbStatusError(Status.DISK_FULL, `WRITE to ${this.where(h.path)} (0 bytes accepted)`, this.unc);
+      // A server accepting more than was sent would make us skip data.
+      if (n > len) throw new SmbProtocolError(`SMB: ${this.unc} acknowledged ${n} bytes of a ${len}-byte WRITE to ${this.where(h.path)}; refused`);
       done += n;
     }
   }
@@ -268,9 +307,16 @@ export class SmbClient {
   }
 
   async list(path: string): Promise<SmbDirEntry[]> {
+    const maxPages = this.options.maxListPages ?? 10_000;
+    const maxEntries = this.options.maxListEntries ?? 1_000_000;
     return this.withHandle(path, { access: "read", directory: true }, async (h) => {
       const out: SmbDirEntry[] = [];
-      for (let first = true; ; first = false) {
+      for (let page = 0; ; page++) {
+        const first = page === 0;
+        // A server that never says NO_MORE_FILES would otherwise fill memory.
+        if (page >= maxPages) {
+          throw new SmbProtocolError(`SMB: ${this.unc} kept listing ${this.where(path)} past ${maxPages} pages (${out.length} entries): a broken or hostile server (maxListPages)`);
+        }
         const res = await this.call(
           Command.QUERY_DIRECTORY,
           m.queryDirectoryBody(h.fileId, FileInfoClass.FileIdBothDirectoryInformation, first ? 1 : 0, "*", 65536),
@@ -280,6 +326,14 @@ export class SmbClient {
         if (res.header.status !== Status.SUCCESS) break;
         for (const e of m.parseIdBothDirectory(m.parseOutputBuffer(res.body, res.raw))) {
           if (e.name === "." || e.name === "..") continue;
+          // A name that is empty or holds a separator would name another path (or the folder
+          // itself: a recursive remove would loop on it forever).
+          if (e.name === "" || /[\\/\0]/.test(e.name)) {
+            throw new SmbProtocolError(`SMB: ${this.unc} listed an entry named ${JSON.stringify(e.name)} in ${this.where(path)}: not a file name (empty or holding a separator); refused`);
+          }
+          if (out.length >= maxEntries) {
+            throw new SmbProtocolError(`SMB: ${this.unc} listed more than ${maxEntries} entries in ${this.where(path)}: refused (maxListEntries)`);
+          }
           out.push({ name: e.name, ...toStat(e) });
         }
       }
@@ -382,7 +436,7 @@ export class SmbClient {
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const res = await this.conn.request({
-        command: Command.CHANGE_NOTIFY, body, treeId: this.treeId, payloadSize: 4096,
+        command: Command.CHANGE_NOTIFY, body, treeId: this.treeId_, payloadSize: 4096,
         encrypt: this.treeEncrypted ? true : undefined,
         onMessageId: (mid) => (id = mid),
       });
@@ -411,15 +465,17 @@ export class SmbClient {
     return this.conn.closed;
   }
 
-  /** Tree disconnect, logoff, close the socket. Never throws. */
-  async disconnect(): Promise<void> {
+  /** Tree disconnect, logoff, close the socket; `deadline` (ms since the epoch) bounds the goodbyes. Never throws. */
+  async disconnect(deadline?: number): Promise<void> {
     if (!this.conn.closed) {
-      try {
-        await this.conn.request({ command: Command.TREE_DISCONNECT, body: m.emptyBody4(), treeId: this.treeId, encrypt: this.encrypted ? true : undefined });
+      const goodbye = (async () => {
+        await this.conn.request({ command: Command.TREE_DISCONNECT, body: m.emptyBody4(), treeId: this.treeId_, encrypt: this.encrypted ? true : undefined });
         await this.conn.request({ command: Command.LOGOFF, body: m.emptyBody4(), encrypt: this.encrypted ? true : undefined });
-      } catch {
-        // The connection is going away anyway.
-      }
+      })().catch(() => undefined); // the connection is going away anyway
+      let timer: NodeJS.Timeout | undefined;
+      const bound = deadline === undefined ? undefined : new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))));
+      await (bound ? Promise.race([goodbye, bound]) : goodbye);
+      clearTimeout(timer);
     }
     this.conn.close();
   }

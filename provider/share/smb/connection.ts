@@ -6,9 +6,10 @@
 import * as net from "net";
 import { Command, COMMAND_NAMES, Dialect, Flags, Status, UNSOLICITED_MESSAGE_ID } from "./constants";
 import { SmbConnectionError, SmbProtocolError } from "./errors";
-import { FrameReader, HEADER_SIZE, PROTOCOL_ID, readHeader, Smb2Header, splitCompound, TRANSFORM_ID, writeHeader } from "./header";
-import { decryptMessage, encryptMessage, NonceSource, transformSessionId } from "./encryption";
+import { FrameReader, HEADER_SIZE, joinPieces, PROTOCOL_ID, readHeader, Smb2Header, splitCompound, TRANSFORM_ID, writeHeader } from "./header";
+import { decryptPieces, encryptMessage, NonceSource, transformSessionId } from "./encryption";
 import { SigningAlgorithm, signMessage, verifyMessage } from "./signing";
+import { smbTracing, traceSmbFailure, traceSmbReply, traceSmbRequest } from "./trace";
 
 /** Keys and policy of the (single) session on this connection. */
 export interface SessionSecurity {
@@ -32,10 +33,11 @@ export interface SmbRequest {
   /** Body: fixed part plus variable part. */
   body: Buffer;
   /**
-   * Appended after body (WRITE data), to avoid one more copy of a large payload. Unsigned and
-   * unencrypted, it is handed to the socket as is: leave it unchanged until the request settles.
+   * Appended after body (WRITE data), one buffer or several pieces, never joined: signed, the
+   * signature runs over the pieces; unencrypted, they go to the socket as they are. Leave them
+   * unchanged until the request settles.
    */
-  data?: Buffer;
+  data?: Buffer | readonly Buffer[];
   treeId?: number;
   /** SessionId to put in the header (default: the installed session's). */
   sessionId?: bigint;
@@ -55,8 +57,13 @@ export interface SmbResponse {
   header: Smb2Header;
   /** The body (after the 64-byte header). */
   body: Buffer;
-  /** The whole SMB2 message (header + body), as received/decrypted. */
+  /**
+   * The SMB2 message (header + body), as received/decrypted; for a READ response that arrived
+   * in pieces, its first piece, the rest in `rest`.
+   */
   raw: Buffer;
+  /** The message's bytes after raw (a READ response's data, not joined); see readData. */
+  rest?: Buffer[];
   encrypted: boolean;
 }
 
@@ -68,8 +75,14 @@ interface Pending {
   granted: boolean;
   asyncId?: bigint;
   timer?: NodeJS.Timeout;
+  /** The overall deadline: interim replies never push it back. */
+  deadline?: NodeJS.Timeout;
+  /** The SessionId the request carried: its reply must carry the same (but a first SESSION_SETUP's). */
+  sessionId: bigint;
   encrypted: boolean;
   signed: boolean;
+  /** When the request left, if the wire trace is on. */
+  tracedAt?: number;
 }
 
 interface CreditWaiter {
@@ -85,10 +98,15 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** A request with no response (not even an interim one) for this long fails the connection (ms). */
   requestTimeoutMs?: number;
+  /** A request without its final response this long after it was sent fails the connection, however many interim replies came (ms, default 600000). */
+  requestDeadlineMs?: number;
 }
 
-/** Credits we try to hold: enough for 8 x 1 MiB in flight on each of several streams. */
-const CREDIT_TARGET = 512;
+/**
+ * Credits we try to hold: 8 x 1 MiB in flight (16 credits each) on each of several streams at
+ * once (disks exported in parallel, a read beside a write) without waiting for grants.
+ */
+const CREDIT_TARGET = 2048;
 
 export class SmbConnection {
   readonly host: string;
@@ -110,6 +128,7 @@ export class SmbConnection {
   private failure?: Error;
   private creditProbes = 0;
   private readonly requestTimeoutMs: number;
+  private readonly requestDeadlineMs: number;
   private readonly connectTimeoutMs: number;
 
   constructor(opts: ConnectionOptions) {
@@ -117,6 +136,7 @@ export class SmbConnection {
     this.port = opts.port;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 120_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;
+    this.requestDeadlineMs = opts.requestDeadlineMs ?? 600_000;
   }
 
   get where(): string {
@@ -161,9 +181,11 @@ export class SmbConnection {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    if (smbTracing()) traceSmbFailure(this.where, err.message); // wire trace (APPLAYERING_DEBUG)
     this.socket?.destroy();
     for (const [, p] of this.pending) {
       if (p.timer) clearTimeout(p.timer);
+      if (p.deadline) clearTimeout(p.deadline);
       p.reject(err);
     }
     this.pending.clear();
@@ -186,7 +208,7 @@ export class SmbConnection {
     }
     // Dispatch synchronously once credits allow, so the pending map never looks idle meanwhile.
     // Keep our own copy while waiting, so a caller's buffer is not held for an unknown time.
-    const queued = req.data ? { ...req, data: Buffer.from(req.data) } : req;
+    const queued = req.data ? { ...req, data: Buffer.concat(Buffer.isBuffer(req.data) ? [req.data] : req.data) } : req;
     return new Promise((resolve, reject) => {
       this.creditWaiters.push({ need: charge, go: () => this.dispatch(queued, charge).then(resolve, reject), fail: reject });
       this.pumpCredits();
@@ -225,13 +247,16 @@ export class SmbConnection {
     const inSession = s !== undefined && req.command !== Command.NEGOTIATE;
     const encrypt = inSession && s.encryptionKey !== undefined && (req.encrypt ?? s.encryptAll);
     const sign = !encrypt && inSession && s.signingKey !== undefined && (req.sign ?? s.signAll);
+    const sessionId = req.sessionId ?? (inSession ? s.sessionId : 0n);
 
-    // A WRITE's data goes to the socket as it is, without a copy into the message, unless the
-    // whole message must be signed, encrypted or seen (a 1 MiB copy per request into fresh
-    // memory cost the export as much as a hash of the disk).
-    const separate = req.data !== undefined && !sign && !encrypt && req.onBuilt === undefined;
-    const dataLen = req.data && !separate ? req.data.length : 0;
-    const msg = Buffer.allocUnsafe(HEADER_SIZE + req.body.length + dataLen);
+    // A WRITE's data goes to the socket as the caller's pieces, never copied into the message
+    // (a 1 MiB copy per request into fresh memory cost the export as much as a hash of the disk):
+    // signing runs over the pieces, GCM encrypts them one by one. Only a caller that must see
+    // the exact message (onBuilt) gets it joined.
+    const pieces: readonly Buffer[] = req.data === undefined ? [] : Buffer.isBuffer(req.data) ? [req.data] : req.data;
+    const joined = req.onBuilt !== undefined;
+    const dataLen = pieces.reduce((n, d) => n + d.length, 0);
+    const msg = Buffer.allocUnsafe(HEADER_SIZE + req.body.length + (joined ? dataLen : 0));
     writeHeader(msg, 0, {
       command: req.command,
       status: 0,
@@ -242,32 +267,44 @@ export class SmbConnection {
       messageId,
       asyncId: 0n,
       treeId: req.treeId ?? 0,
-      sessionId: req.sessionId ?? (inSession ? s.sessionId : 0n),
+      sessionId,
     });
     req.body.copy(msg, HEADER_SIZE);
-    if (req.data && !separate) req.data.copy(msg, HEADER_SIZE + req.body.length);
+    if (joined) {
+      let at = HEADER_SIZE + req.body.length;
+      for (const d of pieces) at += d.copy(msg, at);
+    }
     req.onBuilt?.(msg);
     req.onMessageId?.(messageId);
-    if (sign && s?.signingKey) signMessage(s.signingAlgorithm, s.signingKey, msg);
+    // Wire trace (APPLAYERING_DEBUG): header fields and file ids of the plain message, before signing.
+    const tracedAt = smbTracing() ? (traceSmbRequest(this.where, req.command, messageId, req.treeId ?? 0, sessionId, msg), Date.now()) : undefined;
+    let tail: readonly Buffer[] = joined ? [] : pieces;
+    if (sign && s?.signingKey) signMessage(s.signingAlgorithm, s.signingKey, msg, tail);
 
     let payload: Buffer = msg;
     if (encrypt && s?.encryptionKey && s.cipher) {
-      payload = encryptMessage(s.cipher, s.encryptionKey, s.sessionId, s.nonces.next(s.cipher), msg);
+      payload = encryptMessage(s.cipher, s.encryptionKey, s.sessionId, s.nonces.next(s.cipher), msg, tail);
+      tail = [];
     }
     const frame = Buffer.allocUnsafe(4);
-    frame.writeUInt32BE(payload.length + (separate ? (req.data as Buffer).length : 0));
+    frame.writeUInt32BE(payload.length + tail.reduce((n, d) => n + d.length, 0));
 
     return new Promise<SmbResponse>((resolve, reject) => {
-      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, encrypted: encrypt, signed: sign };
+      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, sessionId, encrypted: encrypt, signed: sign, tracedAt };
       this.pending.set(messageId, p);
       this.stats.requests++;
       if (this.pending.size > this.stats.maxInFlight) this.stats.maxInFlight = this.pending.size;
       this.armTimer(messageId, p);
-      // Separate writes: the socket gathers them; copying a 1 MiB payload once more would cost.
+      const deadlineMs = this.requestDeadlineMs;
+      p.deadline = setTimeout(() => {
+        this.fail(new SmbConnectionError(`SMB: ${this.where} did not complete ${COMMAND_NAMES[p.command] ?? p.command} (message ${messageId}) within its deadline of ${deadlineMs / 1000} s (interim replies do not extend it); the server may be hung or overloaded (requestDeadlineMs)`, "ETIMEDOUT"));
+      }, deadlineMs);
+      p.deadline.unref?.();
+      // Separate writes: the socket gathers them (one writev); copying the data once more would cost.
       this.socket?.cork();
       this.socket?.write(frame);
       this.socket?.write(payload);
-      if (separate) this.socket?.write(req.data as Buffer);
+      for (const d of tail) this.socket?.write(d);
       this.socket?.uncork();
     });
   }
@@ -313,26 +350,34 @@ export class SmbConnection {
     }
   }
 
-  private onFrame(frame: Buffer): void {
-    if (frame.length < 4) throw new SmbProtocolError(`SMB: short frame from ${this.where}`);
-    const magic = frame.readUInt32LE(0);
-    let payload: Buffer = frame;
+  private onFrame(frame: Buffer | Buffer[]): void {
+    let pieces = Array.isArray(frame) ? frame : [frame];
+    if (pieces[0].length < 4) pieces = [joinPieces(pieces)];
+    if (pieces[0].length < 4) throw new SmbProtocolError(`SMB: short frame from ${this.where}`);
+    const magic = pieces[0].readUInt32LE(0);
     let encrypted = false;
     if (magic === TRANSFORM_ID) {
       const s = this.session;
-      if (!s || !s.decryptionKey || !s.cipher || transformSessionId(frame) !== s.sessionId) {
+      if (pieces[0].length < 52) pieces = [joinPieces(pieces)];
+      if (!s || !s.decryptionKey || !s.cipher || transformSessionId(pieces[0]) !== s.sessionId) {
         throw new SmbProtocolError(`SMB: ${this.where} sent an encrypted message for a session we have no keys for`);
       }
-      payload = decryptMessage(s.cipher, s.decryptionKey, frame);
+      pieces = decryptPieces(s.cipher, s.decryptionKey, pieces);
       encrypted = true;
       this.stats.encryptedResponses++;
     } else if (magic !== PROTOCOL_ID) {
       throw new SmbProtocolError(`SMB: ${this.where} sent a message that is not SMB2 (compressed or SMB1?)`);
     }
-    for (const raw of splitCompound(payload)) this.onMessage(raw, encrypted);
+    // A lone READ response stays in its pieces: its data goes to the reader without a join.
+    const head = pieces[0];
+    if (pieces.length > 1 && head.length >= HEADER_SIZE + 16 && head.readUInt32LE(0) === PROTOCOL_ID && head.readUInt32LE(20) === 0 && head.readUInt16LE(12) === Command.READ) {
+      this.onMessage(head, encrypted, pieces.slice(1));
+      return;
+    }
+    for (const raw of splitCompound(joinPieces(pieces))) this.onMessage(raw, encrypted);
   }
 
-  private onMessage(raw: Buffer, encrypted: boolean): void {
+  private onMessage(raw: Buffer, encrypted: boolean, rest?: Buffer[]): void {
     const header = readHeader(raw);
     if (header.messageId === UNSOLICITED_MESSAGE_ID) return; // oplock/lease break: we never ask for oplocks
     const p = this.pending.get(header.messageId);
@@ -355,28 +400,53 @@ export class SmbConnection {
       return;
     }
 
-    const s = this.session;
-    // A failed SESSION_SETUP is judged by its status (MS-SMB2 3.2.5.3): impacket signs a logon
-    // failure with a key derived from the wrong password, which must read as a logon failure.
-    const failedSetup = header.command === Command.SESSION_SETUP && header.status !== Status.SUCCESS && header.status !== Status.MORE_PROCESSING_REQUIRED;
-    if (!encrypted && s && s.signingKey && !failedSetup && header.sessionId === s.sessionId && header.command !== Command.NEGOTIATE) {
-      if (header.flags & Flags.SIGNED) {
-        if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw)) {
-          throw new SmbProtocolError(`SMB: the signature of a ${COMMAND_NAMES[header.command]} response from ${this.where} is wrong: the message was altered or the keys disagree`);
-        }
-        this.stats.signedResponsesVerified++;
-      } else if (
-        s.signingRequired &&
-        header.command !== Command.SESSION_SETUP &&
-        header.status !== Status.USER_SESSION_DELETED
-      ) {
-        throw new SmbProtocolError(`SMB: ${this.where} sent an unsigned ${COMMAND_NAMES[header.command]} response on a session that requires signing`);
-      }
-    }
+    this.checkReply(p, header, raw, encrypted, rest);
+    if (p.tracedAt !== undefined) traceSmbReply(this.where, header, raw.subarray(HEADER_SIZE), Date.now() - p.tracedAt); // wire trace
 
     if (p.timer) clearTimeout(p.timer);
+    if (p.deadline) clearTimeout(p.deadline);
     this.pending.delete(header.messageId);
     this.pumpCredits();
-    p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, encrypted });
+    p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, rest, encrypted });
+  }
+
+  /**
+   * The one place a final reply is judged before anyone sees it (MS-SMB2 3.2.5.1). It must answer
+   * the request's command for the request's session; once the session encrypts, it must have
+   * come encrypted; once it signs, it must carry a valid signature, except what MS-SMB2 exempts
+   * (interim replies, handled before; NEGOTIATE; a failed SESSION_SETUP). Anything else is a
+   * forgery or a broken server: the connection is dropped (the caller's throw fails it).
+   */
+  private checkReply(p: Pending, header: Smb2Header, raw: Buffer, encrypted: boolean, rest?: Buffer[]): void {
+    const name = COMMAND_NAMES[header.command] ?? String(header.command);
+    if (header.command !== p.command) {
+      throw new SmbProtocolError(`SMB: ${this.where} answered a ${COMMAND_NAMES[p.command] ?? p.command} request with a ${name} reply (message ${header.messageId}); dropping the connection`);
+    }
+    if (p.command === Command.NEGOTIATE) return;
+    const firstSetup = p.command === Command.SESSION_SETUP && p.sessionId === 0n;
+    if (!firstSetup && header.sessionId !== p.sessionId) {
+      throw new SmbProtocolError(`SMB: ${this.where} sent a ${name} reply for session 0x${header.sessionId.toString(16)}, not the request's session 0x${p.sessionId.toString(16)}: a forged or misrouted reply; dropping the connection`);
+    }
+    const s = this.session;
+    if (!s || s.sessionId !== p.sessionId) return; // no session keys yet (the first SESSION_SETUP rounds)
+    if (!encrypted && (p.encrypted || s.encryptAll)) {
+      throw new SmbProtocolError(`SMB: ${this.where} sent an unencrypted ${name} reply on a session that encrypts: refused (a man in the middle may have stripped the encryption); dropping the connection`);
+    }
+    if (encrypted || !s.signingKey) return; // the cipher authenticates an encrypted reply
+    // A failed SESSION_SETUP is judged by its status alone: impacket signs a logon failure with a
+    // key derived from the wrong password, which must read as the logon failure it is.
+    const exempt = header.command === Command.SESSION_SETUP && header.status !== Status.SUCCESS;
+    if (exempt) return;
+    if (header.flags & Flags.SIGNED) {
+      if (!verifyMessage(s.signingAlgorithm, s.signingKey, raw, rest)) {
+        throw new SmbProtocolError(`SMB: the signature of a ${name} response from ${this.where} is wrong: the message was altered or the keys disagree (a downgraded NEGOTIATE also shows this way); dropping the connection`);
+      }
+      this.stats.signedResponsesVerified++;
+      return;
+    }
+    // A session gone on the server cannot be signed for; it can only fail the call, never forge data.
+    if (s.signingRequired && header.status !== Status.USER_SESSION_DELETED) {
+      throw new SmbProtocolError(`SMB: ${this.where} sent an unsigned ${name} response on a session that requires signing: refused; dropping the connection`);
+    }
   }
 }

@@ -2,7 +2,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "crypto";
 import { Cipher } from "./constants";
 import { SmbProtocolError } from "./errors";
-import { TRANSFORM_ID } from "./header";
+import { joinPieces, TRANSFORM_ID } from "./header";
 
 export const TRANSFORM_HEADER_SIZE = 52;
 
@@ -34,33 +34,38 @@ export class NonceSource {
   }
 }
 
-/** Wraps a plaintext SMB2 message (or compound) in a transform header and encrypts it. */
-export function encryptMessage(cipher: number, key: Buffer, sessionId: bigint, nonce: Buffer, plain: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(TRANSFORM_HEADER_SIZE + plain.length);
+/**
+ * Wraps a plaintext SMB2 message (or compound) in a transform header and encrypts it: plain,
+ * then rest (a WRITE's data pieces). GCM runs over the pieces one by one; CCM takes its input
+ * in a single call, so its pieces are joined first.
+ */
+export function encryptMessage(cipher: number, key: Buffer, sessionId: bigint, nonce: Buffer, plain: Buffer, rest: readonly Buffer[] = []): Buffer {
+  const size = rest.reduce((n, r) => n + r.length, plain.length);
+  const out = Buffer.allocUnsafe(TRANSFORM_HEADER_SIZE + size);
   out.writeUInt32LE(TRANSFORM_ID, 0);
   nonce.copy(out, 20);
-  out.writeUInt32LE(plain.length, 36);
+  out.writeUInt32LE(size, 36);
   out.writeUInt16LE(0, 40);
   out.writeUInt16LE(1, 42);
   out.writeBigUInt64LE(sessionId, 44);
   const aad = out.subarray(20, 52);
   const alg = cipherName(cipher);
-  let ct: Buffer;
   let tag: Buffer;
   if (isCcm(cipher)) {
+    const whole = rest.length === 0 ? plain : Buffer.concat([plain, ...rest], size);
     const c = createCipheriv(alg as "aes-128-ccm", key, nonce.subarray(0, 11), { authTagLength: 16 });
-    c.setAAD(aad, { plaintextLength: plain.length });
-    ct = c.update(plain);
+    c.setAAD(aad, { plaintextLength: size });
+    c.update(whole).copy(out, TRANSFORM_HEADER_SIZE);
     c.final();
     tag = c.getAuthTag();
   } else {
     const c = createCipheriv(alg as "aes-128-gcm", key, nonce.subarray(0, 12));
     c.setAAD(aad);
-    ct = c.update(plain);
-    c.final();
+    let at = TRANSFORM_HEADER_SIZE;
+    for (const part of [plain, ...rest]) at += c.update(part).copy(out, at);
+    c.final().copy(out, at); // GCM: nothing (a stream cipher gives all at update)
     tag = c.getAuthTag();
   }
-  ct.copy(out, TRANSFORM_HEADER_SIZE);
   tag.copy(out, 4);
   return out;
 }
@@ -97,4 +102,31 @@ export function decryptMessage(cipher: number, key: Buffer, frame: Buffer): Buff
   } catch {
     throw new SmbProtocolError("SMB3: an encrypted message from the server failed authentication (wrong key or tampering)");
   }
+}
+
+/**
+ * Decrypts a transform-wrapped frame that arrived in pieces (see FrameReader), into plaintext
+ * pieces: GCM deciphers piece by piece, with no join of the ciphertext; CCM (one call only)
+ * joins first. Nothing is returned unless the tag verifies.
+ */
+export function decryptPieces(cipher: number, key: Buffer, pieces: readonly Buffer[]): Buffer[] {
+  if (pieces.length === 1 || isCcm(cipher) || pieces[0].length < TRANSFORM_HEADER_SIZE) return [decryptMessage(cipher, key, joinPieces(pieces))];
+  const head = pieces[0];
+  const size = head.readUInt32LE(36);
+  const total = pieces.reduce((n, p) => n + p.length, 0);
+  if (total - TRANSFORM_HEADER_SIZE !== size) throw new SmbProtocolError("SMB3: transform header size does not match its payload");
+  const d = createDecipheriv(cipherName(cipher) as "aes-128-gcm", key, head.subarray(20, 32));
+  d.setAuthTag(head.subarray(4, 20));
+  d.setAAD(head.subarray(20, 52));
+  const out: Buffer[] = [];
+  try {
+    const first = head.subarray(TRANSFORM_HEADER_SIZE);
+    if (first.length > 0) out.push(d.update(first));
+    for (let i = 1; i < pieces.length; i++) out.push(d.update(pieces[i]));
+    const tail = d.final();
+    if (tail.length > 0) out.push(tail);
+  } catch {
+    throw new SmbProtocolError("SMB3: an encrypted message from the server failed authentication (wrong key or tampering)");
+  }
+  return out;
 }

@@ -79,52 +79,83 @@ export function splitCompound(payload: Buffer): Buffer[] {
 }
 
 /**
- * Reassembles Direct TCP frames from socket chunks. Chunks are kept in a list and joined once per
- * frame: concatenating on every 'data' event is quadratic on multi-MiB responses.
+ * Reassembles Direct TCP frames from socket chunks without copying them: a frame inside one
+ * chunk is a view of it; a frame spanning chunks comes as the list of views of its pieces (a
+ * 1 MiB READ response arrives as some sixteen 64 KiB socket reads). Joining them, when a caller
+ * must, is left to the caller: most large frames never need it.
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
+  /** Index of the first chunk not yet taken. */
+  private first = 0;
   private buffered = 0;
   private need = -1;
 
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer): Array<Buffer | Buffer[]> {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const frames: Buffer[] = [];
+    const frames: Array<Buffer | Buffer[]> = [];
     for (;;) {
       if (this.need < 0) {
         if (this.buffered < 4) break;
-        const head = this.take(4);
+        const head = joinPieces(this.take(4), 4);
         if (head[0] !== 0) throw new SmbProtocolError("SMB2: unexpected transport frame type from the server");
         this.need = head.readUIntBE(1, 3);
       }
       if (this.buffered < this.need) break;
-      frames.push(this.take(this.need));
+      const pieces = this.take(this.need);
+      frames.push(pieces.length === 1 ? pieces[0] : pieces);
       this.need = -1;
     }
     return frames;
   }
 
-  private take(n: number): Buffer {
-    const first = this.chunks[0];
-    if (first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
+  /** The next n buffered bytes, as views of the chunks they are in. */
+  private take(n: number): Buffer[] {
+    const out: Buffer[] = [];
     let got = 0;
+    // An index, not shift(): a server sending a frame in tiny segments must not cost n^2.
     while (got < n) {
-      const c = this.chunks[0];
+      const c = this.chunks[this.first];
       const k = Math.min(c.length, n - got);
-      c.copy(out, got, 0, k);
+      out.push(k === c.length ? c : c.subarray(0, k));
       got += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
+      if (k === c.length) this.first++;
+      else this.chunks[this.first] = c.subarray(k);
+    }
+    // Taken chunks are dropped (their memory freed once the frames are done with).
+    if (this.first === this.chunks.length) {
+      this.chunks = [];
+      this.first = 0;
+    } else if (this.first > 64 && this.first * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
     }
     this.buffered -= n;
+    if (out.length === 0) out.push(Buffer.alloc(0));
     return out;
   }
+}
+
+/** One buffer of the pieces (a view when there is one piece). */
+export function joinPieces(pieces: readonly Buffer[], total?: number): Buffer {
+  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, total);
+}
+
+/**
+ * Bytes [start, end) of the concatenation of pieces, as views (no copy). Throws if the pieces
+ * are shorter than end.
+ */
+export function slicePieces(pieces: readonly Buffer[], start: number, end: number): Buffer[] {
+  const out: Buffer[] = [];
+  let base = 0;
+  for (const p of pieces) {
+    const from = Math.max(start, base);
+    const to = Math.min(end, base + p.length);
+    if (from < to) out.push(p.subarray(from - base, to - base));
+    base += p.length;
+    if (base >= end) break;
+  }
+  if (base < end) throw new SmbProtocolError(`SMB2: a message of ${base} bytes has no bytes ${start} to ${end}`);
+  return out;
 }

@@ -1,6 +1,6 @@
 /** Request bodies and response parsers for the file commands (MS-SMB2 2.2.9 to 2.2.40). */
 import { SmbProtocolError } from "./errors";
-import { HEADER_SIZE } from "./header";
+import { HEADER_SIZE, slicePieces } from "./header";
 
 export type FileId = Buffer; // 16 bytes, opaque
 
@@ -111,11 +111,24 @@ export function readBody(fileId: FileId, offset: number, length: number): Buffer
 
 /** The data of a READ response (a view into raw, no copy). */
 export function parseRead(body: Buffer, raw: Buffer): Buffer {
+  const [data] = parseReadPieces(body, raw, []);
+  return data ?? Buffer.alloc(0);
+}
+
+/**
+ * The data of a READ response that may have arrived in pieces (raw, then rest), as views of
+ * them: no join, whatever the size.
+ */
+export function parseReadPieces(body: Buffer, raw: Buffer, rest: readonly Buffer[]): Buffer[] {
   if (body.length < 16) throw new SmbProtocolError("SMB2: malformed READ response");
   const off = body[2];
   const len = body.readUInt32LE(4);
-  if (off + len > raw.length) throw new SmbProtocolError("SMB2: READ response data is out of bounds");
-  return raw.subarray(off, off + len);
+  const size = rest.reduce((n, r) => n + r.length, raw.length);
+  // The data follows the 16-byte fixed part: an offset inside it (or the header) would hand out header bytes as file data.
+  if (off < HEADER_SIZE + 16 || off + len > size) {
+    throw new SmbProtocolError(`SMB2: READ response data (offset ${off}, length ${len}) is outside the ${size}-byte message's data area`);
+  }
+  return len === 0 ? [] : slicePieces([raw, ...rest], off, off + len);
 }
 
 /** The fixed part of a WRITE request; the data follows it (see SmbRequest.data). */
@@ -154,7 +167,7 @@ export function parseOutputBuffer(body: Buffer, raw: Buffer): Buffer {
   const off = body.readUInt16LE(2);
   const len = body.readUInt32LE(4);
   if (len === 0) return Buffer.alloc(0);
-  if (off + len > raw.length) throw new SmbProtocolError("SMB2: QUERY response data is out of bounds");
+  if (off < HEADER_SIZE + 8 || off + len > raw.length) throw new SmbProtocolError(`SMB2: QUERY response data (offset ${off}, length ${len}) is outside the message's data area`);
   return raw.subarray(off, off + len);
 }
 
@@ -170,6 +183,9 @@ export function parseIdBothDirectory(buf: Buffer): DirectoryEntry[] {
     if (p + 104 > buf.length) break;
     const next = buf.readUInt32LE(p);
     const nameLen = buf.readUInt32LE(p + 60);
+    if (p + 104 + nameLen > buf.length || (next !== 0 && (next < 104 + nameLen || p + next > buf.length))) {
+      throw new SmbProtocolError(`SMB2: a QUERY_DIRECTORY entry (at ${p}, name length ${nameLen}, next ${next}) runs outside the ${buf.length}-byte listing`);
+    }
     out.push({
       name: buf.toString("utf16le", p + 104, p + 104 + nameLen),
       creationTime: filetimeToDate(buf, p + 8),

@@ -20,6 +20,8 @@ export interface NegotiateResult {
   signingAlgorithm: number;
   /** 3.1.1: the connection's preauth integrity hash after NEGOTIATE. */
   preauthHash?: Buffer;
+  /** The server's GUID (VALIDATE_NEGOTIATE_INFO compares it). */
+  serverGuid: Buffer;
 }
 
 function context(type: number, data: Buffer): Buffer {
@@ -31,15 +33,19 @@ function context(type: number, data: Buffer): Buffer {
 
 const pad8 = (n: number): number => (8 - (n % 8)) % 8;
 
+/** The Capabilities we send in NEGOTIATE (and must repeat in VALIDATE_NEGOTIATE_INFO). */
+export function clientCapabilities(dialects: number[]): number {
+  // ENCRYPTION must be set for Samba to negotiate a cipher; never when only 2.x is offered.
+  return dialects.some((d) => d >= Dialect.SMB300) ? Cap.LARGE_MTU | Cap.ENCRYPTION : Cap.LARGE_MTU;
+}
+
 export function buildNegotiate(dialects: number[], requireSigning: boolean, clientGuid: Buffer, serverName: string): Buffer {
-  const offers3 = dialects.some((d) => d >= Dialect.SMB300);
   const has311 = dialects.includes(Dialect.SMB311);
   const fixed = Buffer.alloc(36 + dialects.length * 2);
   fixed.writeUInt16LE(36, 0);
   fixed.writeUInt16LE(dialects.length, 2);
   fixed.writeUInt16LE(SecurityMode.SIGNING_ENABLED | (requireSigning ? SecurityMode.SIGNING_REQUIRED : 0), 4);
-  // ENCRYPTION must be set for Samba to negotiate a cipher; never when only 2.x is offered.
-  fixed.writeUInt32LE(offers3 ? Cap.LARGE_MTU | Cap.ENCRYPTION : Cap.LARGE_MTU, 8);
+  fixed.writeUInt32LE(clientCapabilities(dialects), 8);
   clientGuid.copy(fixed, 12);
   dialects.forEach((d, i) => fixed.writeUInt16LE(d, 36 + i * 2));
   if (!has311) return fixed;
@@ -91,6 +97,7 @@ export function parseNegotiateResponse(body: Buffer, raw: Buffer): NegotiateResu
     maxWriteSize: body.readUInt32LE(36),
     cipher: 0,
     signingAlgorithm: dialect >= Dialect.SMB300 ? SigningAlg.AES_CMAC : SigningAlg.HMAC_SHA256,
+    serverGuid: Buffer.from(body.subarray(8, 24)),
   };
   if (dialect === Dialect.SMB300 || dialect === Dialect.SMB302) {
     if (r.capabilities & Cap.ENCRYPTION) r.cipher = Cipher.AES128CCM;

@@ -69,15 +69,26 @@ export function parseChallenge(raw: Buffer): Challenge {
   const tiOff = raw.readUInt32LE(44);
   const targetInfo: AvPair[] = [];
   if (tiLen > 0) {
+    // Every pair must lie inside TargetInfo, and TargetInfo inside the message: a pair running
+    // past either would otherwise be echoed back (truncated) in our AUTHENTICATE.
+    if (tiOff < 48 || tiOff + tiLen > raw.length) {
+      throw new Error(`NTLM: the server's CHALLENGE TargetInfo (offset ${tiOff}, length ${tiLen}) lies outside the ${raw.length}-byte message`);
+    }
     let p = tiOff;
-    const end = Math.min(raw.length, tiOff + tiLen);
+    const end = tiOff + tiLen;
+    let sawEol = false;
     while (p + 4 <= end) {
       const id = raw.readUInt16LE(p);
       const len = raw.readUInt16LE(p + 2);
-      if (id === AV_EOL) break;
+      if (id === AV_EOL) {
+        sawEol = true;
+        break;
+      }
+      if (p + 4 + len > end) throw new Error(`NTLM: the server's CHALLENGE has an AV pair (id ${id}, length ${len}) running past the end of TargetInfo`);
       targetInfo.push({ id, value: Buffer.from(raw.subarray(p + 4, p + 4 + len)) });
       p += 4 + len;
     }
+    if (!sawEol) throw new Error("NTLM: the server's CHALLENGE TargetInfo does not end with MsvAvEOL");
   }
   return { flags, serverChallenge, targetInfo, raw };
 }

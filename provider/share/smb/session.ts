@@ -108,7 +108,12 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, op
   const sessionId = r1.header.sessionId;
   const tok1 = parseNegTokenResp(securityBuffer(r1.body, r1.raw));
   if (!tok1.responseToken) throw new SmbProtocolError(`SMB: ${where} answered SESSION_SETUP without an NTLM challenge (Kerberos-only server?)`);
-  const challenge = parseChallenge(tok1.responseToken);
+  let challenge: ReturnType<typeof parseChallenge>;
+  try {
+    challenge = parseChallenge(tok1.responseToken);
+  } catch (e) {
+    throw new SmbProtocolError(`SMB: ${where}: ${(e as Error).message}`);
+  }
 
   // Round 2: NTLM AUTHENTICATE + mechListMIC.
   const auth = authenticateMessage({
@@ -128,7 +133,9 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, op
     sessionId,
     signingAlgorithm: signingAlgorithmFor(neg.dialect, neg.signingAlgorithm),
     signAll: false,
-    signingRequired: false,
+    // Set before the final round: its successful answer must then come signed (MS-SMB2 3.2.5.3.1),
+    // which is what shows a man in the middle did not alter NEGOTIATE (dialect, security mode).
+    signingRequired,
     encryptAll: false,
     nonces: new NonceSource(),
   };
@@ -163,10 +170,11 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, op
     conn.session = undefined;
     throw new SmbStatusError(Status.LOGON_FAILURE, `SESSION_SETUP (the server logged ${cred.user} on as guest, which we refuse: no signing keys)`, where);
   }
-  // On 3.1.1 the signed final response is what proves the preauth-protected exchange was not altered.
-  if (is311 && !r2.encrypted && !(r2.header.flags & 0x8)) {
+  // On 3.1.1 the signed final response is what proves the preauth-protected exchange was not altered;
+  // with signing on, the same holds for every dialect (the connection verified the signature).
+  if ((is311 || signingRequired) && !r2.encrypted && !(r2.header.flags & 0x8)) {
     conn.session = undefined;
-    throw new SmbProtocolError(`SMB: ${where} did not sign its final SESSION_SETUP response on SMB 3.1.1`);
+    throw new SmbProtocolError(`SMB: ${where} did not sign its final SESSION_SETUP response (SMB ${is311 ? "3.1.1" : "with signing required"}): the negotiation may have been tampered with`);
   }
   const tok2 = parseNegTokenResp(securityBuffer(r2.body, r2.raw));
   if (tok2.negState !== undefined && tok2.negState !== 0) {

@@ -1,17 +1,27 @@
-/** SMB2/3 message signing (MS-SMB2 3.1.4.1): HMAC-SHA256, AES-128-CMAC, AES-128-GMAC. */
+/**
+ * SMB2/3 message signing (MS-SMB2 3.1.4.1): HMAC-SHA256, AES-128-CMAC, AES-128-GMAC. A message
+ * may be given in parts (its header and body first, then a WRITE's or READ's data pieces): each
+ * algorithm runs over the parts in one pass, without joining them into one buffer.
+ */
 import { createCipheriv, createHmac, timingSafeEqual } from "crypto";
-import { aesCmac } from "./cmac";
+import { aesCmacOf } from "./cmac";
 import { Command, Flags } from "./constants";
 
 export type SigningAlgorithm = "hmac-sha256" | "aes-cmac" | "aes-gmac";
 
-/** Signature of msg (a whole SMB2 message whose Signature field is zero and SIGNED flag set). */
-export function computeSignature(alg: SigningAlgorithm, key: Buffer, msg: Buffer): Buffer {
+/**
+ * Signature of a whole SMB2 message whose Signature field is zero and SIGNED flag set: msg, then
+ * rest (the message's remaining bytes, in order).
+ */
+export function computeSignature(alg: SigningAlgorithm, key: Buffer, msg: Buffer, rest: readonly Buffer[] = []): Buffer {
   switch (alg) {
-    case "hmac-sha256":
-      return createHmac("sha256", key).update(msg).digest().subarray(0, 16);
+    case "hmac-sha256": {
+      const h = createHmac("sha256", key).update(msg);
+      for (const r of rest) h.update(r);
+      return h.digest().subarray(0, 16);
+    }
     case "aes-cmac":
-      return aesCmac(key, msg);
+      return aesCmacOf(key, [msg, ...rest]);
     case "aes-gmac": {
       // Nonce: MessageId, then a word whose bit 0 marks a response and bit 1 a CANCEL.
       const nonce = Buffer.alloc(12);
@@ -20,26 +30,28 @@ export function computeSignature(alg: SigningAlgorithm, key: Buffer, msg: Buffer
       const cmd = msg.readUInt16LE(12);
       nonce.writeUInt32LE((flags & Flags.SERVER_TO_REDIR ? 1 : 0) | (cmd === Command.CANCEL ? 2 : 0), 8);
       const c = createCipheriv("aes-128-gcm", key, nonce);
+      // GCM takes its additional data in several calls as if joined (checked in crypto.test.ts).
       c.setAAD(msg);
+      for (const r of rest) c.setAAD(r);
       c.final();
       return c.getAuthTag();
     }
   }
 }
 
-/** Signs msg in place. */
-export function signMessage(alg: SigningAlgorithm, key: Buffer, msg: Buffer): void {
+/** Signs a message in place: msg holds its header (and maybe more), rest the bytes after msg. */
+export function signMessage(alg: SigningAlgorithm, key: Buffer, msg: Buffer, rest: readonly Buffer[] = []): void {
   msg.writeUInt32LE((msg.readUInt32LE(16) | Flags.SIGNED) >>> 0, 16);
   msg.fill(0, 48, 64);
-  computeSignature(alg, key, msg).copy(msg, 48);
+  computeSignature(alg, key, msg, rest).copy(msg, 48);
 }
 
-/** Verifies msg's signature (restoring the message as it was). */
-export function verifyMessage(alg: SigningAlgorithm, key: Buffer, msg: Buffer): boolean {
+/** Verifies a message's signature (restoring the message as it was); rest as for signMessage. */
+export function verifyMessage(alg: SigningAlgorithm, key: Buffer, msg: Buffer, rest: readonly Buffer[] = []): boolean {
   const sig = Buffer.from(msg.subarray(48, 64));
   msg.fill(0, 48, 64);
   try {
-    return timingSafeEqual(computeSignature(alg, key, msg), sig);
+    return timingSafeEqual(computeSignature(alg, key, msg, rest), sig);
   } finally {
     sig.copy(msg, 48);
   }

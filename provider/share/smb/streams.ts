@@ -4,6 +4,7 @@
  */
 import { Readable, Writable } from "stream";
 import type { SmbClient, SmbHandle } from "./client";
+import { SmbProtocolError } from "./errors";
 
 export interface SmbWriteStreamOptions {
   /** Where to get a live client when the stream starts (a share that reconnects); default: the client given. */
@@ -16,17 +17,22 @@ export interface SmbWriteStreamOptions {
   chunkSize?: number;
 }
 
+/** Chunks smaller than this are copied together (a WRITE of thousands of tiny pieces would cost more than the copy). */
+const SMALL = 8 * 1024;
+const STAGING = 64 * 1024;
+
 export class SmbWriteStream extends Writable {
   /** Bytes acknowledged by the server. */
   bytesWritten = 0;
   private handle?: SmbHandle;
-  private buf: Buffer;
-  private bufLen = 0;
   /**
-   * Our chunk buffers back from finished WRITEs, reused: a fresh 1 MiB per request left up to
-   * tens of MB of garbage waiting for V8's external-memory GC, so peak RSS grew with the file.
+   * The bytes of the next WRITE, as the producer's own chunks (views, never copied: a TLS
+   * socket's reads go out as the pieces of one WRITE), small ones joined in `staging`.
    */
-  private readonly spare: Buffer[] = [];
+  private pieces: Buffer[] = [];
+  private piecesLen = 0;
+  private staging?: Buffer;
+  private stagingLen = 0;
   private offset = 0;
   private inFlight = 0;
   private failed?: Error;
@@ -43,7 +49,6 @@ export class SmbWriteStream extends Writable {
     super({ highWaterMark: chunkSize });
     this.chunkSize = chunkSize;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 8);
-    this.buf = Buffer.allocUnsafe(chunkSize);
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -60,24 +65,19 @@ export class SmbWriteStream extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failed) return callback(this.failed);
-    let p = 0;
-    // Whole chunks straight from the producer go out without a copy into our buffer.
-    while (this.bufLen === 0 && chunk.length - p >= this.chunkSize) {
-      this.dispatchData(chunk.subarray(p, p + this.chunkSize));
-      p += this.chunkSize;
-    }
-    while (p < chunk.length) {
-      const n = Math.min(chunk.length - p, this.chunkSize - this.bufLen);
-      chunk.copy(this.buf, this.bufLen, p, p + n);
-      this.bufLen += n;
-      p += n;
-      if (this.bufLen === this.chunkSize) this.dispatch();
-    }
+    this.add(chunk);
+    this.whenSlotFree(callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    if (this.failed) return callback(this.failed);
+    for (const c of chunks) this.add(c.chunk);
     this.whenSlotFree(callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (this.bufLen > 0) this.dispatch();
+    this.flushStaging();
+    if (this.piecesLen > 0) this.dispatch(this.piecesLen);
     this.whenIdle(() => {
       const h = this.handle;
       this.handle = undefined;
@@ -97,25 +97,51 @@ export class SmbWriteStream extends Writable {
     this.whenIdle(() => this.client.close(h).then(() => callback(error), () => callback(error)));
   }
 
-  private dispatch(): void {
-    const full = this.bufLen === this.chunkSize;
-    const data = full ? this.buf : this.buf.subarray(0, this.bufLen);
-    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkSize);
-    this.bufLen = 0;
-    this.dispatchData(data, full);
+  private add(chunk: Buffer): void {
+    let p = 0;
+    while (p < chunk.length) {
+      const room = this.chunkSize - this.piecesLen - this.stagingLen;
+      const n = Math.min(room, chunk.length - p);
+      if (n < SMALL && n === chunk.length - p) {
+        // A small chunk (or a chunk's small tail) is copied into the staging buffer.
+        if (this.staging && this.stagingLen + n > this.staging.length) this.flushStaging();
+        this.staging ??= Buffer.allocUnsafe(STAGING);
+        chunk.copy(this.staging, this.stagingLen, p, p + n);
+        this.stagingLen += n;
+      } else {
+        this.flushStaging();
+        this.pieces.push(p === 0 && n === chunk.length ? chunk : chunk.subarray(p, p + n));
+        this.piecesLen += n;
+      }
+      p += n;
+      if (this.piecesLen + this.stagingLen === this.chunkSize) {
+        this.flushStaging();
+        this.dispatch(this.chunkSize);
+      }
+    }
   }
 
-  /** reuse: data is our own whole buffer, to take back once the server has it. */
-  private dispatchData(data: Buffer, reuse = false): void {
+  /** Staged small chunks become a piece of their own (the staging buffer goes with them). */
+  private flushStaging(): void {
+    if (!this.staging || this.stagingLen === 0) return;
+    this.pieces.push(this.staging.subarray(0, this.stagingLen));
+    this.piecesLen += this.stagingLen;
+    // The rest of the staging buffer takes the next small chunks; the piece keeps its own bytes.
+    this.staging = this.staging.length - this.stagingLen < SMALL ? undefined : this.staging.subarray(this.stagingLen);
+    this.stagingLen = 0;
+  }
+
+  private dispatch(length: number): void {
+    const data = this.pieces;
+    this.pieces = [];
+    this.piecesLen = 0;
     const offset = this.offset;
-    this.offset += data.length;
+    this.offset += length;
     this.inFlight++;
     const h = this.handle as SmbHandle;
     this.client.write(h, offset, data).then(
       () => {
-        this.bytesWritten += data.length;
-        // The server answered, so the socket is done with these bytes.
-        if (reuse && this.spare.length < this.maxInFlight) this.spare.push(data);
+        this.bytesWritten += length;
         this.release();
       },
       (e: Error) => {
@@ -159,7 +185,9 @@ export interface SmbReadStreamOptions {
 interface Segment {
   offset: number;
   length: number;
-  data?: Buffer;
+  /** The READ's data as it arrived (pieces of the socket's reads, never joined). */
+  data?: Buffer[];
+  size?: number;
 }
 
 export class SmbReadStream extends Readable {
@@ -212,9 +240,10 @@ export class SmbReadStream extends Readable {
   }
 
   private issue(seg: Segment): void {
-    this.client.read(this.handle as SmbHandle, seg.offset, seg.length).then(
+    this.client.readv(this.handle as SmbHandle, seg.offset, seg.length).then(
       (data) => {
         seg.data = data;
+        seg.size = data.reduce((n, d) => n + d.length, 0);
         this.pump();
       },
       (e: Error) => this.destroy(e),
@@ -231,20 +260,24 @@ export class SmbReadStream extends Readable {
     }
     while (this.wanting && this.queue.length > 0 && this.queue[0].data !== undefined) {
       const seg = this.queue.shift() as Segment;
-      const data = seg.data as Buffer;
-      if (data.length === 0) {
+      const size = seg.size ?? 0;
+      if (size > seg.length) {
+        this.destroy(new SmbProtocolError(`SMB: the server returned ${size} bytes for a ${seg.length}-byte READ of ${this.path}; refused`));
+        return;
+      }
+      if (size === 0) {
         // The file shrank under us: stop at what exists.
         this.queue.length = 0;
         this.nextOffset = this.limit;
         break;
       }
-      if (data.length < seg.length) {
-        const rest = { offset: seg.offset + data.length, length: seg.length - data.length };
+      if (size < seg.length) {
+        const rest = { offset: seg.offset + size, length: seg.length - size };
         this.queue.unshift(rest);
         this.issue(rest);
       }
-      this.bytesRead += data.length;
-      this.wanting = this.push(data);
+      this.bytesRead += size;
+      for (const d of seg.data as Buffer[]) this.wanting = this.push(d);
     }
     if (this.queue.length === 0 && this.nextOffset >= this.limit && !this.finished) {
       this.finished = true;

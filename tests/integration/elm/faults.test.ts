@@ -6,6 +6,7 @@ import {
   WorkTicketWaitError,
   newestDeployableRevision,
 } from "../../../provider/elm";
+import { DeadlineError } from "../../../provider/wait";
 import { FAST, Rig, importLayer, startRig } from "./helpers";
 
 describe("ELM failure paths", () => {
@@ -81,14 +82,33 @@ describe("ELM failure paths", () => {
       await rig.client.waitForWorkTicket(v.workTicketId, { ...FAST, until: ["ActionRequired"] });
       rig.sim.shutdownPackagingMachine(v.revisionId);
       const err = await rig.client.waitForWorkTicket(v.workTicketId, { ...FAST, timeoutMs: 400 }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(WorkTicketWaitError);
-      expect(err).toMatchObject({ reason: "deadline", lastTicket: { state: "ActionRequired" } });
-      expect((err as Error).message).toMatch(/timed out waiting for ELM task \d+/);
+      expect(err).toBeInstanceOf(DeadlineError);
+      expect(err).toMatchObject({ resumable: true, last: { state: "ActionRequired" } });
+      expect((err as Error).message).toMatch(/timed out waiting for ELM task \d+ at .* \(.*last ActionRequired.*\); it keeps running, and the next run resumes it/);
       await rig.client.cancelWorkTickets([v.workTicketId]);
       await expect(rig.client.waitForWorkTicket(v.workTicketId, FAST)).rejects.toMatchObject({ state: "Canceled" });
       const revs = (await rig.client.osLayerDetails(layerId)).revisions.map((r) => r.versionName);
       expect(revs).toEqual(["1.0"]);
       await expect(rig.client.cancelWorkTickets([v.workTicketId])).rejects.toMatchObject({ name: "ElmError", message: expect.stringContaining("cannot be canceled") });
+    } finally {
+      rig.sim.inject({ hangInActionRequired: false });
+    }
+  });
+
+  it("a version wait runs into its deadline with an error about the version, not a work ticket", async () => {
+    const { layerId } = await importLayer(rig, "Slow Version OS");
+    rig.sim.inject({ hangInActionRequired: true });
+    try {
+      const v = await newVersion(layerId, "stuck");
+      await rig.client.waitForWorkTicket(v.workTicketId, { ...FAST, until: ["ActionRequired"] });
+      const err = await rig.client.waitForRevisionState(layerId, v.revisionId, ["Deployable"], { deadline: Date.now() + 300, pollFirstMs: 20, pollMaxMs: 60 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeadlineError);
+      expect(err).not.toBeInstanceOf(WorkTicketWaitError);
+      const msg = (err as Error).message;
+      expect(msg).toMatch(new RegExp(`^timed out waiting for version ${v.revisionId} of layer ${layerId} at \\S+ to become Deployable after [\\d.]+ s \\(version 'stuck' is still \\w+\\); it keeps running, and the next run resumes it`));
+      expect(msg).not.toMatch(/task/);
+      rig.sim.shutdownPackagingMachine(v.revisionId);
+      await rig.client.cancelWorkTickets([v.workTicketId]).catch(() => undefined);
     } finally {
       rig.sim.inject({ hangInActionRequired: false });
     }
@@ -111,9 +131,10 @@ describe("ELM failure paths", () => {
       const r = await rig.client.importOs({ layerName: "Slow OS", versionName: "1", layerSizeMiB: 1024, fileShareId: share.id, connectorConfigId: connector.id, vm: { moref: "vm-1", name: "slow" } });
       rig.sim.resetRequestCounts();
       const start = Date.now();
-      const err = await rig.client.waitForWorkTicket(r.workTicketId, { pollIntervalMs: 100, maxPollIntervalMs: 500, timeoutMs: 2000 }).catch((e: unknown) => e);
+      const err = await rig.client.waitForWorkTicket(r.workTicketId, { pollFirstMs: 100, pollMaxMs: 500, timeoutMs: 2000 }).catch((e: unknown) => e);
       const elapsed = Date.now() - start;
-      expect(err).toMatchObject({ reason: "deadline", lastTicket: { state: "Running" } });
+      expect(err).toBeInstanceOf(DeadlineError);
+      expect(err).toMatchObject({ last: { state: "Running" } });
       const polls = rig.sim.requestCounts().QueryWorkTicketsAsPendingOp;
       // 100, 150, 225, 338, 500, 500, … ms: about 7 polls in 2 s, never one per 100 ms.
       expect(polls).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 1);
@@ -142,7 +163,7 @@ describe("ELM failure paths", () => {
 
     const details = await rig.client.osLayerDetails(layerId);
     const first = details.revisions[0];
-    await expect(rig.client.finalize(layerId, { layerRevisionId: first.id, fileShareId: share.id })).rejects.toMatchObject({ message: expect.stringContaining("cannot be finalized") });
+    await expect(rig.client.finalize({ layerRevisionId: first.id, fileShareId: share.id })).rejects.toMatchObject({ message: expect.stringContaining("cannot be finalized") });
 
     rig.sim.setImagesUsing(first.id, [{ id: 5, name: "Gold image" }]);
     const used = (await rig.client.osLayerDetails(layerId)).revisions[0];

@@ -1,9 +1,9 @@
 /** Shared set-up for the ELM client ↔ simulator tests. */
 import { ElmClient, ElmClientOptions, WaitTicketOptions } from "../../../provider/elm";
-import { ElmSim, ElmSimOptions, startElmSim } from "../../sim/elm";
+import { ElmSim, ElmSimOptions, startElmSim } from "../../../sim/elm";
 
 /** Fast polling for a simulator whose clock runs hundreds of times faster than real time. */
-export const FAST: WaitTicketOptions = { pollIntervalMs: 20, maxPollIntervalMs: 60, timeoutMs: 15_000 };
+export const FAST: WaitTicketOptions = { pollFirstMs: 20, pollMaxMs: 60, timeoutMs: 15_000 };
 
 export interface Rig {
   sim: ElmSim;

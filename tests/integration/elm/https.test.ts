@@ -1,4 +1,5 @@
 /** HTTPS: verified against the simulator's self-signed CA, refused without it, accepted only when told to be insecure. */
+import { explain } from "../../../provider/errorHints";
 import { ElmTransportError } from "../../../provider/elm";
 import { Rig, startRig } from "./helpers";
 
@@ -19,7 +20,10 @@ describe("ELM over HTTPS", () => {
     const c = rig.newClient({ tls: undefined });
     const err = await c.icons().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ElmTransportError);
-    expect((err as Error).message).toMatch(/elmCaCert|elmInsecure/);
+    // The client says what failed and what kind it is; errorHints names the settings.
+    expect(err).toMatchObject({ kind: "tls", peer: "elm" });
+    expect((err as Error).message).toContain("give the ELM's CA certificate");
+    expect(explain(err as Error).message).toMatch(/applayering:elmCaCert.*applayering:elmInsecure/);
     expect((err as Error).message).not.toContain(rig.sim.password);
   });
 

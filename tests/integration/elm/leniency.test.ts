@@ -5,7 +5,7 @@
  */
 import { child, parseEnvelope, path, XmlElement } from "../../../provider/soap";
 import { ElmClient } from "../../../provider/elm";
-import { ElmSim, startElmSim } from "../../sim/elm";
+import { ElmSim, startElmSim } from "../../../sim/elm";
 
 const NS = `xmlns="http://www.unidesk.com/"`;
 const XSI = `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"`;
@@ -49,7 +49,7 @@ describe("simulator leniency (requests as real clients send them)", () => {
     const share = await client.findFileShare();
     const conn = await client.findConnectorConfig("vSphere");
     const r = await client.importOs({ layerName: "Done OS", versionName: "1", layerSizeMiB: 1024, fileShareId: share.id, connectorConfigId: conn.id, vm: { moref: "vm-1", name: "done" } });
-    await client.waitForWorkTicket(r.workTicketId, { pollIntervalMs: 20, maxPollIntervalMs: 50 });
+    await client.waitForWorkTicket(r.workTicketId, { pollFirstMs: 20, pollMaxMs: 50 });
     await client.logout();
   });
   afterAll(() => sim.stop());

@@ -99,8 +99,8 @@ describe("OS layer lifecycle, classic finalize (manual)", () => {
     expect(revisionByVersion(details, "2.0")?.state).toBe("Finalizable");
 
     // Finalize (QueryLayerInstallDisk + FinalizeLayerRevision), then Deployable.
-    await client.finalize(layerId, { layerRevisionId: created.revisionId, fileShareId: share.id, comment: "tf:oslayer:op-3" });
-    const rev2 = await client.waitForRevisionState(layerId, created.revisionId, ["Deployable"], { deadline: Date.now() + 15_000, intervalMs: 30 });
+    await client.finalize({ layerRevisionId: created.revisionId, fileShareId: share.id, comment: "tf:oslayer:op-3" });
+    const rev2 = await client.waitForRevisionState(layerId, created.revisionId, ["Deployable"], { deadline: Date.now() + 15_000, pollFirstMs: 30, pollMaxMs: 30 });
     expect(rev2.versionName).toBe("2.0");
     expect(sim.packagingMachines()).toEqual([]);
     details = await client.osLayerDetails(layerId);

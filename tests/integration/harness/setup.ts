@@ -16,21 +16,25 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** One host per test file (it takes about a second to start). */
+/**
+ * Engines start a new host for each operation, as the CLI does; `host` is one more, kept for the
+ * test file, for calls made to a host directly.
+ */
 export async function startLab(extraConfig: StackConfig = {}): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harness-"));
   const backendFile = path.join(dir, "backend.json");
-  const host = await DynamicProviderHost.start({
+  const hostOptions = {
     cwd: repoRoot,
     project: "lab",
     stack: "dev",
     config: { "fake:backendFile": backendFile, ...extraConfig },
-  });
+  };
+  const host = await DynamicProviderHost.start(hostOptions);
   return {
     dir,
     backendFile,
     host,
-    engine: (stateName = "state.json") => new Engine({ host, stateFile: path.join(dir, stateName), passphrase: "test passphrase" }),
+    engine: (stateName = "state.json") => new Engine({ hostOptions, stateFile: path.join(dir, stateName), passphrase: "test passphrase" }),
     store: () => loadStore(backendFile),
     close: async () => {
       await host.close();

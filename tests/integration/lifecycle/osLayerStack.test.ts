@@ -1,44 +1,43 @@
 /**
- * The example stack through its life, driven through the SDK's dynamic-provider host over gRPC as
- * the engine drives it, against vcsim, smbd and the ELM simulator. Every up is preceded by a
- * preview that must predict it.
+ * The example program (examples/os-layer/index.ts, unchanged, through the SDK's runtime) through
+ * its life against vcsim, smbd and the ELM simulator: a host per operation, steps as the engine
+ * orders them. Changes are made as a user makes them: `pulumi config set`, or an edit of the
+ * program (a copy of the example with one line changed). Every up is preceded by a preview that
+ * must predict it.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assertPreviewMatchesUp, DynamicProviderHost, Engine, EngineLogServer, isNoop, Plan, Program, summarize } from "../../harness";
-import { osLayerStack, startStackHost, StackKnobs } from "../../lifecycle/osLayerStack";
-import { Peers, startPeers } from "../../sim/peers";
+import { assertPreviewMatchesUp, Engine, isNoop, isSecret, Plan, PulumiProgram, summarize, UNKNOWN } from "../../harness";
+import { exampleEngine, exampleProgram, ProgramCopies } from "../../lifecycle/exampleProgram";
+import { Peers, startPeers } from "../../../sim/peers";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 
-
-describe("the os-layer example stack, through the dynamic-provider host", () => {
+describe("the os-layer example program, through the SDK's runtime and a host per operation", () => {
   let peers: Peers;
-  let host: DynamicProviderHost;
   let engine: Engine;
   let dir: string;
+  let copies: ProgramCopies;
   const hostLog: string[] = [];
-  let engineLog: EngineLogServer;
 
   beforeAll(async () => {
     peers = await startPeers();
-    engineLog = await EngineLogServer.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
-    host = await startStackHost(peers, { onLine: (l) => hostLog.push(l.text), engineAddress: engineLog.address });
-    engine = new Engine({ host, stateFile: path.join(dir, "state.json"), passphrase: "lifecycle" });
+    copies = new ProgramCopies();
+    engine = exampleEngine(peers, { stateFile: path.join(dir, "state.json"), onLine: (l) => hostLog.push(l.text) });
   });
 
   afterAll(async () => {
-    await host?.close();
-    await engineLog?.close();
     await peers?.stop();
+    copies?.remove();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const stack = (knobs: StackKnobs): Program => osLayerStack(peers.settings, knobs);
   const ops = (p: Plan) => p.steps.map((s) => [s.name, s.op]);
+  const GOLDEN: [string, string] = ['description: "Base OS layer, built by Pulumi"', 'description: "Golden image"'];
+  const FOUR_CPUS: [string, string] = ["cpus: 2,", "cpus: 4,"];
 
-  async function previewThenUp(program: Program): Promise<Plan> {
+  async function previewThenUp(program: PulumiProgram): Promise<Plan> {
     const preview = await engine.preview(program);
     const up = await engine.up(program);
     assertPreviewMatchesUp(preview, up);
@@ -49,43 +48,58 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
   function adminShutsDownPackagingMachine(): () => void {
     const t = setInterval(() => {
       if (!hostLog.some((l) => /packaging machine .* is ready/.test(l))) return;
-      peers.elm.packagingMachines().forEach((m) => peers.elm.shutdownPackagingMachine(m.name));
+      // A machine listed a moment ago may be gone already (shut down on the previous tick): skip it.
+      peers.elm.packagingMachines().forEach((m) => {
+        try {
+          peers.elm.shutdownPackagingMachine(m.name);
+        } catch {
+          /* already shut down */
+        }
+      });
     }, 50);
     return () => clearInterval(t);
   }
 
-  it("creates the whole chain: VM, export on the share, layer Deployable", async () => {
-    const up = await previewThenUp(stack({ version: "1.0" }));
+  it("creates the whole chain: VM, export on the share, layer Deployable; the exports are the stack's outputs", async () => {
+    const preview = await engine.preview(exampleProgram());
+    expect(ops(preview)).toEqual([["win2022-os", "create"], ["win2022-ovf", "create"], ["win2022-layer", "create"]]);
+    // The SDK saw the machine's outputs as unknown during the preview, the derived path as known.
+    expect(preview.steps[1].unknownKeys).toEqual(expect.arrayContaining(["vmChangeVersion", "vmMoref"]));
+    expect(preview.steps[2].unknownKeys ?? []).not.toContain("ovfPath");
+    expect(preview.outputs?.layerId).toBe(UNKNOWN);
+    const up = await engine.up(exampleProgram());
+    assertPreviewMatchesUp(preview, up);
     expect(summarize(up)).toEqual({ create: 3 });
-    const layer = engine.resource("win2022-layer")!;
-    expect(engine.state().resources.filter((r) => r.type.endsWith(":OsLayer"))[0].outputs).toMatchObject({
-      version: "1.0",
-      revisionState: "Deployable",
-      ovfPath: "exports/win2022/win2022.ovf",
-    });
-    expect(layer).toBeDefined();
+    expect(engine.resource("win2022-layer")!.outputs).toMatchObject({ version: "1.0", revisionState: "Deployable", ovfPath: "exports/win2022/win2022.ovf" });
+    expect(engine.resource("win2022-ovf")!.dependencies).toEqual([engine.resource("win2022-os")!.urn]);
+    expect(engine.resource("win2022-layer")!.dependencies).toEqual([engine.resource("win2022-ovf")!.urn]);
     expect(fs.existsSync(path.join(peers.smbd.dir, "exports/win2022/win2022.ovf"))).toBe(true);
     expect(peers.elm.layers().map((l) => l.name)).toEqual(["Windows Server 2022"]);
+    const exports = engine.state().outputs!;
+    expect(exports).toMatchObject({ vm: "DC0/vm/win2022-os", osLayerReady: true, layerId: String(peers.elm.layers()[0].id) });
+    expect(String(exports.ovfFile)).toMatch(/\\exports\\win2022\\win2022\.ovf$/);
   });
 
   it("a second up with no change reports no changes", async () => {
-    const preview = await engine.preview(stack({ version: "1.0" }));
-    const up = await engine.up(stack({ version: "1.0" }));
+    const preview = await engine.preview(exampleProgram());
+    const up = await engine.up(exampleProgram());
     expect(isNoop(preview)).toBe(true);
     expect(isNoop(up)).toBe(true);
   });
 
-  it("a description edit is an update in place, not a replace", async () => {
-    const up = await previewThenUp(stack({ version: "1.0", description: "Golden image" }));
+  it("a description edit in the program is an update in place, not a replace", async () => {
+    const up = await previewThenUp(copies.edit([GOLDEN]));
     expect(ops(up)).toEqual([["win2022-os", "same"], ["win2022-ovf", "same"], ["win2022-layer", "update"]]);
     expect(peers.elm.layers()[0].description).toBe("Golden image");
   });
 
-  it("a version bump adds one revision, finished once the packaging machine is shut down", async () => {
+  it("`pulumi config set version 1.1` adds one revision, finished once the packaging machine is shut down", async () => {
+    engine.setConfig("version", "1.1");
+    engine.setConfig("versionDescription", "November patches");
     const stop = adminShutsDownPackagingMachine();
     let up: Plan;
     try {
-      up = await previewThenUp(stack({ version: "1.1", description: "Golden image", versionDescription: "November patches" }));
+      up = await previewThenUp(copies.edit([GOLDEN]));
     } finally {
       stop();
     }
@@ -95,19 +109,45 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
       ["1.0", "Deployable"],
       ["1.1", "Deployable"],
     ]);
-    expect(hostLog.some((l) => /packaging machine .* is ready/.test(l))).toBe(true);
-    // The same progress reached the engine as log messages (what the CLI shows with the update).
-    expect(engineLog.messages.some((m) => /OsLayer Windows Server 2022: packaging machine .* is ready/.test(m.message))).toBe(true);
+    // The provider's progress reached the engine as log messages naming the layer (a dynamic
+    // provider is not told its URN, so the engine cannot attribute them itself).
+    // The example packages versions unattended (OsLayer.packaging), so no "is ready" for a person: its own steps.
+    expect(up.diagnostics!.some((m) => /OsLayer Windows Server 2022: adding version 1\.1 based on 1\.0/.test(m.message))).toBe(true);
+    expect(up.diagnostics!.some((m) => /OsLayer Windows Server 2022: running Shutdown For Finalize in /.test(m.message))).toBe(true);
+    expect((engine.state().outputs!.versions as { name: string }[]).map((v) => v.name)).toEqual(["1.0", "1.1"]);
+  });
+
+  it("`pulumi config set version 1.2`, then `keepVersions 2` — the preview names 1.0 and the update removes exactly it", async () => {
+    engine.setConfig("version", "1.2");
+    engine.setConfig("versionDescription", "December patches");
+    const stop = adminShutsDownPackagingMachine();
+    try {
+      await previewThenUp(copies.edit([GOLDEN]));
+    } finally {
+      stop();
+    }
+    const layerId = peers.elm.layers()[0].id;
+    const names = () => peers.elm.revisions().filter((r) => r.layerId === layerId).map((r) => r.versionName);
+    expect(names()).toEqual(["1.0", "1.1", "1.2"]);
+    engine.setConfig("keepVersions", "2");
+    const program = copies.edit([GOLDEN]);
+    const preview = await engine.preview(program);
+    const said = preview.log.map((l) => l.text).filter((t) => /the update deletes/.test(t));
+    expect(said).toEqual([expect.stringMatching(/OsLayer Windows Server 2022: the update deletes version\(s\) 1\.0 \(keepVersions 2\)$/)]);
+    const up = await engine.up(program);
+    assertPreviewMatchesUp(preview, up, { exact: true });
+    expect(ops(up)).toEqual([["win2022-os", "same"], ["win2022-ovf", "same"], ["win2022-layer", "update"]]);
+    expect(names()).toEqual(["1.1", "1.2"]);
+    expect((engine.resource("win2022-layer")!.outputs.versions as Array<{ name: string }>).map((v) => v.name)).toEqual(["1.1", "1.2"]);
+    // The example exports the versions' outputs a user reads: no template is behind, the ELM's version is known.
+    expect(engine.state().outputs).toMatchObject({ templatesBehind: [], elmVersion: expect.stringMatching(/\d/) });
   });
 
   it("new hardware on the VM means a new export over the old one, and the layer stays", async () => {
-    const knobs = { version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4 };
     const layerId = peers.elm.layers()[0].id;
     const before = engine.resource("win2022-ovf")!.outputs.files;
-    const up = await previewThenUp(stack(knobs));
+    const up = await previewThenUp(copies.edit([GOLDEN, FOUR_CPUS]));
     expect(ops(up)).toEqual([["win2022-os", "update"], ["win2022-ovf", "replace"], ["win2022-layer", "same"]]);
-    // Create-before-delete into the same folder: the new export is published over the old one,
-    // and deleting the old resource leaves the folder, which now holds the new files.
     const after = engine.resource("win2022-ovf")!.outputs.files;
     expect(after).not.toEqual(before);
     expect(fs.existsSync(path.join(peers.smbd.dir, "exports/win2022/win2022.ovf"))).toBe(true);
@@ -122,16 +162,16 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
     await admin.logout();
     const refresh = await engine.refresh();
     expect(refresh.steps.find((s) => s.name === "win2022-layer")?.op).not.toBe("same");
-    const knobs = { version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4 };
-    const preview = await engine.preview(stack(knobs));
+    const program = copies.edit([GOLDEN, FOUR_CPUS]);
+    const preview = await engine.preview(program);
     expect(ops(preview)).toContainEqual(["win2022-layer", "update"]);
-    await previewThenUp(stack(knobs));
+    await previewThenUp(program);
     expect(peers.elm.layers()[0].description).toBe("Golden image");
   });
 
-  it("a new source replaces the layer (the old one deleted first, since the name stays)", async () => {
+  it("a new export name replaces the layer (the old one deleted first, since the name stays)", async () => {
     const oldId = peers.elm.layers()[0].id;
-    const up = await previewThenUp(stack({ version: "1.1", description: "Golden image", versionDescription: "November patches", cpus: 4, exportName: "win2022-b" }));
+    const up = await previewThenUp(copies.edit([GOLDEN, FOUR_CPUS, ['name: "win2022",', 'name: "win2022-b",']]));
     expect(ops(up)).toEqual([["win2022-os", "same"], ["win2022-ovf", "replace"], ["win2022-layer", "replace"]]);
     const layers = peers.elm.layers();
     expect(layers).toHaveLength(1);
@@ -139,15 +179,19 @@ describe("the os-layer example stack, through the dynamic-provider host", () => 
     expect(fs.readdirSync(path.join(peers.smbd.dir, "exports")).filter((n) => !n.startsWith(".")).sort()).toEqual(["win2022-b"]);
   });
 
-  it("keeps every password out of the state file", () => {
+  it("keeps every password out of the state file and the logs; config secrets stay secret", () => {
     const text = fs.readFileSync(path.join(dir, "state.json"), "utf8");
-    for (const pw of [peers.vcsim.password, peers.elm.password, peers.smbd.password]) expect(text).not.toContain(pw);
-    expect(hostLog.join("\n")).not.toContain(peers.smbd.password);
+    for (const pw of [peers.vcsim.password, peers.elm.password, peers.smbd.password]) {
+      expect(text).not.toContain(pw);
+      expect(hostLog.join("\n")).not.toContain(pw);
+      expect(engine.diagnostics.map((m) => m.message).join("\n")).not.toContain(pw);
+    }
+    expect(isSecret(engine.config["applayering:elmPassword"])).toBe(true);
   });
 
-  it("destroy removes the layer, the export and the VM", async () => {
+  it("destroy removes the layer, the export and the VM, dependents first", async () => {
     const plan = await engine.destroy();
-    expect(summarize(plan)).toEqual({ delete: 3 });
+    expect(ops(plan)).toEqual([["win2022-layer", "delete"], ["win2022-ovf", "delete"], ["win2022-os", "delete"]]);
     expect(peers.elm.layers()).toEqual([]);
     expect(fs.readdirSync(path.join(peers.smbd.dir, "exports")).filter((n) => !n.startsWith("."))).toEqual([]);
     expect(engine.state().resources).toEqual([]);

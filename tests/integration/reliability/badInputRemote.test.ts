@@ -9,14 +9,20 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as osLayer from "../../../provider/osLayer";
-import * as osMachine from "../../../provider/osMachine";
-import * as ovfExport from "../../../provider/ovfExport";
-import { VimClient, listObjects } from "../../../provider/vsphere";
-import { ElmSim, startElmSim } from "../../sim/elm";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
+import * as osLayerModule from "../../../provider/osLayer";
+import * as osMachineModule from "../../../provider/osMachine";
+import * as ovfExportModule from "../../../provider/ovfExport";
+import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
+import { VimClient, cloneVm, datacenterFolders, findByInventoryPath, listObjects, readVm, reconfigureVm } from "../../../provider/vsphere";
+import { ElmSim, startElmSim } from "../../../sim/elm";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
 import { Reconciler, checked, setEnv } from "./helpers";
+import { engineView } from "../../harness/reconciler";
+
+const osLayer = engineView(osLayerModule);
+const osMachine = engineView(osMachineModule);
+const ovfExport = engineView(ovfExportModule);
 
 type Resource = "OsMachine" | "OvfExport" | "OsLayer";
 type Row = [Resource, Record<string, unknown>, string, RegExp];
@@ -26,6 +32,7 @@ const FIXTURES = path.join(__dirname, "../../fixtures/ovf");
 // prettier-ignore
 const TABLE: Row[] = [
   // resource     inputs (patched onto the valid ones)                               field                  what the message must say (the fix)
+  ["OsLayer",   { name: "Quoted Mark OS" },                                         "name",               /already exists in the ELM \(id \d+\) and its audit history holds no ownership mark of this stack for it.*set adoptExisting: true/],
   ["OsLayer",   { connector: "Hyper-V" },                                           "connector",          /no platform connector configuration named 'Hyper-V'.*known: 'vSphere'.*use one of the known names/],
   ["OsLayer",   { fileShare: "\\\\nas\\missing" },                                   "fileShare",          /no file share '\\\\nas\\missing'.*known: .*configure the share/],
   ["OsLayer",   { icon: "4242" },                                                   "icon",               /no icon 4242: use one of 196608.*or leave icon unset/],
@@ -41,6 +48,7 @@ const TABLE: Row[] = [
   ["OsMachine", { network: "Lab Net" },                                             "network",            /no network \(OsMachine\.network\) at inventory path "DC0\/network\/Lab Net"/],
   ["OsMachine", { resourcePool: "DC0/host/Nope/Resources" },                        "resourcePool",       /no resource pool \(OsMachine\.resourcePool\) at inventory path/],
   ["OsMachine", { template: "DC0/vm/Templates/win2022" },                           "template",           /no template \(OsMachine\.template\) at inventory path "DC0\/vm\/Templates\/win2022"/],
+  ["OsMachine", { name: "marked-foreign" },                                         "name",               /already exists at DC0\/vm\/marked-foreign and its notes hold no ownership mark of this stack for it.*set adoptInventoryPath: "DC0\/vm\/marked-foreign"/],
   ["OsMachine", { adoptInventoryPath: "DC0/vm/old-gold" },                          "adoptInventoryPath", /no VM to adopt \(OsMachine\.adoptInventoryPath\) at inventory path "DC0\/vm\/old-gold"/],
 
   ["OvfExport", { vmMoref: undefined, vmInventoryPath: "DC0/vm/ghost" },            "vmInventoryPath",    /no VM to export \(OvfExport\.vmInventoryPath\) at inventory path "DC0\/vm\/ghost"/],
@@ -104,7 +112,21 @@ beforeAll(async () => {
     APPLAYERING_SHARE_PASSWORD: smb.password,
   });
   fs.mkdirSync(path.join(smb.dir, "exports"), { recursive: true });
+  await seedMarkedStrangers();
 });
+
+/** A foreign VM whose notes hold the bare mark, and a foreign layer whose audit history quotes it: neither is ours. */
+async function seedMarkedStrangers(): Promise<void> {
+  const source = (await findByInventoryPath(vim, "DC0/vm/DC0_H0_VM0"))!;
+  const folders = await datacenterFolders(vim, "DC0");
+  const vm = await cloneVm(vim, source, { name: "marked-foreign", folder: folders.vmFolder, resourcePool: (await readVm(vim, source)).resourcePool }, { timeoutMs: 60_000 });
+  await reconfigureVm(vim, vm, { annotation: "Managed by [pulumi-applayering]" }, { timeoutMs: 60_000 });
+  const layerId = sim.seedLayer({ name: "Quoted Mark OS", versions: ["1.0"] });
+  const admin = new ElmClient({ address: sim.url, user: sim.user, password: sim.password });
+  await admin.login();
+  await admin.editLayer({ ...editLayerArgsFrom(await admin.osLayerDetails(layerId)), comment: "[pulumi-applayering] import Quoted Mark OS 1.0" });
+  await admin.logout();
+}
 
 afterAll(async () => {
   restoreEnv?.();

@@ -8,18 +8,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PartialFailure } from "../../../provider/errors";
 import { VimClient, listObjects } from "../../../provider/vsphere";
+import type { Reconciler } from "../../harness/reconciler";
+
+export type { Reconciler };
 
 type Props = Record<string, unknown>;
-
-/** What every reconciler module exports (the trampoline's view of it). */
-export interface Reconciler {
-  check(olds: Props, news: Props): Promise<{ inputs?: Props; failures?: Array<{ property: string; reason: string }> }>;
-  diff(id: string, olds: Props, news: Props): Promise<{ changes?: boolean; replaces?: string[] }>;
-  create(inputs: Props): Promise<{ id: string; outs?: Props }>;
-  update(id: string, olds: Props, news: Props): Promise<{ outs?: Props }>;
-  read(id: string, props: Props): Promise<{ id?: string; props?: Props }>;
-  delete(id: string, props: Props): Promise<void>;
-}
 
 /** The resource as the engine would hold it after an operation: absent, or recorded with outputs. */
 export type Recorded = { id: string; outs: Props } | undefined;
@@ -192,7 +185,7 @@ const bodyMethod = (body: string): string => /<(?:\w+:)?Body[^>]*>\s*<(?:\w+:)?(
 export async function startVsphereProxy(target: { url: string; thumbprint: string }): Promise<VsphereProxy> {
   const https = await import("node:https");
   const { X509Certificate } = await import("node:crypto");
-  const { makeSelfSignedCert } = await import("../../sim/elm/cert");
+  const { makeSelfSignedCert } = await import("../../../sim/elm/cert");
   const cert = await makeSelfSignedCert();
   const x509 = new X509Certificate(cert.certPem);
   const upstream = new URL(target.url);

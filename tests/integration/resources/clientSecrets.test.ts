@@ -6,9 +6,9 @@ import { inspect } from "node:util";
 import { ElmClient } from "../../../provider/elm";
 import { VimClient } from "../../../provider/vsphere";
 import { openShare } from "../../../provider/share";
-import { startElmSim, ElmSim } from "../../sim/elm";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
+import { startElmSim, ElmSim } from "../../../sim/elm";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
 
 let elm: ElmSim;
 let smb: SmbdInstance;

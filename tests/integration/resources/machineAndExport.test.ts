@@ -5,11 +5,15 @@
  */
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import * as osMachine from "../../../provider/osMachine";
-import * as ovfExport from "../../../provider/ovfExport";
+import * as osMachineModule from "../../../provider/osMachine";
+import * as ovfExportModule from "../../../provider/ovfExport";
 import { parseManifest, parseDescriptor, validateForOsLayer } from "../../../provider/ovf";
-import { startVcsim, Vcsim } from "../../sim/vcsim/launch";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
+import { startVcsim, Vcsim } from "../../../sim/vcsim/launch";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
+import { engineView } from "../../harness/reconciler";
+
+const osMachine = engineView(osMachineModule);
+const ovfExport = engineView(ovfExportModule);
 
 let vc: Vcsim;
 let smb: SmbdInstance;

@@ -6,10 +6,13 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as osLayer from "../../../provider/osLayer";
+import * as osLayerModule from "../../../provider/osLayer";
 import { PartialFailure } from "../../../provider/errors";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
-import { ElmSim, startElmSim } from "../../sim/elm";
+import { ElmSim, startElmSim } from "../../../sim/elm";
+import { engineView } from "../../harness/reconciler";
+
+const osLayer = engineView(osLayerModule);
 
 const FIXTURES = path.join(__dirname, "../../fixtures/ovf");
 const base = { name: "Win2019 OS", connector: "vSphere", ovfPath: "exports/win2019/win2019.ovf", version: "1.0", description: "Base OS" };

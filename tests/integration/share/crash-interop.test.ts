@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
 import { cleanupStalePartials, openShare, publishFolder, SmbConnectionError, Share } from "../../../provider/share";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");

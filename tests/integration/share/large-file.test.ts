@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Readable } from "stream";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
 import { openShare, publishFolder, Share } from "../../../provider/share";
 
 const GiB = 1 << 30;

@@ -6,8 +6,8 @@ import * as path from "path";
 import { main } from "../../../cli/main";
 import type { CliIo } from "../../../cli/io";
 import { openShare, publishFolder, type Share } from "../../../provider/share";
-import { startImpacketSmb } from "../../sim/impacket";
-import { startSmbd } from "../../sim/smbd";
+import { startImpacketSmb } from "../../../sim/impacket";
+import { startSmbd } from "../../../sim/smbd";
 
 interface Peer {
   unc: string;

@@ -4,7 +4,7 @@ import * as net from "net";
 import * as path from "path";
 import { main } from "../../../cli/main";
 import type { CliIo } from "../../../cli/io";
-import { startSmbd, type SmbdInstance } from "../../sim/smbd";
+import { startSmbd, type SmbdInstance } from "../../../sim/smbd";
 
 let smbd: SmbdInstance;
 
@@ -84,5 +84,8 @@ describe("applayering share test", () => {
     const r = await shareTest([`${smbd.unc}`], { APPLAYERING_SHARE_PASSWORD: undefined });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/APPLAYERING_SHARE_PASSWORD/);
+    const bad = await shareTest([`${smbd.unc}`], { APPLAYERING_SHARE_SIGNING: "sometimes" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/applayering:shareSigning \(or APPLAYERING_SHARE_SIGNING\) must be "required" or "optional", got "sometimes"/);
   });
 });

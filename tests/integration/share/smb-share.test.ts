@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Readable } from "stream";
 import { pipeline } from "stream/promises";
-import { startSmbd, SmbdInstance } from "../../sim/smbd";
+import { startSmbd, SmbdInstance } from "../../../sim/smbd";
 import { openShare, Publication, publishFolder, cleanupStalePartials, Share, SmbShare, SmbStatusError } from "../../../provider/share";
 import { SmbClient } from "../../../provider/share/smb/client";
 import { Dialect } from "../../../provider/share/smb/constants";

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 
 it("the launcher's Go tests pass", async () => {
-  const script = path.resolve(__dirname, "../../sim/vcsim/build.sh");
+  const script = path.resolve(__dirname, "../../../sim/vcsim/build.sh");
   const result = await new Promise<{ code: number; output: string }>((resolve) => {
     execFile("bash", [script, "test"], { timeout: 240_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { VimClient, exportVm, findByInventoryPath, powerOff, readVm } from "../../../provider/vsphere";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect } from "../vsphere/helpers";
 
 const run = promisify(execFile);
@@ -98,8 +98,10 @@ describe("applayering sim prints govc's settings", () => {
         });
         child.once("exit", (code) => reject(new Error(`applayering sim exited ${code} before printing`)));
       });
-      const printed = JSON.parse(line) as { govc: Record<string, string> };
-      expect(Object.keys(printed.govc).sort()).toEqual(["GOVC_DATACENTER", "GOVC_PASSWORD", "GOVC_TLS_CA_CERTS", "GOVC_URL", "GOVC_USERNAME"]);
+      const printed = JSON.parse(line) as { govc: Record<string, string>; vsphere: { guest: { user: string; password: string } } };
+      expect(Object.keys(printed.govc).sort()).toEqual(["GOVC_DATACENTER", "GOVC_GUEST_LOGIN", "GOVC_PASSWORD", "GOVC_TLS_CA_CERTS", "GOVC_URL", "GOVC_USERNAME"]);
+      expect(printed.vsphere.guest.user).toBe("Administrator");
+      expect(printed.govc.GOVC_GUEST_LOGIN).toBe(`${printed.vsphere.guest.user}:${printed.vsphere.guest.password}`);
       const env = { ...process.env, ...printed.govc, GOVC_PERSIST_SESSION: "false", HOME: tmp };
       const { stdout } = await run(govcPath, ["ls", "vm"], { env, timeout: 60_000 });
       expect(stdout).toMatch(/\/DC0\/vm\//);

@@ -22,7 +22,7 @@ import {
 } from "../../../provider/vsphere";
 import { parseDescriptor, validateForOsLayer } from "../../../provider/ovf";
 import { createVm } from "../../../provider/vsphere";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect, placement } from "./helpers";
 
 let sim: Vcsim;
@@ -85,13 +85,22 @@ describe("OVF export", () => {
     expect(f.size).toBe(payload.length);
     expect(f.sha256).toBe(sha256(payload));
     expect(sha256(fs.readFileSync(path.join(tmp, f.name)))).toBe(f.sha256);
-    expect(result.manifest?.[0]).toMatchObject({ key: f.deviceId, sha1: f.sha1, checksumType: "sha256", checksum: f.sha256, size: payload.length });
+    expect(result.manifest?.[0]).toMatchObject({ key: f.deviceId, checksumType: "sha256", checksum: f.sha256, size: payload.length });
+    // No SHA-1 unless asked: the manifest's SHA-256 is what is compared.
+    expect(f.sha1).toBe("");
     expect(result.descriptor).toContain(`ovf:href="os layer source-disk-0.vmdk"`);
     expect(result.descriptor).toContain(`ovf:size="${payload.length}"`);
     expect(result.descriptor).toContain("vmw:osType=");
     expect(result.descriptor).toContain("exported by the integration test");
     expect(progress.length).toBeGreaterThan(0);
     expect((await leaseState(result.lease)).state).toBe("done");
+  });
+
+  it("computes SHA-1 when asked, and it matches the server's manifest", async () => {
+    const result = await exportVm(c, vm, { sha1: true, openDiskSink: (d) => fs.createWriteStream(path.join(tmp, `sha1-${d.name}`)) });
+    const f = result.files[0];
+    expect(f.sha1).toBe(createHash("sha1").update(payload).digest("hex"));
+    expect(result.manifest?.[0].sha1).toBe(f.sha1);
   });
 
   it("keeps the lease alive during a transfer longer than the lease timeout", async () => {
@@ -170,6 +179,57 @@ describe("OVF export", () => {
     expect(desc.disks).toEqual([expect.objectContaining({ capacityBytes: 60 * 1024 ** 3, fileRef: desc.files[0].id })]);
     expect(desc.files).toEqual([expect.objectContaining({ href: "win2022 os_machine-disk-0.vmdk", size: result.files[0].size })]);
     expect(validateForOsLayer(desc, { presentFiles: new Map([[result.files[0].name, result.files[0].size]]) })).toEqual([]);
+  });
+
+  it("streams a VM's disks at the same time within one lease, each byte-exact, with one progress over all", async () => {
+    const where = await placement(c);
+    const two = await createVm(c, {
+      name: "two-disks", folder: where.folder, resourcePool: where.resourcePool, datastore: where.datastore, network: where.network,
+      guestId: "windows2019srv_64Guest", numCPUs: 1, numCoresPerSocket: 1, memoryMB: 1024, diskGB: 1, extraDisksGB: [2, 1], firmware: "bios",
+    });
+    const disks = (await readVm(c, two)).disks;
+    expect(disks).toHaveLength(3);
+    // Odd sizes, different content per disk.
+    const contents = [1024 * 1024 + 1, 2 * 1024 * 1024 + 333, 77_777].map((n, k) => Buffer.from(Array.from({ length: n }, (_, i) => (i * (k + 3) + k) & 0xff)));
+    disks.forEach((d, k) => fs.writeFileSync(sim.localPath(d.fileName!), contents[k]));
+    let open = 0;
+    let maxOpen = 0;
+    const totals: number[] = [];
+    const result = await exportVm(c, two, {
+      parallelDisks: 2,
+      // A slow sink, so that the disks overlap whatever the loopback speed.
+      openDiskSink: (d) => {
+        open++;
+        maxOpen = Math.max(maxOpen, open);
+        const chunks: Buffer[] = [];
+        return new Writable({
+          highWaterMark: 16 * 1024,
+          write(chunk: Buffer, _e, cb) {
+            chunks.push(Buffer.from(chunk));
+            setTimeout(cb, 1);
+          },
+          final(cb) {
+            open--;
+            fs.writeFileSync(path.join(tmp, d.name), Buffer.concat(chunks));
+            cb();
+          },
+        });
+      },
+      onProgress: (p) => totals.push(p.bytes),
+    });
+    expect(maxOpen).toBe(2); // bounded: 2 of the 3 disks at once
+    expect(result.files.map((f) => f.name)).toEqual(["two-disks-disk-0.vmdk", "two-disks-disk-1.vmdk", "two-disks-disk-2.vmdk"]);
+    result.files.forEach((f, k) => {
+      expect(f.size).toBe(contents[k].length);
+      expect(f.sha256).toBe(sha256(contents[k]));
+      expect(sha256(fs.readFileSync(path.join(tmp, f.name)))).toBe(f.sha256);
+    });
+    // The server's manifest agrees per device key; the descriptor names every file with its size.
+    for (const m of result.manifest ?? []) expect(result.files.find((f) => f.deviceId === m.key)?.sha256).toBe(m.checksum);
+    expect(result.manifest).toHaveLength(3);
+    for (const f of result.files) expect(result.descriptor).toContain(`ovf:href="${f.name}" ovf:id`);
+    expect(totals.every((t, i) => i === 0 || t >= totals[i - 1])).toBe(true);
+    expect(totals[totals.length - 1]).toBe(contents.reduce((n, b) => n + b.length, 0));
   });
 });
 

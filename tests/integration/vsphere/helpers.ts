@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { VimClient, mustFind, datacenterFolders, type MoRef } from "../../../provider/vsphere";
-import type { Vcsim } from "../../sim/vcsim/launch";
+import type { Vcsim } from "../../../sim/vcsim/launch";
 
 export async function connect(sim: Vcsim): Promise<VimClient> {
   return VimClient.connect({ url: sim.url, user: sim.user, password: sim.password, tls: { ca: fs.readFileSync(sim.caCertPath) } });

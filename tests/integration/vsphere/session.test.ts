@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { el } from "../../../provider/soap";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import {
   InvalidLoginError,
   ManagedObjectNotFoundError,

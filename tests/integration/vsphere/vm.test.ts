@@ -22,7 +22,7 @@ import {
   shutdownGuest,
   type MoRef,
 } from "../../../provider/vsphere";
-import { startVcsim, type Vcsim } from "../../sim/vcsim/launch";
+import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect, placement, type Placement } from "./helpers";
 
 let sim: Vcsim;
@@ -102,7 +102,7 @@ describe("VM lifecycle", () => {
     expect(await removeSnapshot(c, vm, "before setup")).toBe(false);
     info = await readVm(c, vm);
     expect(info.snapshots).toEqual([]);
-    expect(await shutdownGuest(c, vm, { timeoutMs: 5000, pollMs: 50 })).toBe("guest");
+    expect(await shutdownGuest(c, vm, { timeoutMs: 5000 })).toBe("guest");
     expect(await shutdownGuest(c, vm)).toBe("already-off");
     await powerOff(c, vm);
   });

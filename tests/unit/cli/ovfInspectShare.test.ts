@@ -3,7 +3,7 @@ import { createHash } from "crypto";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { formatManifest } from "../../../provider/ovf";
-import { SmbdInstance, startSmbd } from "../../sim/smbd";
+import { SmbdInstance, startSmbd } from "../../../sim/smbd";
 import { BuiltCli } from "./builtCli";
 
 const FIXTURES = join(__dirname, "..", "..", "fixtures", "ovf");

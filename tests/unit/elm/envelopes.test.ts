@@ -93,11 +93,12 @@ describe("ELM request envelopes", () => {
 
   it("FinalizeLayerRevision, DeleteOsLayerRevisions, CancelWorkTickets, EditLayer bodies", async () => {
     const { session, calls } = recorder();
-    await finalizeLayerRevision(session, { layerRevisionId: 5, fileShareId: 6, installDisk: { diskUncPath: "\\\\s\\p", diskName: "d.vhd", packageDiskName: "d.vhd", layerMayBeEmpty: false } });
+    await finalizeLayerRevision(session, { layerRevisionId: 5, fileShareId: 6 });
     await deleteOsLayerRevisions(session, { layerId: 1, revisionIds: [2, 3], fileShareId: 4, comment: "bye" });
     await cancelWorkTickets(session, [11]);
     await editLayer(session, { id: 1, name: "N", description: "", iconId: 196608, scriptPath: "", revisions: [{ id: 2, name: "1.0", description: "d" }] });
-    expect(names(inner(calls[0]))).toEqual(["SelectedFileShare", "LayerRevisionId", "InstallDiskUncPath", "InstallDiskFilename", "ScriptPath", "Reason"]);
+    // FinalizeLayerRevisionCommand's members, nothing more (the WSDL has no InstallDisk* members).
+    expect(names(inner(calls[0]))).toEqual(["SelectedFileShare", "LayerRevisionId", "ScriptPath", "Reason"]);
     const del = inner(calls[1]);
     expect(names(del)).toEqual(["LayerId", "RevisionIds", "Reason", "SelectedFileShare"]);
     expect(child(del, "RevisionIds")!.children.map((c) => `${c.name}=${c.text}`)).toEqual(["long=2", "long=3"]);

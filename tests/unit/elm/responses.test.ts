@@ -1,4 +1,5 @@
 /** Parsing the reference's response examples (§2.1, §3.1, §5.2, §5.12) into typed views and errors. */
+import { explain } from "../../../provider/errorHints";
 import { ElmError, elmApiUrl } from "../../../provider/elm";
 import { readOsLayerDetails, readWorkTicket } from "../../../provider/elm/read";
 import { resultError } from "../../../provider/elm/wire";
@@ -98,7 +99,16 @@ describe("elmApiUrl", () => {
   });
 
   it("rejects empty and non-http addresses with the setting to fix", () => {
-    expect(() => elmApiUrl(" ")).toThrow(/applayering:elmAddress/);
+    const empty = (() => {
+      try {
+        elmApiUrl(" ");
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(empty).toMatchObject({ kind: "config", peer: "elm", message: expect.stringContaining("ELM address is empty") });
+    // errorHints, not the client, names the setting.
+    expect(explain(empty!).message).toMatch(/applayering:elmAddress \(APPLAYERING_ELM_ADDRESS\)/);
     expect(() => elmApiUrl("ftp://elm")).toThrow(/https/);
   });
 });

@@ -5,9 +5,14 @@
  * icon or inventory path that does not exist, an OVF that fails validation) are in
  * tests/integration/reliability/badInputRemote.test.ts.
  */
-import * as osLayer from "../../../provider/osLayer";
-import * as osMachine from "../../../provider/osMachine";
-import * as ovfExport from "../../../provider/ovfExport";
+import * as osLayerModule from "../../../provider/osLayer";
+import * as osMachineModule from "../../../provider/osMachine";
+import * as ovfExportModule from "../../../provider/ovfExport";
+import { engineView } from "../../harness/reconciler";
+
+const osLayer = engineView(osLayerModule);
+const osMachine = engineView(osMachineModule);
+const ovfExport = engineView(ovfExportModule);
 
 type Resource = "OsMachine" | "OvfExport" | "OsLayer";
 type Row = [Resource, Record<string, unknown>, string, RegExp];

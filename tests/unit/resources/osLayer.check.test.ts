@@ -28,6 +28,11 @@ describe("OsLayer check()", () => {
     [{ ovfPath: undefined }, "ovfPath", /needs a source/],
     [{ vmMoref: "vm-42", vmName: "win2022" }, "vmMoref", /only one source/],
     [{ ovfPath: undefined, vmMoref: "vm-42" }, "vmName", /needs both/],
+    [{ keepVersions: 0 }, "keepVersions", /at least 1 versions/],
+    [{ keepVersions: 1.5 }, "keepVersions", /whole number/],
+    [{ updateImageTemplates: "Sales" }, "updateImageTemplates", /list of strings/],
+    [{ updateImageTemplates: ["Sales", "Sales"] }, "updateImageTemplates[1]", /listed twice/],
+    [{ updateImageTemplates: [""] }, "updateImageTemplates[0]", /non-empty/],
     [{ ovfPath: undefined, vmMoref: "42x", vmName: "w" }, "vmMoref", /managed object id/],
     [{ icon: "Windows" }, "icon", /icon id/],
     [{ ovfPath: "\\\\fs\\layers\\x.ovf" }, "ovfPath", /relative to the file share/],
@@ -37,7 +42,7 @@ describe("OsLayer check()", () => {
     const { failures } = checkOsLayer({ ...good, ...patch });
     const f = failures.find((x) => x.property === property);
     expect(f?.reason).toMatch(reason);
-    expect(f?.reason).toMatch(new RegExp(`^OsLayer\\.${property}: `));
+    expect(f?.reason).toMatch(new RegExp(`^OsLayer\\.${property.replace(/[[\]]/g, "\\$&")}: `));
   });
 
   it("lets unknown values through during preview", () => {

@@ -2,18 +2,18 @@
 import * as net from "net";
 import { SmbConnection } from "../../../provider/share/smb/connection";
 import { Command, Flags, Status } from "../../../provider/share/smb/constants";
-import { FrameReader, readHeader, Smb2Header, writeHeader } from "../../../provider/share/smb/header";
+import { FrameReader, joinPieces, readHeader, Smb2Header, writeHeader } from "../../../provider/share/smb/header";
 import { SmbConnectionError } from "../../../provider/share/smb/errors";
 
 type Handler = (req: Smb2Header, sock: net.Socket) => void;
 
-function reply(sock: net.Socket, req: Smb2Header, opts: { status?: number; credits?: number; async?: bigint; body?: Buffer }): void {
+function reply(sock: net.Socket, req: Smb2Header, opts: { status?: number; credits?: number; async?: bigint; body?: Buffer; command?: number; sessionId?: bigint }): void {
   const body = opts.body ?? Buffer.from([4, 0, 0, 0]);
   const msg = Buffer.alloc(64 + body.length);
   writeHeader(msg, 0, {
-    command: req.command, status: opts.status ?? 0, creditCharge: 0, credits: opts.credits ?? 1,
+    command: opts.command ?? req.command, status: opts.status ?? 0, creditCharge: 0, credits: opts.credits ?? 1,
     flags: Flags.SERVER_TO_REDIR | (opts.async !== undefined ? Flags.ASYNC_COMMAND : 0), nextCommand: 0,
-    messageId: req.messageId, asyncId: opts.async ?? 0n, treeId: 0, sessionId: 0n,
+    messageId: req.messageId, asyncId: opts.async ?? 0n, treeId: 0, sessionId: opts.sessionId ?? 0n,
   });
   body.copy(msg, 64);
   const f = Buffer.alloc(4);
@@ -26,7 +26,7 @@ async function withServer(handler: Handler, fn: (conn: SmbConnection) => Promise
   const srv = net.createServer((sock) => {
     sockets.push(sock);
     const r = new FrameReader();
-    sock.on("data", (d) => r.push(d).forEach((f) => handler(readHeader(f), sock)));
+    sock.on("data", (d) => r.push(d).forEach((f) => handler(readHeader(Array.isArray(f) ? joinPieces(f) : f), sock)));
     sock.on("error", () => undefined);
   });
   await new Promise<void>((res) => srv.listen(0, "127.0.0.1", res));
@@ -113,4 +113,17 @@ test("no answer at all within the timeout fails the connection clearly", async (
   await withServer(() => undefined, async (conn) => {
     await expect(conn.request(echo)).rejects.toMatchObject({ code: "ETIMEDOUT", message: expect.stringMatching(/no response .* to ECHO/) });
   }, 200);
+});
+
+test("a reply for another session than the request's is a protocol error naming the server, and drops the connection", async () => {
+  await withServer((req, sock) => reply(sock, req, { sessionId: 0x77n }), async (conn) => {
+    await expect(conn.request(echo)).rejects.toThrow(/127\.0\.0\.1:\d+ sent a ECHO reply for session 0x77, not the request's session 0x0/);
+    expect(conn.closed).toBe(true);
+  });
+});
+
+test("a reply of another command than the request's is a protocol error", async () => {
+  await withServer((req, sock) => reply(sock, req, { command: Command.READ }), async (conn) => {
+    await expect(conn.request(echo)).rejects.toThrow(/answered a ECHO request with a READ reply/);
+  });
 });

@@ -1,5 +1,5 @@
 import { parseUnc, formatUnc, joinPath, pathParts, isUnc } from "../../../provider/share/paths";
-import { FrameReader, splitCompound } from "../../../provider/share/smb/header";
+import { FrameReader, joinPieces, splitCompound } from "../../../provider/share/smb/header";
 import { parseNegTokenResp, negTokenResp } from "../../../provider/share/smb/spnego";
 import { statusInfo } from "../../../provider/share/smb/status";
 import { SmbStatusError } from "../../../provider/share/smb/errors";
@@ -43,7 +43,7 @@ describe("Direct TCP framing", () => {
     const all = Buffer.concat([frame(a), frame(b), frame(a)]);
     const r = new FrameReader();
     const out: Buffer[] = [];
-    for (let i = 0; i < all.length; i += 7) out.push(...r.push(all.subarray(i, i + 7)));
+    for (let i = 0; i < all.length; i += 7) out.push(...r.push(all.subarray(i, i + 7)).map((f) => (Array.isArray(f) ? joinPieces(f) : f)));
     expect(out.map((f) => f.length)).toEqual([100, 3000, 100]);
     expect(out[1].equals(b)).toBe(true);
   });

@@ -34,7 +34,19 @@ class FakeClient {
     const n = (offset / this.ioSize) % 3 === 1 ? Math.ceil(length / 2) : length;
     return this.file.subarray(offset, Math.min(offset + n, this.file.length));
   }
-  async write(_h: SmbHandle, offset: number, data: Buffer): Promise<void> {
+  /** As read, the data cut into pieces of odd sizes, as a READ reply arrives from the socket. */
+  async readv(h: SmbHandle, offset: number, length: number): Promise<Buffer[]> {
+    const data = await this.read(h, offset, length);
+    const pieces: Buffer[] = [];
+    for (let p = 0; p < data.length; ) {
+      const n = Math.min(data.length - p, 1 + Math.floor(Math.random() * 20000));
+      pieces.push(data.subarray(p, p + n));
+      p += n;
+    }
+    return pieces;
+  }
+  async write(_h: SmbHandle, offset: number, pieces: Buffer | Buffer[]): Promise<void> {
+    const data = Buffer.isBuffer(pieces) ? pieces : Buffer.concat(pieces);
     this.enter();
     await delay(Math.random() * 4);
     this.inFlight--;
@@ -94,4 +106,23 @@ test("write stream: a failed write fails the stream and still closes the handle"
   await expect(pipeline(src, ws)).rejects.toMatchObject({ code: "ENOSPC" });
   await delay(20);
   expect(fake.closed).toBe(1);
+});
+
+test("write stream: tiny chunks (joined in staging) mixed with large ones (passed as pieces) land byte-exact, every WRITE a whole chunk but the last", async () => {
+  const fake = new FakeClient(0);
+  const data = randomBytes(3 * 1024 * 1024 + 4321);
+  const pieces: Buffer[] = [];
+  const sizes = [1, 7, 8191, 8192, 100_000, 3, 65_536, 20_000, 5000, 300_001];
+  for (let p = 0, i = 0; p < data.length; i++) {
+    const n = Math.min(sizes[i % sizes.length], data.length - p);
+    pieces.push(data.subarray(p, p + n));
+    p += n;
+  }
+  const ws = new SmbWriteStream(fake as unknown as SmbClient, "f", { maxInFlight: 4 });
+  await pipeline(Readable.from(pieces), ws);
+  const offsets = [...fake.written.keys()].sort((a, b) => a - b);
+  offsets.forEach((o, i) => expect(o).toBe(i * fake.ioSize));
+  offsets.slice(0, -1).forEach((o) => expect((fake.written.get(o) as Buffer).length).toBe(fake.ioSize));
+  expect(Buffer.concat(offsets.map((o) => fake.written.get(o) as Buffer)).equals(data)).toBe(true);
+  expect(ws.bytesWritten).toBe(data.length);
 });

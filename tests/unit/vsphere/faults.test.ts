@@ -1,3 +1,4 @@
+import { explain } from "../../../provider/errorHints";
 import { SoapFaultError, parseEnvelope } from "../../../provider/soap";
 import {
   InvalidLoginError,
@@ -35,7 +36,10 @@ describe("vim faults", () => {
     const xml = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body><soap:Fault><faultcode>ServerFaultCode</faultcode><faultstring>Cannot complete login due to an incorrect user name or password.</faultstring><detail><InvalidLoginFault xmlns="urn:vim25" xsi:type="InvalidLogin"></InvalidLoginFault></detail></soap:Fault></soap:Body></soap:Envelope>`;
     const err = await faultOf(xml);
     expect(err).toBeInstanceOf(InvalidLoginError);
-    expect((err as Error).message).toMatch(/incorrect user name or password.*VSPHERE_PASSWORD/);
+    expect((err as Error).message).toMatch(/incorrect user name or password.*check the vSphere user and password/);
+    // The settings to fix come from errorHints, by kind and peer.
+    expect(err).toMatchObject({ kind: "auth", peer: "vsphere" });
+    expect(explain(err as Error).message).toMatch(/incorrect user name or password.*VSPHERE_PASSWORD/);
   });
 
   it("types ManagedObjectNotFound with the object and NotAuthenticated", async () => {

@@ -1,5 +1,5 @@
 import { parseXml, type XmlContent, type XmlElement } from "../../../provider/soap";
-import { NotAuthenticatedError, retrieve, filterSpec, propertySpec, objectSpec, type MoRef, type ServiceContent } from "../../../provider/vsphere";
+import { NotAuthenticatedError, RETRIEVE_LIMITS, retrieve, retrieveProperties, filterSpec, propertySpec, objectSpec, type MoRef, type ServiceContent } from "../../../provider/vsphere";
 
 const ref = (type: string, value: string): MoRef => ({ type, value });
 const serviceContent = {
@@ -47,5 +47,37 @@ describe("property collector paging", () => {
     const reply = `<RetrievePropertiesExResponse xmlns="urn:vim25" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><returnval><objects><obj type="Folder">group-d1</obj><missingSet><path>name</path><fault><fault xsi:type="NotAuthenticated"><object type="Folder">group-d1</object><privilegeId>System.Read</privilegeId></fault></fault></missingSet></objects></returnval></RetrievePropertiesExResponse>`;
     const inv = scripted([reply]);
     await expect(retrieve(inv, filterSpec([propertySpec("Folder", ["name"])], [objectSpec(ref("Folder", "group-d1"))]))).rejects.toBeInstanceOf(NotAuthenticatedError);
+  });
+});
+
+describe("property collector against a misbehaving vCenter", () => {
+  /** An invoker answering every ContinueRetrievePropertiesEx with one more token, for ever. */
+  function endless() {
+    let n = 0;
+    const methods: string[] = [];
+    return {
+      methods,
+      serviceContent,
+      async invoke(method: string): Promise<XmlElement> {
+        methods.push(method);
+        return parseXml(method === "CancelRetrievePropertiesEx" ? `<CancelRetrievePropertiesExResponse xmlns="urn:vim25"/>` : page(`tok-${++n}`, ["x"]));
+      },
+    };
+  }
+
+  it("an endless continuation loop stops at RETRIEVE_LIMITS with a clear error, cancelling the retrieval", async () => {
+    const inv = endless();
+    const spec = filterSpec([propertySpec("VirtualMachine", ["name"])], [objectSpec(ref("ContainerView", "v"), true)]);
+    await expect(retrieve(inv, spec)).rejects.toThrow(/kept returning continuation tokens \(10000 pages/);
+    expect(inv.methods.filter((m) => m === "ContinueRetrievePropertiesEx")).toHaveLength(RETRIEVE_LIMITS.maxPages - 1);
+    expect(inv.methods[inv.methods.length - 1]).toBe("CancelRetrievePropertiesEx");
+  }, 60_000);
+
+  it("an empty <returnval/> (nothing matched) is an empty list, not a TypeError", async () => {
+    const inv = scripted([`<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval/></RetrievePropertiesExResponse>`]);
+    const spec = filterSpec([propertySpec("VirtualMachine", ["name"])], [objectSpec(ref("ContainerView", "v"), true)]);
+    await expect(retrieve(inv, spec)).resolves.toEqual([]);
+    const one = scripted([`<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval></returnval></RetrievePropertiesExResponse>`]);
+    await expect(retrieveProperties(one, ref("VirtualMachine", "vm-9"), ["name"])).resolves.toEqual({ obj: ref("VirtualMachine", "vm-9"), props: {}, missing: [] });
   });
 });

@@ -35,11 +35,12 @@ describe("request serializers (XSD order, xsi:type)", () => {
       numCoresPerSocket: 1,
       annotation: "note",
       changeVersion: "2024-01-01T00:00:00Z",
+      instanceUuid: "5012a3b4-0000-4000-8000-000000000001",
       deviceChange: [deviceChange("add", scsiDevice({ type: "VirtualLsiLogicSASController", key: -100, busNumber: 0 }))],
     }).xml;
     const e = await parse(xml);
     expect(inSchemaOrder(names(e), CONFIG_SPEC)).toBe(true);
-    expect(names(e)).toEqual(["changeVersion", "name", "guestId", "annotation", "files", "numCPUs", "numCoresPerSocket", "memoryMB", "deviceChange", "firmware"]);
+    expect(names(e)).toEqual(["changeVersion", "name", "instanceUuid", "guestId", "annotation", "files", "numCPUs", "numCoresPerSocket", "memoryMB", "deviceChange", "firmware"]);
     expect(e.children[1].text).toBe('a <b> & "c"');
   });
 

@@ -1,0 +1,240 @@
+/**
+ * The unattended version: scripts, Windows Update rounds, the pre-finalize gate and Shutdown For
+ * Finalize inside the packaging machine. Every finished step leaves a marker file in the guest
+ * (written by the guest itself right after the step's success where it can be), so a rerun after
+ * a crash or a passed deadline skips what is done and never runs a finished script again.
+ */
+import { createHash } from "node:crypto";
+import type { Report } from "../progress";
+import { Blocker, REBOOT_CLEARS, TRANSIENT, describeBlockers, probe } from "./gate";
+import { GuestPort, StillRunning } from "./port";
+import type { PackagingInputs, PackagingProgress } from "./types";
+import { WORK_DIR } from "./vspherePort";
+import { WU_SCRIPT, WuRound, parseWuOutput } from "./windowsUpdate";
+
+export const FINALIZE_CMD = "C:\\Windows\\Setup\\Scripts\\ShutdownForFinalize.cmd";
+const NGEN = [
+  "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\ngen.exe",
+  "C:\\Windows\\Microsoft.NET\\Framework\\v4.0.30319\\ngen.exe",
+];
+const POWERSHELL = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const minutes = (n: number) => n * 60_000;
+
+/** A stage failed or stopped; names the machine, the stage and the next step. */
+export class PackagingError extends Error {
+  constructor(
+    readonly machine: string,
+    readonly stage: string,
+    problem: string,
+    next: string,
+  ) {
+    super(
+      `packaging machine ${machine}, stage ${stage}: ${problem}; next: ${next} — or finish by hand: open the machine's console in vSphere, ` +
+        `do the rest there and run Shutdown For Finalize (C:\\Windows\\Setup\\Scripts\\ShutdownForFinalize.cmd); the next \`pulumi up\` then finishes the same version`,
+    );
+    this.name = "PackagingError";
+  }
+}
+
+/** The deadline (versionTimeout) passed inside a stage. */
+export class PackagingDeadline extends Error {
+  constructor(
+    readonly machine: string,
+    readonly stage: string,
+  ) {
+    super(`packaging machine ${machine}: versionTimeout passed during stage ${stage}`);
+    this.name = "PackagingDeadline";
+  }
+}
+
+export interface PackagingRun {
+  port: GuestPort;
+  inputs: PackagingInputs;
+  /** The version's name: markers live in a folder of that name, so a new version starts clean. */
+  version: string;
+  /** ms since epoch: versionTimeout's end. */
+  deadline: number;
+  progress: PackagingProgress;
+  report: Report;
+}
+
+const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 12);
+const safe = (v: string) => v.replace(/[^A-Za-z0-9._-]/g, "_");
+
+/** Runs the stages from where the markers say; resolves once Shutdown For Finalize has started (auto) or the gate passed (manual). */
+export async function runPackaging(r: PackagingRun): Promise<void> {
+  const dir = `${WORK_DIR}\\${safe(r.version)}`;
+  const left = (cap: number) => {
+    const ms = Math.min(cap, r.deadline - Date.now());
+    if (ms <= 0) throw new PackagingDeadline(r.port.vmName, r.progress.stage);
+    return ms;
+  };
+  r.progress.stage = "tools";
+  await r.port.waitReady(r.deadline).catch((err: unknown) => {
+    if (Date.now() >= r.deadline) throw new PackagingDeadline(r.port.vmName, "tools");
+    throw err;
+  });
+  if ((await r.port.readText(`${dir}\\finalize.started`)) !== undefined) {
+    r.progress.updates = await recordedUpdates(r, dir);
+    r.report(`Shutdown For Finalize already ran in ${r.port.vmName}; waiting for the ELM`);
+    await finalize(r, dir, left);
+    return;
+  }
+  await scripts(r, dir, left);
+  if (r.inputs.windowsUpdate) await windowsUpdate(r, dir, left);
+  await gate(r, left);
+  if (r.inputs.gate.checkOnly) {
+    throw new PackagingError(r.port.vmName, "gate", "check only (packaging.gate.checkOnly): the layer-integrity gate passed, nothing was finalized", "set packaging.gate.checkOnly to false and run `pulumi up` to finalize");
+  }
+  if (r.inputs.finalize === "manual") {
+    r.progress.stage = "finalize";
+    r.report(`packaging machine ${r.port.vmName} passed the gate: run Shutdown For Finalize in it (packaging.finalize is manual)`);
+    return;
+  }
+  await finalize(r, dir, left);
+}
+
+async function scripts(r: PackagingRun, dir: string, left: (cap: number) => number): Promise<void> {
+  const n = r.inputs.scripts.length;
+  for (const [i, text] of r.inputs.scripts.entries()) {
+    r.progress.stage = `scripts ${i + 1}/${n}`;
+    const name = `script-${i + 1}-${hash(text)}`;
+    const done = `${dir}\\${name}.done`;
+    if ((await r.port.readText(done)) !== undefined) continue;
+    const file = `${dir}\\${name}.ps1`;
+    // A rerun while the script still runs (the provider died, the guest did not) waits for it.
+    const running = (await r.port.processes()).find((p) => !p.ended && p.cmdLine.toLowerCase().includes(`${name}.ps1`.toLowerCase()));
+    if (running) {
+      r.report(`script ${i + 1} of ${n} is still running from an earlier run; waiting for it`);
+      while ((await r.port.processes()).some((p) => !p.ended && p.cmdLine.toLowerCase().includes(`${name}.ps1`.toLowerCase()))) {
+        left(minutes(r.inputs.scriptTimeout));
+        await sleep(500);
+      }
+      if ((await r.port.readText(done)) !== undefined) continue;
+    }
+    r.report(`running script ${i + 1} of ${n} in ${r.port.vmName}`);
+    await r.port.writeText(file, text);
+    const log = `${dir}\\${name}.log`;
+    // The guest writes the marker itself on success, so a crash after the script cannot repeat it.
+    // When versionTimeout ends first the script keeps running: the rerun waits for it, never starts it again.
+    const byDeadline = r.deadline - Date.now() < minutes(r.inputs.scriptTimeout);
+    const res = await r.port
+      .run(
+        `"${POWERSHELL}" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${file}" > "${log}" 2>&1 && echo done > "${done}"`,
+        left(minutes(r.inputs.scriptTimeout)),
+        byDeadline,
+      )
+      .catch((err: unknown) => {
+        throw err instanceof StillRunning ? new PackagingDeadline(r.port.vmName, r.progress.stage) : err;
+      });
+    if ((await r.port.readText(done)) === undefined) {
+      const out = ((await r.port.readText(log)) ?? res.output).trim().slice(-600);
+      throw new PackagingError(
+        r.port.vmName,
+        r.progress.stage,
+        `script ${i + 1} exited ${res.exitCode ?? "(unknown: the guest restarted under it)"}; its output ends: ${out || "(none)"}`,
+        `fix script ${i + 1} in packaging.scripts (a changed script runs anew; finished ones do not) and run \`pulumi up\``,
+      );
+    }
+  }
+}
+
+async function recordedUpdates(r: PackagingRun, dir: string): Promise<string[]> {
+  const kbs: string[] = [];
+  for (let n = 1; n <= 20; n++) {
+    const text = await r.port.readText(`${dir}\\wu-${n}.json`);
+    if (text === undefined) break;
+    kbs.push(...parseWuOutput(text, r.port.vmName).installed);
+  }
+  return kbs;
+}
+
+async function windowsUpdate(r: PackagingRun, dir: string, left: (cap: number) => number): Promise<void> {
+  const wu = r.inputs.windowsUpdate!;
+  r.progress.updates = await recordedUpdates(r, dir);
+  if ((await r.port.readText(`${dir}\\wu.done`)) !== undefined) return;
+  const script = `${dir}\\windows-update.ps1`;
+  await r.port.writeText(script, WU_SCRIPT);
+  let round = (await countRounds(r, dir)) + 1;
+  let rebootsWithoutInstall = 0;
+  while (round <= wu.maxRounds) {
+    r.progress.stage = `windowsUpdate round ${round}`;
+    r.report(`Windows Update round ${round} in ${r.port.vmName}`);
+    const res = await r.port.run(`"${POWERSHELL}" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${script}"`, left(minutes(wu.roundTimeout)));
+    if (res.exitCode !== 0) {
+      throw new PackagingError(r.port.vmName, r.progress.stage, `the Windows Update round exited ${res.exitCode ?? "(unknown)"}: ${res.output.trim().slice(-600)}`, "check Windows Update in the machine (service wuauserv, network to the update source) and run `pulumi up`");
+    }
+    const got: WuRound = parseWuOutput(res.output, r.port.vmName);
+    if (got.installed.length > 0) {
+      await r.port.writeText(`${dir}\\wu-${round}.json`, JSON.stringify(got));
+      r.progress.updates.push(...got.installed);
+      r.report(`round ${round} installed ${got.installed.join(", ")}`);
+      round++;
+      rebootsWithoutInstall = 0;
+    } else if (!got.rebootRequired || rebootsWithoutInstall > 0) {
+      break; // nothing applies (or a reboot changed nothing)
+    } else {
+      rebootsWithoutInstall++;
+    }
+    if (got.rebootRequired) {
+      r.report(`rebooting ${r.port.vmName} for the updates`);
+      await r.port.reboot(left(minutes(wu.rebootTimeout)));
+    }
+  }
+  await r.port.writeText(`${dir}\\wu.done`, JSON.stringify({ updates: r.progress.updates }));
+}
+
+async function countRounds(r: PackagingRun, dir: string): Promise<number> {
+  let n = 0;
+  while (n < 20 && (await r.port.readText(`${dir}\\wu-${n + 1}.json`)) !== undefined) n++;
+  return n;
+}
+
+async function gate(r: PackagingRun, left: (cap: number) => number): Promise<void> {
+  r.progress.stage = "gate";
+  const until = Date.now() + minutes(r.inputs.gate.timeout);
+  let reboots = 0;
+  let ngenRuns = 0;
+  for (;;) {
+    const blockers = await probe(r.port, left(minutes(5)));
+    if (blockers.length === 0) {
+      r.report(`layer integrity: finalize is allowed in ${r.port.vmName}`);
+      return;
+    }
+    r.report(`layer integrity blocked: ${blockers.map((b) => b.kind).join(", ")}`);
+    const kinds = new Set(blockers.map((b) => b.kind));
+    const stuck = (b: Blocker) => !TRANSIENT.has(b.kind) && !(REBOOT_CLEARS.has(b.kind) && reboots < 2) && !(b.kind === "ngenNeeded" && ngenRuns < 2);
+    if (blockers.some(stuck) || Date.now() >= until) {
+      const reason = Date.now() >= until ? `still blocked after packaging.gate.timeout (${r.inputs.gate.timeout} min)` : "blocked";
+      throw new PackagingError(r.port.vmName, "gate", `layer integrity ${reason}: ${describeBlockers(blockers)}`, "fix each blocker named (in the machine, or with a script in packaging.scripts) and run `pulumi up`: the same version resumes at the gate");
+    }
+    if (kinds.has("ngenNeeded")) {
+      ngenRuns++;
+      r.report("running ngen executeQueuedItems");
+      for (const ngen of NGEN) await r.port.run(`"${ngen}" executeQueuedItems`, left(minutes(30)));
+      continue;
+    }
+    if ([...kinds].some((k) => REBOOT_CLEARS.has(k)) && ![...kinds].some((k) => TRANSIENT.has(k))) {
+      reboots++;
+      r.report(`rebooting ${r.port.vmName} to clear ${[...kinds].filter((k) => REBOOT_CLEARS.has(k)).join(", ")}`);
+      await r.port.reboot(left(minutes(r.inputs.windowsUpdate?.rebootTimeout ?? 20)));
+      continue;
+    }
+    left(minutes(1));
+    await sleep(Math.min(5_000, Math.max(250, until - Date.now())));
+  }
+}
+
+async function finalize(r: PackagingRun, dir: string, left: (cap: number) => number): Promise<void> {
+  r.progress.stage = "finalize";
+  if ((await r.port.readText(`${dir}\\finalize.started`)) !== undefined) return;
+  r.report(`running Shutdown For Finalize in ${r.port.vmName}`);
+  // The marker first: once the script passes its own check the machine goes away under us.
+  await r.port.writeText(`${dir}\\finalize.started`, new Date().toISOString());
+  const res = await r.port.run(`"${FINALIZE_CMD}"`, left(minutes(10)));
+  if (res.exitCode !== undefined && res.exitCode !== 0) {
+    await r.port.run(`del "${dir}\\finalize.started"`, left(minutes(1))).catch(() => undefined);
+    throw new PackagingError(r.port.vmName, "finalize", `Shutdown For Finalize refused (exit ${res.exitCode}): ${res.output.trim().slice(-600) || "see LayerIntegrity.txt"}`, "fix what it names and run `pulumi up`");
+  }
+}
