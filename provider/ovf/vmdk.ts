@@ -152,6 +152,8 @@ export async function checkVmdk(src: VmdkSource, want: VmdkExpectation): Promise
     }
     gdOffset = footer.gdOffset;
   } else if (!eos) {
+    // The directory at the front (qemu-img writes so): only a cut that ends on data shows here;
+    // a cut in the zeros it ends with is the File ovf:size check's to find.
     add("VMDK_TRUNCATED", `the stream (${src.size} bytes) does not end with the end-of-stream marker: the file is cut short; copy it again or export again`);
     return report;
   }
