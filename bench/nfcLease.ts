@@ -10,6 +10,8 @@ import type { ExportRig } from "./rig";
 export interface NfcDownload {
   /** The disk's NFC URL. */
   url: string;
+  /** The bytes the lease announces for it (the served VMDK's length), when it says. */
+  size?: number;
   /** A curl header file holding the session cookie (kept out of argv). */
   headerFile: string;
   /** Aborts the lease and logs out. */
@@ -32,6 +34,7 @@ export async function openNfcDownload(rig: ExportRig, dir: string): Promise<NfcD
     const held = lease;
     return {
       url: resolveNfcUrl(disk.url, vim.host),
+      size: disk.fileSize,
       headerFile,
       async release() {
         await leaseAbort(vim, held, "benchmark baseline done");
