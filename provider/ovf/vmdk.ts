@@ -116,6 +116,11 @@ export async function checkVmdk(src: VmdkSource, want: VmdkExpectation): Promise
   const compressed = (header.flags & FLAG_COMPRESSED) !== 0 && (header.flags & FLAG_MARKERS) !== 0;
   const kind: VmdkKind = compressed ? "streamOptimized" : "sparse";
   const report: VmdkReport = { kind, capacityBytes: Number(capacityBytes), problems };
+  // A header that makes no sense says nothing of format or capacity: one finding, not three.
+  if (header.version < 1 || header.version > 3 || !isPowerOfTwo(header.grainSectors) || header.grainSectors < 8n || header.numGTEsPerGT !== 512) {
+    add("VMDK_MALFORMED", `its header (version ${header.version}, grains of ${header.grainSectors} sectors, ${header.numGTEsPerGT} entries per grain table) is not one VMDK readers take (version 1-3; a power of two of at least 8 sectors; 512 entries): the file is damaged, export again`);
+    return { kind: "sparse", problems };
+  }
   if (stream && (!compressed || header.compressAlgorithm !== DEFLATE)) {
     add(
       "VMDK_FORMAT_MISMATCH",
@@ -125,11 +130,7 @@ export async function checkVmdk(src: VmdkSource, want: VmdkExpectation): Promise
   if (want.capacityBytes !== undefined && capacityBytes !== BigInt(want.capacityBytes)) {
     add("VMDK_CAPACITY_MISMATCH", `its header says a capacity of ${capacityBytes} bytes but the descriptor says ${want.capacityBytes} (ovf:capacity); the descriptor and the disk do not belong together: export again`);
   }
-  if (header.version < 1 || header.version > 3 || !isPowerOfTwo(header.grainSectors) || header.grainSectors < 8n || header.numGTEsPerGT !== 512) {
-    add("VMDK_MALFORMED", `its header (version ${header.version}, grains of ${header.grainSectors} sectors, ${header.numGTEsPerGT} entries per grain table) is not one VMDK readers take (version 1-3; a power of two of at least 8 sectors; 512 entries): the file is damaged, export again`);
-    return report;
-  }
-  if (!compressed) return report; // a hosted sparse extent: the grain directory is at its header's gdOffset
+  if (!compressed) return checkDirectory(header.gdOffset); // a hosted sparse extent: its directory is where the header says
   if (src.size % SECTOR !== 0) {
     add("VMDK_TRUNCATED", `${src.size} bytes is not a whole number of 512-byte sectors, which a stream always is: the file is cut short; copy it again or export again`);
     return report;
@@ -157,10 +158,14 @@ export async function checkVmdk(src: VmdkSource, want: VmdkExpectation): Promise
     add("VMDK_TRUNCATED", `the stream (${src.size} bytes) does not end with the end-of-stream marker: the file is cut short; copy it again or export again`);
     return report;
   }
-  const grains = (header.capacitySectors + header.grainSectors - 1n) / header.grainSectors;
-  const gdSectors = (((grains + 511n) / 512n) * 4n + 511n) / 512n;
-  if (gdOffset === 0n || (gdOffset + gdSectors) * BigInt(SECTOR) > BigInt(src.size)) {
-    add("VMDK_TRUNCATED", `its grain directory (sector ${gdOffset}, ${gdSectors} sectors) lies beyond the end of the file (${src.size} bytes): the file is cut short; copy it again or export again`);
+  return checkDirectory(gdOffset);
+
+  function checkDirectory(at: bigint): VmdkReport {
+    const grains = (header!.capacitySectors + header!.grainSectors - 1n) / header!.grainSectors;
+    const gdSectors = (((grains + 511n) / 512n) * 4n + 511n) / 512n;
+    if (at === 0n || (at + gdSectors) * BigInt(SECTOR) > BigInt(src.size)) {
+      add("VMDK_TRUNCATED", `its grain directory (sector ${at}, ${gdSectors} sectors) lies beyond the end of the file (${src.size} bytes): the file is cut short; copy it again or export again`);
+    }
+    return report;
   }
-  return report;
 }

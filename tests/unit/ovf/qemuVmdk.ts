@@ -13,7 +13,7 @@ export function qemuImg(...args: string[]): string {
   try {
     return execFileSync("qemu-img", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error("qemu-img not found: install the Debian package qemu-utils (scripts/dev.sh does)");
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error("qemu-img not found: install the Debian package qemu-utils (scripts/dev.sh does)", { cause: err });
     throw err;
   }
 }

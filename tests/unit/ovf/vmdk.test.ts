@@ -115,3 +115,16 @@ describe("checkVmdk", () => {
     expect(reads).toEqual([[0, 0]]);
   });
 });
+
+describe("checkVmdk on a monolithicSparse disk (grain directory where its header says)", () => {
+  it("flags one cut before its grain directory", async () => {
+    const file = qemuVmdk(join(dir, "sparse-cut.vmdk"), CAPACITY, { subformat: "monolithicSparse" });
+    const bytes = readFileSync(file);
+    const gd = Number(bytes.readBigUInt64LE(56));
+    writeFileSync(file, bytes.subarray(0, gd * 512));
+    const sparse = "http://www.vmware.com/interfaces/specifications/vmdk.html#sparse";
+    const r = await checkVmdk(source(file), want(CAPACITY, sparse));
+    expect(codes(r)).toEqual(["VMDK_TRUNCATED"]);
+    expect(r.problems[0].message).toMatch(/grain directory \(sector \d+, 1 sectors\) lies beyond the end of the file/);
+  });
+});
