@@ -232,6 +232,7 @@ export class Engine {
           name: req.name,
           inputs: req.inputs,
           dependencies: [...new Set(req.dependencies)],
+          propertyDependencies: req.propertyDependencies,
           options: {
             protect: req.protect,
             retainOnDelete: req.retainOnDelete,

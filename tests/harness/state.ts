@@ -20,6 +20,8 @@ export interface ResourceState {
   outputs: PropertyMap;
   /** URNs this resource depends on (references and `dependsOn`). */
   dependencies: string[];
+  /** Input key -> the URNs its value came from: which inputs a replaced dependency may change. */
+  propertyDependencies?: { [key: string]: string[] };
   protect?: boolean;
   retainOnDelete?: boolean;
   additionalSecretOutputs?: string[];
