@@ -49,3 +49,14 @@ export async function openNfcDownload(rig: ExportRig, dir: string): Promise<NfcD
     throw e;
   }
 }
+
+/** The bytes an ExportVm lease announces for the rig's disk now (the VMDK vcsim will serve); the lease is aborted. */
+export async function announcedDiskBytes(rig: ExportRig, dir: string): Promise<number> {
+  const nfc = await openNfcDownload(rig, dir);
+  try {
+    if (nfc.size === undefined) throw new Error("the export lease announces no fileSize for the disk");
+    return nfc.size;
+  } finally {
+    await nfc.release();
+  }
+}
