@@ -148,13 +148,11 @@ type vmdkStream struct {
 	pos   int64
 	piece []byte // the piece of the stream being read
 	at    int64  // where piece starts
-	grain []byte // one grain of the raw file
-	rec   []byte // its record (reused: a piece is read out before the next is loaded)
+	rec   []byte // a grain's record (reused: a piece is read out before the next is loaded)
 }
 
 func newVmdkStream(raw io.ReaderAt, capacityBytes, dataBytes int64) *vmdkStream {
-	return &vmdkStream{l: newVmdkLayout(capacityBytes, dataBytes), raw: raw, at: -1, grain: make([]byte, grainBytes),
-		rec: make([]byte, grainRecord*sectorSize)}
+	return &vmdkStream{l: newVmdkLayout(capacityBytes, dataBytes), raw: raw, at: -1, rec: make([]byte, grainRecord*sectorSize)}
 }
 
 func (s *vmdkStream) Size() int64 { return s.l.size() }
@@ -247,33 +245,62 @@ func (s *vmdkStream) load(sec uint64) error {
 // grainRecord is grain g's marker and zlib stream, padded to whole sectors. Bytes past the
 // raw file's end (and past the capacity) are zeros.
 func (s *vmdkStream) grainRecord(g uint64) ([]byte, error) {
-	n, err := s.raw.ReadAt(s.grain, int64(g*grainBytes))
-	if err != nil && err != io.EOF {
-		return nil, err
-	}
-	for i := n; i < len(s.grain); i++ {
-		s.grain[i] = 0
-	}
-	if end := s.l.capacity*sectorSize - g*grainBytes; end < grainBytes {
-		for i := end; i < grainBytes; i++ {
-			s.grain[i] = 0
-		}
-	}
 	b := s.rec // the padding after the zlib stream stays zero
 	binary.LittleEndian.PutUint64(b[0:], g*grainSectors)
 	binary.LittleEndian.PutUint32(b[8:], zlibLen)
 	z := b[12:]
 	z[0], z[1] = 0x78, 0x01 // deflate, 32 KiB window, no dictionary, fastest
+	// The raw bytes are read straight into the two stored blocks (one copy less per grain).
+	limit := int64(s.l.capacity*sectorSize) - int64(g*grainBytes) // bytes of this grain inside the capacity
+	sum := adler32.New()
 	o := 2
-	for half := 0; half < 2; half++ {
+	for half := int64(0); half < 2; half++ {
 		z[o] = byte(half) // BFINAL on the second block, BTYPE 00 (stored)
 		binary.LittleEndian.PutUint16(z[o+1:], storedHalf)
 		binary.LittleEndian.PutUint16(z[o+3:], ^uint16(storedHalf))
-		copy(z[o+5:], s.grain[half*storedHalf:(half+1)*storedHalf])
+		data := z[o+5 : o+5+storedHalf]
+		n, err := s.raw.ReadAt(data, int64(g*grainBytes)+half*storedHalf)
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if room := limit - half*storedHalf; room < int64(n) {
+			n = int(maxInt64(room, 0))
+		}
+		for i := n; i < len(data); i++ {
+			data[i] = 0
+		}
+		_, _ = sum.Write(data)
 		o += 5 + storedHalf
 	}
-	binary.BigEndian.PutUint32(z[o:], adler32.Checksum(s.grain))
+	binary.BigEndian.PutUint32(z[o:], sum.Sum32())
 	return b, nil
+}
+
+func maxInt64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// WriteTo streams from the current position to w a piece at a time, without the extra copy
+// Read makes (io.Copy uses it: the hashed full download).
+func (s *vmdkStream) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for s.pos < s.Size() {
+		if s.at < 0 || s.pos < s.at || s.pos >= s.at+int64(len(s.piece)) {
+			if err := s.load(uint64(s.pos) / sectorSize); err != nil {
+				return total, err
+			}
+		}
+		n, err := w.Write(s.piece[s.pos-s.at:])
+		s.pos += int64(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // openVmdk opens a raw disk file as its VMDK stream; close the file when done.
