@@ -24,7 +24,7 @@ import { DynamicProviderHost, ResourceRef } from "./host";
 import { applyIgnoreChanges } from "./ignoreChanges";
 import { Plan, StepOp, StepReport } from "./plan";
 import { annotateSecrets, containsUnknowns, markSecretOutputs, stripSecretsMap } from "./secrets";
-import { ResourceState, StackState, StateFile } from "./state";
+import { PendingOperation, ResourceState, StackState, StateFile } from "./state";
 import { Semaphore } from "./semaphore";
 import { nameOfUrn } from "./urn";
 import { PropertyMap, UNKNOWN } from "./wire";
@@ -99,6 +99,10 @@ export interface OrderedStep {
 export class Operation {
   readonly steps: OrderedStep[] = [];
   private failure: Failure | undefined;
+  /** Provider calls in flight that change something, by URN: pending operations until they end. */
+  private readonly inflightOps = new Map<string, PendingOperation["type"]>();
+  /** Writes the checkpoint (each kind of operation its own way). */
+  persist: () => void = () => undefined;
 
   constructor(readonly plan: Plan, readonly host: DynamicProviderHost, readonly config: StackConfig) {}
 
@@ -147,7 +151,32 @@ export class Operation {
   async deleteOne(r: ResourceState): Promise<void> {
     if (r.retainOnDelete || r.external) return;
     const ref: ResourceRef = { urn: r.urn, name: nameOfUrn(r.urn), type: r.type };
-    await this.host.delete(ref, r.id, stripSecretsMap(r.outputs), stripSecretsMap(r.inputs));
+    await this.tracked(r.urn, "deleting", () => this.host.delete(ref, r.id, stripSecretsMap(r.outputs), stripSecretsMap(r.inputs)));
+  }
+
+  /**
+   * A create, update or delete, checkpointed as a pending operation while it runs (as the engine
+   * journals a step's start). When it ends, the caller's next checkpoint drops it; a failure drops
+   * it at once. Only the engine's own death leaves it in the state.
+   */
+  async tracked<T>(urn: string, type: PendingOperation["type"], f: () => Promise<T>): Promise<T> {
+    this.inflightOps.set(urn, type);
+    this.persist();
+    try {
+      const result = await f();
+      this.inflightOps.delete(urn);
+      return result;
+    } catch (e) {
+      this.inflightOps.delete(urn);
+      this.persist();
+      throw e;
+    }
+  }
+
+  /** The pending operations a checkpoint carries: those left by earlier runs, then this run's. */
+  pendingOperations(inherited: PendingOperation[] = []): PendingOperation[] | undefined {
+    const all = [...inherited, ...[...this.inflightOps].map(([urn, type]) => ({ urn, type }))];
+    return all.length > 0 ? all : undefined;
   }
 }
 
@@ -208,6 +237,7 @@ export class Deployment extends Operation {
     this.pendingDeletes = this.old.resources.filter((r) => r.pendingDelete);
     this.slots = new Semaphore(parallel);
     this.stackOutputs = this.old.outputs;
+    this.persist = () => this.save();
   }
 
   private get dryRun(): boolean {
@@ -226,6 +256,8 @@ export class Deployment extends Operation {
     const ours = [...this.next].sort((a, b) => a.seq - b.seq).map((n) => n.entry);
     const s: StackState = { resources: [...ours, ...untouched, ...this.pendingDeletes] };
     if (this.stackOutputs) s.outputs = this.stackOutputs;
+    const pending = this.pendingOperations(this.old.pendingOperations);
+    if (pending) s.pendingOperations = pending;
     return s;
   }
 
@@ -449,7 +481,7 @@ export class Deployment extends Operation {
 
   private async applyCreate(ref: ResourceRef, reg: Registration, inputs: PropertyMap, base: Base, recordPartial: (e: ResourceState) => void): Promise<ResourceState> {
     try {
-      const res = await this.host.create(ref, stripSecretsMap(inputs), { preview: false });
+      const res = await this.tracked(ref.urn, "creating", () => this.host.create(ref, stripSecretsMap(inputs), { preview: false }));
       return { ...base, id: res.id, inputs, outputs: this.outputsOf(reg, res.properties, inputs) };
     } catch (e) {
       this.recordInitFailure(e, reg, inputs, base, recordPartial);
@@ -466,10 +498,12 @@ export class Deployment extends Operation {
     recordPartial: (e: ResourceState) => void,
   ): Promise<ResourceState> {
     try {
-      const outs = await this.host.update(ref, prior.id, stripSecretsMap(prior.outputs), stripSecretsMap(inputs), stripSecretsMap(prior.inputs), {
-        preview: false,
-        ignoreChanges: reg.options.ignoreChanges ?? [],
-      });
+      const outs = await this.tracked(ref.urn, "updating", () =>
+        this.host.update(ref, prior.id, stripSecretsMap(prior.outputs), stripSecretsMap(inputs), stripSecretsMap(prior.inputs), {
+          preview: false,
+          ignoreChanges: reg.options.ignoreChanges ?? [],
+        }),
+      );
       return { ...base, id: prior.id, inputs, outputs: this.outputsOf(reg, outs, inputs) };
     } catch (e) {
       this.recordInitFailure(e, reg, inputs, base, recordPartial);
