@@ -179,10 +179,28 @@ describe("the os-layer example program, through the SDK's runtime and a host per
     expect(fs.readdirSync(path.join(peers.smbd.dir, "exports")).filter((n) => !n.startsWith(".")).sort()).toEqual(["win2022-b"]);
   });
 
+  it("a new VM in place of the old (delete before replace) means a new export, and the layer and its versions stay", async () => {
+    // The engine deletes first the dependents a delete-before-replace would replace, judged by a
+    // Diff with the inputs fed by the condemned resources unknown: the export (its VM changes) and,
+    // unless the layer's diff keeps an unknown export path, the layer with every version.
+    const layer = peers.elm.layers()[0];
+    const oldVm = engine.resource("win2022-os")!.id;
+    const up = await previewThenUp(copies.edit([GOLDEN, FOUR_CPUS, ['name: "win2022",', 'name: "win2022-b",'], ['guestId: "windows2019srvNext_64Guest"', 'guestId: "windows2019srv_64Guest"']]));
+    expect(up.steps.map((s) => [s.name, s.op, s.deleteBeforeReplace])).toEqual([
+      ["win2022-os", "replace", true],
+      ["win2022-ovf", "replace", true],
+      ["win2022-layer", "same", undefined],
+    ]);
+    expect(engine.resource("win2022-os")!.id).not.toBe(oldVm);
+    expect(peers.elm.layers().map((l) => [l.id, l.revisions.length])).toEqual([[layer.id, layer.revisions.length]]);
+    expect(fs.existsSync(path.join(peers.smbd.dir, "exports/win2022-b/win2022-b.ovf"))).toBe(true);
+  });
+
   it("a data disk added to the machine: the preview says update, then a new export (disks are content) that carries both disks", async () => {
     const B_NAME: [string, string] = ['name: "win2022",', 'name: "win2022-b",'];
     const DISK: [string, string] = ["diskGb: 60,", "diskGb: 60,\n  disks: [{ sizeGb: 1 }],"];
-    const up = await previewThenUp(copies.edit([GOLDEN, FOUR_CPUS, B_NAME, DISK]));
+    const GUEST: [string, string] = ['guestId: "windows2019srvNext_64Guest"', 'guestId: "windows2019srv_64Guest"'];
+    const up = await previewThenUp(copies.edit([GOLDEN, FOUR_CPUS, B_NAME, GUEST, DISK]));
     expect(ops(up)).toEqual([["win2022-os", "update"], ["win2022-ovf", "replace"], ["win2022-layer", "same"]]);
     const files = (engine.resource("win2022-ovf")!.outputs.files as Array<{ name: string }>).map((f) => f.name).filter((n) => n.endsWith(".vmdk"));
     expect(files).toHaveLength(2);

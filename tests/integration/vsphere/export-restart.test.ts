@@ -13,6 +13,7 @@ import { openShare, publishFolder, type Share } from "../../../provider/share";
 import { ExportError, VimClient, deviceChange, diskDevice, exportVm, findByInventoryPath, powerOff, readVm, reconfigureVm, type MoRef } from "../../../provider/vsphere";
 import { startVcsim, type Vcsim, type VcsimOptions } from "../../../sim/vcsim/launch";
 import { connect } from "./helpers";
+import { expectVmdkOf } from "./vmdkPeer";
 
 const payload = Buffer.alloc(3 * 1024 * 1024 + 4097);
 for (let i = 0; i < payload.length; i++) payload[i] = (i * 131 + 7) & 0xff;
@@ -52,10 +53,13 @@ test("one reset mid-transfer: the disk is downloaded again within the lease and 
       files = result.files;
     });
     expect(result!.restarts).toEqual([expect.objectContaining({ file: "r-disk-0.vmdk", attempt: 1 })]);
-    expect(result!.files[0]).toMatchObject({ size: payload.length, sha256: sha256(payload) });
+    // Whole: qemu-img reads the published VMDK as the disk file's bytes.
+    const published = path.join(tmp, "restarted", "r-disk-0.vmdk");
+    expectVmdkOf(published, payload);
+    const bytes = fs.readFileSync(published);
+    expect(result!.files[0]).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
     // The server's manifest (of the whole second download) agrees.
-    expect(result!.manifest?.[0]).toMatchObject({ checksum: sha256(payload), size: payload.length });
-    expect(sha256(fs.readFileSync(path.join(tmp, "restarted", "r-disk-0.vmdk")))).toBe(sha256(payload));
+    expect(result!.manifest?.[0]).toMatchObject({ checksum: sha256(bytes), size: bytes.length });
   });
 });
 
@@ -99,11 +103,13 @@ test("with resumable sinks and a server honouring Range, a reset continues the d
     expect(opened).toEqual([{ name: "resumed-disk-0.vmdk", offset: 0 }, { name: "resumed-disk-0.vmdk", offset: 1024 * 1024 }]);
     // Never a byte counted twice: the progress only grows, to the disk's size.
     expect(totals.every((t, i) => i === 0 || t >= totals[i - 1])).toBe(true);
-    expect(totals[totals.length - 1]).toBe(payload.length);
-    // The SHA-256 went on over the kept bytes: it is the whole file's, as the file on the share is.
-    expect(result.files[0]).toMatchObject({ size: payload.length, sha256: sha256(payload) });
-    expect(result.manifest?.[0]).toMatchObject({ checksum: sha256(payload), size: payload.length });
-    expect(sha256(fs.readFileSync(path.join(tmp, "resumed", "resumed-disk-0.vmdk")))).toBe(sha256(payload));
+    const published = path.join(tmp, "resumed", "resumed-disk-0.vmdk");
+    const bytes = fs.readFileSync(published);
+    expect(totals[totals.length - 1]).toBe(bytes.length);
+    // The SHA-256 went on over the kept bytes: it is the whole file's, as the server's manifest says.
+    expect(result.files[0]).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+    expect(result.manifest?.[0]).toMatchObject({ checksum: sha256(bytes), size: bytes.length });
+    expectVmdkOf(published, payload);
   });
 });
 
@@ -113,11 +119,14 @@ test("a server ignoring Range (it answers 200 with the whole disk): the disk sta
     expect(result.restarts).toEqual([expect.objectContaining({ attempt: 1, resumedAt: 1024 * 1024 })]);
     // Asked from 1 MiB, given the whole file: written again from its first byte, hashed afresh.
     expect(opened.map((o) => o.offset)).toEqual([0, 0]);
+    const published = path.join(tmp, "no-range", "no-range-disk-0.vmdk");
+    const bytes = fs.readFileSync(published);
     // The progress is taken back, then runs to the end.
-    expect(totals[totals.length - 1]).toBe(payload.length);
+    expect(totals[totals.length - 1]).toBe(bytes.length);
     expect(totals.some((t, i) => i > 0 && t < totals[i - 1])).toBe(true);
-    expect(result.files[0]).toMatchObject({ size: payload.length, sha256: sha256(payload) });
-    expect(sha256(fs.readFileSync(path.join(tmp, "no-range", "no-range-disk-0.vmdk")))).toBe(sha256(payload));
+    expect(result.files[0]).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+    expect(result.manifest?.[0]).toMatchObject({ checksum: sha256(bytes), size: bytes.length });
+    expectVmdkOf(published, payload);
   });
 });
 
@@ -136,8 +145,11 @@ test("a lease that dies with the download (state error, ticket revoked): a new l
       { name: "new-lease-disk-1.vmdk", offset: 0 },
       { name: "new-lease-disk-1.vmdk", offset: 1024 * 1024 },
     ]);
-    expect(result.files.map((f) => f.sha256)).toEqual([sha256(payload), sha256(second)]);
-    expect(sha256(fs.readFileSync(path.join(tmp, "new-lease", "new-lease-disk-1.vmdk")))).toBe(sha256(second));
+    const published = [0, 1].map((k) => path.join(tmp, "new-lease", `new-lease-disk-${k}.vmdk`));
+    expect(result.files.map((f) => f.sha256)).toEqual(published.map((p) => sha256(fs.readFileSync(p))));
+    for (const m of result.manifest ?? []) expect(result.files.find((f) => f.deviceId === m.key)?.sha256).toBe(m.checksum);
+    expectVmdkOf(published[0], payload);
+    expectVmdkOf(published[1], second);
   });
 });
 
