@@ -21,7 +21,8 @@ const DISK = 256 * MiB;
 async function exportOnce(rig: ExportRig, vmMoref: string, name: string, expectBytes: number, expectRestarts?: number): Promise<number> {
   const r = await runChild<ChildReport>("exportChild", { env: rig.env, vmMoref, shareFolder: rig.shareFolder, name });
   fs.rmSync(path.join(rig.smbd.dir, "exports", name), { recursive: true, force: true });
-  if (r.bytes !== expectBytes) throw new Error(`the export of ${name} wrote ${r.bytes} disk bytes, expected ${expectBytes}`);
+  // The launcher serves streamOptimized VMDKs: random bytes do not compress, so at least the raw bytes.
+  if (r.bytes < expectBytes) throw new Error(`the export of ${name} wrote ${r.bytes} disk bytes, expected at least ${expectBytes}`);
   if (expectRestarts !== undefined && r.restarts !== expectRestarts) throw new Error(`the export of ${name} restarted ${r.restarts} download(s), expected ${expectRestarts}`);
   return r.seconds;
 }
@@ -73,7 +74,8 @@ export async function parallelDiskFigures(unpaced: ExportRig): Promise<{ figures
 }
 
 export async function resetFigures(clean: ExportRig): Promise<{ figures: Figure[]; goals: Goal[]; notes: string[] }> {
-  const cut = { nfcResets: ROUNDS, nfcResetAfter: DISK / 2 };
+  // One reset per launcher: a resumed or restarted download is a GET too, which a second reset would cut again.
+  const cut = { nfcResets: 1, nfcResetAfter: DISK / 2 };
   const ranged = await startExportRig({}, { vcsim: cut });
   const whole = await startExportRig({}, { vcsim: { ...cut, nfcNoRange: true } }).catch(async (e: unknown) => {
     await ranged.stop();
@@ -87,7 +89,7 @@ export async function resetFigures(clean: ExportRig): Promise<{ figures: Figure[
       randomFile(m.diskFiles[0], DISK);
       vms.push(m.vmMoref);
     }
-    const runs = await alternate(ROUNDS, {
+    const runs = await alternate(1, {
       clean: () => exportOnce(clean, vms[0], "reset-clean", DISK, 0),
       reset_resumed: () => exportOnce(ranged, vms[1], "reset-resumed", DISK, 1),
       reset_restarted: () => exportOnce(whole, vms[2], "reset-restarted", DISK, 1),
@@ -107,7 +109,7 @@ export async function resetFigures(clean: ExportRig): Promise<{ figures: Figure[
         { figure: "export.reset_ratio_no_range", goal: "informational (the same reset, server ignoring Range: restarted / clean)" },
       ],
       notes: [
-        `reset: a ${DISK / MiB} MiB disk whose download the launcher cuts after ${DISK / 2 / MiB} MiB once per run (-nfc-resets, -nfc-reset-after), against a clean export from the export rig's launcher; with Range honoured the disk resumes at the share's last byte, with -nfc-no-range it starts over; each run's restart is checked in the provider's progress.`,
+        `reset: a ${DISK / MiB} MiB disk whose download the launcher cuts after ${DISK / 2 / MiB} MiB (-nfc-resets 1, -nfc-reset-after; one run each, as each launcher injects one reset), against a clean export from the export rig's launcher; with Range honoured the disk resumes at the share's last byte, with -nfc-no-range it starts over; each run's restart is checked in the provider's progress.`,
       ],
     };
   } finally {
