@@ -1,5 +1,5 @@
 /** Waiting until a VM's guest can take guest operations: powered on, Tools running, operations ready. */
-import { Backoff, DeadlineError, waitFor } from "../../wait";
+import { DeadlineError, WaitForOptions, waitFor } from "../../wait";
 import { retrieveProperties } from "../properties";
 import type { VimClient } from "../session";
 import type { MoRef } from "../types";
@@ -25,19 +25,10 @@ export const isGuestReady = (r: GuestReadiness): boolean => r.powerState === "po
 export const describeReadiness = (r: GuestReadiness): string =>
   `${r.powerState || "power state unknown"}, toolsRunningStatus ${r.toolsRunningStatus || "unknown"}, guestOperationsReady ${String(r.guestOperationsReady)}`;
 
-export interface GuestWatch {
-  /** What is awaited, for the DeadlineError (e.g. `packaging machine pm-1 to come back from its restart`). */
-  awaited: string;
-  deadline: number;
-  /** Does the awaited change go on without us (a rerun picks it up)? */
-  resumable: boolean;
-  fix?: string;
-  signal?: AbortSignal;
-  /** Default: 200 ms growing by 2 up to 2 s. A short-lived state (a restart's down time) wants a steady pace. */
-  backoff?: Backoff;
-  /** Called with the readiness seen; throwing ends the wait with that error. */
+/** What is awaited and until when (waitFor's fields), plus a check of each readiness seen (throwing ends the wait). */
+export type GuestWatch = Pick<WaitForOptions<GuestReadiness>, "awaited" | "deadline" | "resumable" | "fix" | "signal" | "backoff"> & {
   check?: (r: GuestReadiness) => void;
-}
+};
 
 /** Polls the VM's readiness (the shared wait: backoff, DeadlineError) until `until` holds. */
 export function watchGuest(vim: VimClient, vm: MoRef, until: (r: GuestReadiness) => boolean, w: GuestWatch): Promise<GuestReadiness> {
@@ -51,6 +42,7 @@ export function watchGuest(vim: VimClient, vm: MoRef, until: (r: GuestReadiness)
       }
       return until(r) ? { done: true, value: r, state: r } : { done: false, state: r };
     },
+    // 200 ms growing to 2 s unless told; a short-lived state (a restart's down time) wants a steady pace.
     { awaited: w.awaited, deadline: w.deadline, resumable: w.resumable, fix: w.fix, signal: w.signal, backoff: w.backoff ?? { initialMs: 200, maxMs: 2000, factor: 2 }, describe: describeReadiness },
   );
 }
