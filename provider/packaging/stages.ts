@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Report } from "../progress";
 import { Blocker, REBOOT_CLEARS, TRANSIENT, describeBlockers, probe } from "./gate";
-import { GuestStep, StepError } from "../guest";
+import { GuestStep, StepError, stepPaths } from "../guest";
 import { DeadlineError } from "../wait";
 import type { GuestPort } from "./port";
 import type { PackagingInputs, PackagingProgress } from "./types";
@@ -90,13 +90,13 @@ async function stages(r: PackagingRun): Promise<void> {
   r.progress.stage = "tools";
   await r.port.waitReady(r.deadline);
   if ((await r.port.readText(`${dir}\\finalize.started`)) !== undefined) {
-    r.progress.updates = await recordedUpdates(r, dir);
+    r.progress.updates = (await recordedUpdates(r, dir)) ?? [];
     r.report(`Shutdown For Finalize already ran in ${r.port.vmName}; waiting for the ELM`);
     await finalize(r, dir, left);
     return;
   }
   await scripts(r, left);
-  if (r.inputs.windowsUpdate) await windowsUpdate(r, dir, left);
+  if (r.inputs.windowsUpdate) await windowsUpdate(r, dir);
   await gate(r, left);
   if (r.inputs.gate.checkOnly) {
     throw new PackagingError(r.port.vmName, "gate", "check only (packaging.gate.checkOnly): the layer-integrity gate passed, nothing was finalized", "set packaging.gate.checkOnly to false and run `pulumi up` to finalize");
@@ -139,32 +139,49 @@ async function scripts(r: PackagingRun, left: (cap: number) => number): Promise<
   }
 }
 
-async function recordedUpdates(r: PackagingRun, dir: string): Promise<string[]> {
-  const kbs: string[] = [];
-  for (let n = 1; n <= 20; n++) {
-    const text = await r.port.readText(`${dir}\\wu-${n}.json`);
-    if (text === undefined) break;
-    kbs.push(...parseWuOutput(text, r.port.vmName).installed);
+/** The KBs the Windows Update stage recorded when it ended (wu.done), none before. */
+async function recordedUpdates(r: PackagingRun, dir: string): Promise<string[] | undefined> {
+  const text = await r.port.readText(`${dir}\\wu.done`);
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as { updates?: unknown };
+    return Array.isArray(v.updates) ? v.updates.filter((k): k is string => typeof k === "string") : [];
+  } catch {
+    return [];
   }
-  return kbs;
 }
 
-async function windowsUpdate(r: PackagingRun, dir: string, left: (cap: number) => number): Promise<void> {
+/**
+ * Rounds until nothing applies (or maxRounds installed something). Every round is a step of its
+ * own (attempt k of this version): a rerun replays the finished ones from their output in the
+ * guest (no round runs twice, their KBs are counted again) and picks up the one in flight; a
+ * replayed round restarts the machine only when its restart had not begun.
+ */
+async function windowsUpdate(r: PackagingRun, dir: string): Promise<void> {
   const wu = r.inputs.windowsUpdate!;
-  r.progress.updates = await recordedUpdates(r, dir);
-  if ((await r.port.readText(`${dir}\\wu.done`)) !== undefined) return;
-  let round = (await countRounds(r, dir)) + 1;
+  const recorded = await recordedUpdates(r, dir);
+  if (recorded !== undefined) {
+    r.progress.updates = recorded;
+    return;
+  }
+  r.progress.updates = [];
+  let round = 1;
   let rebootsWithoutInstall = 0;
-  while (round <= wu.maxRounds) {
+  for (let attempt = 1; round <= wu.maxRounds; attempt++) {
     r.progress.stage = `windowsUpdate round ${round}`;
+    const step: GuestStep = { id: `pkg-${hash(r.version)}-wu-${attempt}`, title: `Windows Update round ${round}`, action: { powershell: WU_SCRIPT }, timeoutMs: minutes(wu.roundTimeout) };
     r.report(`Windows Update round ${round} in ${r.port.vmName}`);
-    const res = await r.port.run("pkg-windows-update", { powershell: WU_SCRIPT }, left(minutes(wu.roundTimeout)));
-    if (res.exitCode !== 0) {
-      throw new PackagingError(r.port.vmName, r.progress.stage, `the Windows Update round exited ${res.exitCode ?? "(unknown)"}: ${res.output.trim().slice(-600)}`, "check Windows Update in the machine (service wuauserv, network to the update source) and run `pulumi up`");
-    }
-    const got: WuRound = parseWuOutput(res.output, r.port.vmName);
+    const rec = await r.port.step(step, r.deadline).catch((err: unknown) => {
+      if (!(err instanceof StepError)) throw err;
+      throw new PackagingError(
+        r.port.vmName,
+        r.progress.stage,
+        `the Windows Update round ${err.record.state === "failed" ? `exited ${err.record.exitCode}` : err.record.state}: ${err.record.logTail.slice(-5).join(" | ")}`,
+        "check Windows Update in the machine (service wuauserv, network to the update source) and run `pulumi up`",
+      );
+    });
+    const got: WuRound = parseWuOutput((await r.port.readText(stepPaths(step.id).log)) ?? "", r.port.vmName);
     if (got.installed.length > 0) {
-      await r.port.writeText(`${dir}\\wu-${round}.json`, JSON.stringify(got));
       r.progress.updates.push(...got.installed);
       r.report(`round ${round} installed ${got.installed.join(", ")}`);
       round++;
@@ -174,18 +191,16 @@ async function windowsUpdate(r: PackagingRun, dir: string, left: (cap: number) =
     } else {
       rebootsWithoutInstall++;
     }
-    if (got.rebootRequired) {
+    // The marker before the restart: a replayed round whose restart began is not restarted again
+    // (that would interrupt the round after it, which only starts once the restart is over).
+    const rebooted = `${dir}\\wu-${attempt}.reboot`;
+    if (got.rebootRequired && (rec.state !== "skipped" || (await r.port.readText(rebooted)) === undefined)) {
       r.report(`rebooting ${r.port.vmName} for the updates`);
-      await r.port.reboot(left(minutes(wu.rebootTimeout)));
+      await r.port.writeText(rebooted, new Date().toISOString());
+      await r.port.reboot(Math.min(minutes(wu.rebootTimeout), Math.max(1, r.deadline - Date.now())));
     }
   }
   await r.port.writeText(`${dir}\\wu.done`, JSON.stringify({ updates: r.progress.updates }));
-}
-
-async function countRounds(r: PackagingRun, dir: string): Promise<number> {
-  let n = 0;
-  while (n < 20 && (await r.port.readText(`${dir}\\wu-${n + 1}.json`)) !== undefined) n++;
-  return n;
 }
 
 async function gate(r: PackagingRun, left: (cap: number) => number): Promise<void> {
