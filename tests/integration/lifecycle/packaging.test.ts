@@ -35,6 +35,10 @@ interface Knobs {
   versionTimeout?: number;
 }
 
+// A failing `up` of the real program takes about a minute to end (the program outlives the failed
+// step; see the report), and these tests fail several on purpose.
+jest.setTimeout(400_000);
+
 describe("unattended OsLayer versions (packaging) of the example program", () => {
   let peers: Peers;
   let engine: Engine;
@@ -51,7 +55,10 @@ describe("unattended OsLayer versions (packaging) of the example program", () =>
       stateFile: path.join(dir, "state.json"),
       passphrase: "packaging",
       config: { "applayering:guestPollMs": "100" },
-      onLine: (l) => onLine(l.text),
+      onLine: (l) => {
+        if (process.env.PACKAGING_DEBUG) fs.appendFileSync(process.env.PACKAGING_DEBUG, `${new Date().toISOString()} ${l.text}\n`);
+        onLine(l.text);
+      },
       onHost: (h) => hosts.push(h),
     });
     const vc = peers.vcsim;
@@ -86,7 +93,7 @@ describe("unattended OsLayer versions (packaging) of the example program", () =>
   const failure = async (p: Promise<unknown>) => {
     const err = await p.then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(OperationError);
-    if (process.env.PACKAGING_DEBUG) console.log((err as OperationError).plan.log.map((l) => l.text).join("\n"), peers.packagingErrors);
+    if (process.env.PACKAGING_DEBUG) fs.appendFileSync(process.env.PACKAGING_DEBUG, `${new Date().toISOString()} FAILED ${(err as Error).message}\n`);
     return (err as Error).message;
   };
   /** The packaging machine's count file (who ran how often), read over guest operations. */
