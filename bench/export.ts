@@ -23,6 +23,7 @@ export async function exportBench(): Promise<BenchResult> {
     const smbclient = `smbclient //${rig.smbd.host}/${rig.smbd.share} -p ${rig.smbd.port} -A ${q(auth)}`;
     const exportDir = path.join(rig.smbd.dir, "exports");
     let ourBytes = 0;
+    let servedBytes: number | undefined; // the streamOptimized VMDK vcsim serves for the disk
     // CPU seconds of each run, by the run's wall time (to pick the figures of the best run).
     const ourCpu = new Map<number, number>();
     const pipeCpu = new Map<number, number>();
@@ -36,6 +37,7 @@ export async function exportBench(): Promise<BenchResult> {
       },
       pipeline: async () => {
         const nfc = await openNfcDownload(rig, tmp);
+        servedBytes = nfc.size;
         try {
           const r = await shellCpu(
             `curl -sS --fail --cacert ${q(rig.vcsim.caCertPath)} --ciphers DEFAULT@SECLEVEL=1 -H @${q(nfc.headerFile)} ${q(nfc.url)} | ${smbclient} -c 'put /dev/stdin exports/pipeline.vmdk'`,
@@ -56,7 +58,7 @@ export async function exportBench(): Promise<BenchResult> {
         }
       },
     }, settleDisk);
-    if (ourBytes !== bytes) throw new Error(`the export wrote ${ourBytes} disk bytes, expected ${bytes}`);
+    if (ourBytes !== servedBytes) throw new Error(`the export wrote ${ourBytes} disk bytes, the lease announced ${servedBytes}`);
     const ours = best(runs.ours);
     const pipeline = best(runs.pipeline);
     const cp = best(runs.cp);
@@ -79,7 +81,7 @@ export async function exportBench(): Promise<BenchResult> {
       goal: "ratio_vs_pipeline >= 0.9 (throughput of our export / throughput of curl | smbclient put)",
       met: ratio >= 0.9,
       notes: [
-        `1 GiB of random bytes; best of ${ROUNDS} alternated runs each (ours, pipeline, cp), each after a \`sync\` (untimed).`,
+        `1 GiB of random bytes (served as a streamOptimized VMDK of ${servedBytes} bytes: stored-deflate grains, so it does not shrink); best of ${ROUNDS} alternated runs each (ours, pipeline, cp), each after a \`sync\` (untimed).`,
         "ours: OvfExport create (lease, NFC GET, SHA-256/SHA-1 on the fly, SMB write into a hidden folder, descriptor, manifest, size check, rename) timed inside a fresh Node process.",
         "pipeline: ExportVm lease taken with our vSphere client, then `curl <lease NFC URL> | smbclient put /dev/stdin`; same vcsim HTTPS server and smbd.",
         "curl verifies vcsim's certificate with --cacert; `--ciphers DEFAULT@SECLEVEL=1` because vcsim's key is 1024-bit, which Debian's OpenSSL refuses at its default level 2.",

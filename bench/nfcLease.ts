@@ -10,6 +10,8 @@ import type { ExportRig } from "./rig";
 export interface NfcDownload {
   /** The disk's NFC URL. */
   url: string;
+  /** The bytes the lease announces for it (the served VMDK's length), when it says. */
+  size?: number;
   /** A curl header file holding the session cookie (kept out of argv). */
   headerFile: string;
   /** Aborts the lease and logs out. */
@@ -32,6 +34,7 @@ export async function openNfcDownload(rig: ExportRig, dir: string): Promise<NfcD
     const held = lease;
     return {
       url: resolveNfcUrl(disk.url, vim.host),
+      size: disk.fileSize,
       headerFile,
       async release() {
         await leaseAbort(vim, held, "benchmark baseline done");
@@ -44,5 +47,16 @@ export async function openNfcDownload(rig: ExportRig, dir: string): Promise<NfcD
     await vim.logout().catch(() => undefined);
     vim.close();
     throw e;
+  }
+}
+
+/** The bytes an ExportVm lease announces for the rig's disk now (the VMDK vcsim will serve); the lease is aborted. */
+export async function announcedDiskBytes(rig: ExportRig, dir: string): Promise<number> {
+  const nfc = await openNfcDownload(rig, dir);
+  try {
+    if (nfc.size === undefined) throw new Error("the export lease announces no fileSize for the disk");
+    return nfc.size;
+  } finally {
+    await nfc.release();
   }
 }

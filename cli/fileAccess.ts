@@ -21,6 +21,8 @@ export interface FileAccess {
   list(dir: string): Promise<string[]>;
   /** The whole file; only for small files (the descriptor, the manifest). */
   readBytes(path: string): Promise<Buffer>;
+  /** At most `length` bytes from `offset` (fewer only at the end of the file): a bounded look inside a large file. */
+  readRange(path: string, offset: number, length: number): Promise<Buffer>;
   /** A stream of the file's bytes (not-found surfaces as an error with code ENOENT or an SMB status). */
   openRead(path: string): Promise<Readable>;
   /** Releases connections. */
@@ -49,6 +51,21 @@ export const localAccess: FileAccess = {
   },
   list: (dir) => fs.readdir(dir),
   readBytes: (p) => fs.readFile(p),
+  async readRange(p, offset, length) {
+    const fh = await fs.open(p, "r");
+    try {
+      const buf = Buffer.alloc(length);
+      let n = 0;
+      while (n < length) {
+        const { bytesRead } = await fh.read(buf, n, length - n, offset + n);
+        if (bytesRead === 0) break;
+        n += bytesRead;
+      }
+      return buf.subarray(0, n);
+    } finally {
+      await fh.close();
+    }
+  },
   async openRead(p) {
     return createReadStream(p);
   },

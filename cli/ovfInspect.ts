@@ -3,9 +3,11 @@
  * Exit 0 fit, 1 not fit (the problems are listed), 2 cannot be read or parsed.
  */
 import {
+  checkVmdk,
   DEFAULT_MAX_LAYER_SIZE_GB,
   decodeDescriptor,
   isPlainFileName,
+  isVmdkDisk,
   ManifestEntry,
   ManifestFormatError,
   manifestProblems,
@@ -16,6 +18,7 @@ import {
   parseManifest,
   validateForOsLayer,
   verifyManifest,
+  VmdkKind,
 } from "../provider/ovf";
 import { parseArgs } from "./args";
 import { FileAccess, localAccess } from "./fileAccess";
@@ -57,6 +60,8 @@ export interface FileReport {
   chunkSize?: number;
   /** Size found beside the descriptor; absent when the file is missing. */
   presentSize?: number;
+  /** What a present VMDK disk's header says it is (its capacity in bytes when it has a header). */
+  vmdk?: { kind: VmdkKind; capacityBytes?: number };
 }
 
 export interface InspectReport {
@@ -152,9 +157,32 @@ export async function inspect(
     files.push(report);
   }
   const problems = validateForOsLayer(descriptor, { maxLayerSizeGb: opts.maxLayerSizeGb, presentFiles: present });
+  await checkDisks(access, path, descriptor, files, problems);
 
   const manifest = await checkManifest(access, path, descriptor, opts.verifyManifest, problems, present);
   return { path: shown, fit: problems.length === 0, problems, descriptor, files, manifest, maxLayerSizeGb: opts.maxLayerSizeGb };
+}
+
+/**
+ * Each present VMDK disk's header (and stream footer) against the descriptor: two bounded reads
+ * per disk, never the grains. Chunked files are left out (their header is in the first chunk,
+ * their footer in the last; rare in exports).
+ */
+async function checkDisks(access: FileAccess, path: string, descriptor: OvfDescriptor, files: FileReport[], problems: OvfProblem[]): Promise<void> {
+  for (const disk of descriptor.disks) {
+    const file = descriptor.files.find((f) => f.id === disk.fileRef);
+    const report = file && files.find((f) => f.id === file.id);
+    if (!file || !report || report.presentSize === undefined || file.chunkSize || !isVmdkDisk(disk.format, file.href)) continue;
+    const where = `DiskSection/Disk[${disk.diskId}]`;
+    const filePath = access.sibling(path, file.href);
+    const size = report.presentSize;
+    const result = await checkVmdk(
+      { size, read: (offset, length) => access.readRange(filePath, offset, length) },
+      { href: file.href, format: disk.format, capacityBytes: disk.capacityBytes, where },
+    );
+    report.vmdk = result.capacityBytes === undefined ? { kind: result.kind } : { kind: result.kind, capacityBytes: result.capacityBytes };
+    problems.push(...result.problems);
+  }
 }
 
 /** An upper bound on chunk files looked for, so a hostile chunkSize of 1 cannot make a million look-ups. */

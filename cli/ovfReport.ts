@@ -43,7 +43,8 @@ export function formatInspectReport(r: InspectReport): string {
   if (r.descriptor.disks.length === 0) rows.push(["Disk", "none"]);
   for (const f of r.files) {
     const state = f.presentSize === undefined ? "MISSING" : `${f.presentSize} bytes`;
-    rows.push(["File", `${f.href}${f.chunkSize ? ` (in chunks of ${f.chunkSize} bytes)` : ""}: ${state}${f.size !== undefined && f.presentSize !== f.size ? ` (descriptor: ${f.size} bytes)` : ""}`]);
+    const vmdk = f.vmdk ? `, ${f.vmdk.kind === "streamOptimized" || f.vmdk.kind === "sparse" ? `${f.vmdk.kind} VMDK${f.vmdk.capacityBytes !== undefined ? ` of ${gb(f.vmdk.capacityBytes)}` : ""}` : `${f.vmdk.kind}, not a VMDK`}` : "";
+    rows.push(["File", `${f.href}${f.chunkSize ? ` (in chunks of ${f.chunkSize} bytes)` : ""}: ${state}${vmdk}${f.size !== undefined && f.presentSize !== f.size ? ` (descriptor: ${f.size} bytes)` : ""}`]);
   }
   const mf = r.manifest;
   rows.push(["Manifest", mf === null ? "none" : `${mf.name}: ${mf.entries} entries (${mf.algorithms.join(", ") || "-"}), ${mf.verified ? "hashes checked" : "not checked"}`]);

@@ -33,6 +33,17 @@ export function shareFileAccess(share: Share, base: UncLocation): FileAccess {
       return (await share.list(d)).map((e) => e.name);
     },
     readBytes: (p) => share.readFile(p),
+    async readRange(p, offset, length) {
+      if (length <= 0) return Buffer.alloc(0);
+      const chunks: Buffer[] = [];
+      let n = 0;
+      for await (const chunk of share.createReadStream(p, { start: offset, end: offset + length - 1 })) {
+        chunks.push(chunk as Buffer);
+        n += (chunk as Buffer).length;
+        if (n >= length) break; // the range bounds the reads; this bounds what is kept
+      }
+      return Buffer.concat(chunks).subarray(0, length);
+    },
     async openRead(p) {
       return share.createReadStream(p);
     },

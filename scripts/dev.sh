@@ -15,7 +15,7 @@ as_root() {
 }
 
 # 1. Debian packages: vcsim and govc (govmomi built with Go), Samba's smbd and smbclient, impacket's
-#    SMB server, openssl, curl.
+#    SMB server, openssl, curl, qemu-img.
 need=()
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/vmware/govmomi ] || need+=(golang-github-vmware-govmomi-dev)
@@ -25,6 +25,7 @@ command -v smbclient >/dev/null || need+=(smbclient)
 /usr/bin/python3 -c 'import impacket' 2>/dev/null || need+=(python3-impacket)  # the second SMB server of the tests
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
+command -v qemu-img >/dev/null || need+=(qemu-utils)  # a second opinion on VMDKs: the launcher's, and what ovf inspect reads
 command -v npm >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing Debian packages: ${need[*]}"

@@ -13,7 +13,20 @@ export type ReconcilerName = "osMachine" | "ovfExport" | "osLayer";
 
 type Provider = pulumi.dynamic.ResourceProvider;
 
+// One object per reconciler: the SDK serializes a provider once per object (a closure walk of
+// tens of milliseconds), so a program of many resources would otherwise pay it for each.
+const made = new Map<ReconcilerName, Provider>();
+
 export function trampoline(name: ReconcilerName): Provider {
+  let p = made.get(name);
+  if (!p) {
+    p = makeTrampoline(name);
+    made.set(name, p);
+  }
+  return p;
+}
+
+function makeTrampoline(name: ReconcilerName): Provider {
   // Resolved by the dynamic-provider host from the program's directory (its node_modules).
   // The resource's folder, by its index file: a stale dist/provider/<name>.js of an older build cannot shadow it.
   const reconciler = `pulumi-applayering/dist/provider/${name}/index`;

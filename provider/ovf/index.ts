@@ -9,3 +9,5 @@ export * from "./validate";
 export * from "./manifest";
 export * from "./text";
 export * from "./manifestProblems";
+export { checkVmdk, isVmdkDisk, parseVmdkHeader, vmdkSubformat, VMDK_HEADER_BYTES, VMDK_TAIL_BYTES } from "./vmdk";
+export type { VmdkExpectation, VmdkHeader, VmdkKind, VmdkProblemCode, VmdkReport, VmdkSource } from "./vmdk";

@@ -22,7 +22,12 @@ export type OvfProblemCode =
   | "MANIFEST_MALFORMED"
   | "MANIFEST_MISMATCH"
   | "MANIFEST_FILE_MISSING"
-  | "MANIFEST_INCOMPLETE";
+  | "MANIFEST_INCOMPLETE"
+  | "VMDK_NOT_SPARSE"
+  | "VMDK_FORMAT_MISMATCH"
+  | "VMDK_CAPACITY_MISMATCH"
+  | "VMDK_MALFORMED"
+  | "VMDK_TRUNCATED";
 
 export interface OvfProblem {
   code: OvfProblemCode;

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 
@@ -182,7 +183,7 @@ func describe(vm *simulator.VirtualMachine, cdp *types.OvfCreateDescriptorParams
 			attrRef = fmt.Sprintf(" ovf:fileRef=\"%s\"", fileRef)
 		}
 		fmt.Fprintf(&disks, "    <Disk ovf:capacity=\"%d\" ovf:capacityAllocationUnits=\"byte * 2^10\" ovf:diskId=\"%s\"%s ovf:format=\"%s\"/>\n",
-			disk.CapacityInKB, diskID, attrRef, fmtStreamOptimized)
+			exportedCapacityKB(vm, disk), diskID, attrRef, fmtStreamOptimized)
 		unit := int32(0)
 		if disk.UnitNumber != nil {
 			unit = *disk.UnitNumber
@@ -251,6 +252,19 @@ func describe(vm *simulator.VirtualMachine, cdp *types.OvfCreateDescriptorParams
 	fmt.Fprintf(&b, "      <vmw:Config ovf:required=\"false\" vmw:key=\"firmware\" vmw:value=\"%s\"/>\n", xmlText(firmware))
 	b.WriteString("    </VirtualHardwareSection>\n  </VirtualSystem>\n</Envelope>\n")
 	return b.String()
+}
+
+// exportedCapacityKB is the capacity the exported VMDK's header carries (see exportCapacity).
+func exportedCapacityKB(vm *simulator.VirtualMachine, disk *types.VirtualDisk) int64 {
+	size := int64(0)
+	if b, ok := disk.Backing.(types.BaseVirtualDeviceFileBackingInfo); ok {
+		if local, _ := localPath(vm, b.GetVirtualDeviceFileBackingInfo().FileName); local != "" {
+			if st, err := os.Stat(local); err == nil {
+				size = st.Size()
+			}
+		}
+	}
+	return exportCapacity(disk.CapacityInKB*1024, size) / 1024
 }
 
 func nicSubType(dev types.BaseVirtualDevice) string {

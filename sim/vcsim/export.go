@@ -119,7 +119,7 @@ func (x *exporter) exportVm(w http.ResponseWriter, ref types.ManagedObjectRefere
 	writeResponse(w, "ExportVmResponse", moref("returnval", lease.Self))
 }
 
-// diskFiles lists the VM's disks as lease files: the lease key imitates vSphere's
+// diskFiles lists the VM's disks as lease files (capacities as exported, see exportCapacity): the lease key imitates vSphere's
 // "/<vm>/<ControllerType><bus>:<unit>", the target id is disk-<n>.vmdk.
 func diskFiles(vm *simulator.VirtualMachine) ([]*leaseFile, int64, string) {
 	devices := object.VirtualDeviceList(vm.Config.Hardware.Device)
@@ -136,16 +136,18 @@ func diskFiles(vm *simulator.VirtualMachine) ([]*leaseFile, int64, string) {
 		if local == "" {
 			return nil, 0, name
 		}
-		if _, err := os.Stat(local); err != nil {
+		st, err := os.Stat(local)
+		if err != nil {
 			return nil, 0, name
 		}
-		capacityKB += disk.CapacityInKB
+		kb := exportCapacity(disk.CapacityInKB*1024, st.Size()) / 1024
+		capacityKB += kb
 		files = append(files, &leaseFile{
 			key:        deviceKey(vm, devices, disk),
 			targetID:   fmt.Sprintf("disk-%d.vmdk", len(files)),
 			path:       local,
 			datastore:  ds,
-			capacityKB: disk.CapacityInKB,
+			capacityKB: kb,
 		})
 	}
 	return files, capacityKB, ""
@@ -233,22 +235,18 @@ func (x *exporter) serveNFC(w http.ResponseWriter, r *http.Request) bool {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return true
 	}
-	f, err := os.Open(file.path)
+	disk, f, st, err := openVmdk(file.path, file.capacityKB*1024)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return true
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return true
-	}
+	size := disk.Size()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	if r.Method == http.MethodGet && x.resetAfter > 0 && x.resets.Add(-1) >= 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(st.Size()))
+		w.Header().Set("Content-Length", fmt.Sprint(size))
 		w.WriteHeader(http.StatusOK)
-		_, _ = io.CopyN(w, f, x.resetAfter)
+		_, _ = io.CopyN(w, disk, x.resetAfter)
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
 		}
@@ -256,16 +254,16 @@ func (x *exporter) serveNFC(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if r.Method == http.MethodGet && r.Header.Get("Range") == "" && x.manifest != "none" {
 		// A full read: stream it through the hashers GetManifest reports.
-		w.Header().Set("Content-Length", fmt.Sprint(st.Size()))
+		w.Header().Set("Content-Length", fmt.Sprint(size))
 		w.WriteHeader(http.StatusOK)
 		finish := file.beginHash()
 		h := newFileHash(x.manifest)
-		n, err := io.Copy(io.MultiWriter(w, h), f)
+		n, err := io.Copy(io.MultiWriter(w, h), disk)
 		s1, s256 := h.sums()
-		finish(s1, s256, n, st.ModTime(), err == nil && n == st.Size())
+		finish(s1, s256, n, st.ModTime(), err == nil && n == size)
 		return true
 	}
-	http.ServeContent(w, r, parts[1], st.ModTime(), f)
+	http.ServeContent(w, r, parts[1], st.ModTime(), disk)
 	return true
 }
 

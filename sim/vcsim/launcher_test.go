@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io/ioutil"
 	"net/url"
 	"os"
@@ -85,9 +87,14 @@ func TestExportWithGovmomiClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	updater.Done()
+	// Served as vSphere does: a streamOptimized VMDK of the raw bytes, as long as the lease said.
 	got, _ := ioutil.ReadFile(out)
-	if string(got) != string(payload) {
-		t.Fatalf("downloaded %d bytes, want %d identical bytes", len(got), len(payload))
+	if int64(len(got)) != item.Size {
+		t.Fatalf("downloaded %d bytes, the lease announced %d", len(got), item.Size)
+	}
+	disk := decodeStreamOptimized(t, got)
+	if !bytes.Equal(disk[:len(payload)], payload) || !bytes.Equal(disk[len(payload):], make([]byte, len(disk)-len(payload))) {
+		t.Fatalf("the downloaded VMDK holds other bytes than the disk file")
 	}
 	if err := lease.GetManifest(ctx); err != nil {
 		t.Fatal(err)
@@ -100,7 +107,7 @@ func TestExportWithGovmomiClient(t *testing.T) {
 	}
 
 	cdp := types.OvfCreateDescriptorParams{Name: "exported vm",
-		OvfFiles: []types.OvfFile{{DeviceId: item.DeviceId, Path: "exported vm-disk-0.vmdk", Size: int64(len(payload))}}}
+		OvfFiles: []types.OvfFile{{DeviceId: item.DeviceId, Path: "exported vm-disk-0.vmdk", Size: int64(len(got))}}}
 	res, err := ovf.NewManager(c.Client).CreateDescriptor(ctx, vm, cdp)
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +119,12 @@ func TestExportWithGovmomiClient(t *testing.T) {
 	if env.VirtualSystem == nil || env.VirtualSystem.ID != "exported vm" || env.Disk == nil || len(env.Disk.Disks) != 1 {
 		t.Fatalf("descriptor content:\n%s", res.OvfDescriptor)
 	}
-	if len(env.References) != 1 || env.References[0].Href != "exported vm-disk-0.vmdk" || env.References[0].Size != uint(len(payload)) {
+	if len(env.References) != 1 || env.References[0].Href != "exported vm-disk-0.vmdk" || env.References[0].Size != uint(len(got)) {
 		t.Fatalf("references: %+v", env.References)
+	}
+	// The descriptor's capacity is the VMDK header's.
+	if d := env.Disk.Disks[0]; d.Capacity != fmt.Sprint(len(disk)/1024) || d.CapacityAllocationUnits == nil || *d.CapacityAllocationUnits != "byte * 2^10" {
+		t.Fatalf("disk capacity %s %v, the VMDK holds %d bytes", d.Capacity, d.CapacityAllocationUnits, len(disk))
 	}
 	hw := env.VirtualSystem.VirtualHardware[0]
 	kinds := map[uint16]int{}

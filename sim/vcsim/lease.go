@@ -19,7 +19,7 @@ type leaseFile struct {
 	targetID   string
 	path       string
 	datastore  string
-	capacityKB int64
+	capacityKB int64 // as exported: the served VMDK's capacity
 
 	mu      sync.Mutex
 	pending chan struct{} // closed when the hashing of a full download in progress ends
@@ -64,23 +64,19 @@ func (f *leaseFile) hashes(mode string) (string, string, int64, error) {
 	if pending != nil {
 		<-pending
 	}
-	st, err := os.Stat(f.path)
-	if err != nil {
-		return "", "", 0, err
-	}
-	f.mu.Lock()
-	if f.sha1 != "" && f.size == st.Size() && f.mtime.Equal(st.ModTime()) {
-		defer f.mu.Unlock()
-		return f.sha1, f.sha256, f.size, nil
-	}
-	f.mu.Unlock()
-	in, err := os.Open(f.path)
+	disk, in, st, err := openVmdk(f.path, f.capacityKB*1024)
 	if err != nil {
 		return "", "", 0, err
 	}
 	defer in.Close()
+	f.mu.Lock()
+	if f.sha1 != "" && f.size == disk.Size() && f.mtime.Equal(st.ModTime()) {
+		defer f.mu.Unlock()
+		return f.sha1, f.sha256, f.size, nil
+	}
+	f.mu.Unlock()
 	h := newFileHash(mode)
-	n, err := io.Copy(h, in)
+	n, err := io.Copy(h, disk)
 	s1, s256 := h.sums()
 	if err != nil {
 		return "", "", 0, err
@@ -118,8 +114,8 @@ func newExportLease(x *exporter, vm types.ManagedObjectReference, ticket string,
 	var urls []types.HttpNfcLeaseDeviceUrl
 	for _, f := range files {
 		size := int64(0)
-		if st, err := os.Stat(f.path); err == nil {
-			size = st.Size()
+		if st, err := os.Stat(f.path); err == nil { // the VMDK's length follows from the capacity
+			size = newVmdkLayout(exportCapacity(f.capacityKB*1024, st.Size()), st.Size()).size()
 		}
 		yes := true
 		urls = append(urls, types.HttpNfcLeaseDeviceUrl{

@@ -47,12 +47,18 @@ export async function runDeclarations(program: Program, deployment: Deployment, 
     // dynamic.Resource stores the provider text as a secret when the closure captured a secret.
     props[PROVIDER_KEY] = provider.containsSecrets ? makeSecret(provider.text) : provider.text;
     const dependencies = [...new Set([...references, ...(decl.options.dependsOn ?? [])])].map((n) => urnOf.get(n)!);
+    const propertyDependencies: { [key: string]: string[] } = {};
+    for (const [k, v] of Object.entries(decl.inputs)) {
+      const names = referencedNames({ [k]: v });
+      if (names.length > 0) propertyDependencies[k] = names.map((n) => urnOf.get(n)!);
+    }
     const res = await deployment.register({
       urn,
       type: decl.type,
       name: decl.name,
       inputs: props,
       dependencies,
+      propertyDependencies,
       options: decl.options,
       getId: decl.getId,
       seq,

@@ -9,7 +9,7 @@
  *
  * Per resource: Check(olds = old inputs, news) -> Diff(id, old outputs, checked, old inputs) ->
  * same | create | update | replace (Check again with no olds; create-before-delete unless
- * deleteBeforeReplace). The host answers `supportsPreview=false`, so a preview runs Check and Diff
+ * deleteBeforeReplace, which first deletes the dependents its replacement would replace). The host answers `supportsPreview=false`, so a preview runs Check and Diff
  * only and predicts a changing resource's outputs as its inputs. The host answers
  * `acceptSecrets=false`, so secrets are stripped before every call and re-marked on results by
  * property name, plus `additionalSecretOutputs`.
@@ -24,10 +24,10 @@ import { DynamicProviderHost, ResourceRef } from "./host";
 import { applyIgnoreChanges } from "./ignoreChanges";
 import { Plan, StepOp, StepReport } from "./plan";
 import { annotateSecrets, containsUnknowns, markSecretOutputs, stripSecretsMap } from "./secrets";
-import { ResourceState, StackState, StateFile } from "./state";
+import { PendingOperation, ResourceState, StackState, StateFile } from "./state";
 import { Semaphore } from "./semaphore";
 import { nameOfUrn } from "./urn";
-import { PropertyMap } from "./wire";
+import { PropertyMap, UNKNOWN } from "./wire";
 
 /** The engine options a registration carries (RegisterResourceRequest's fields). */
 export interface RegistrationOptions {
@@ -46,6 +46,8 @@ export interface Registration {
   inputs: PropertyMap;
   /** URNs this resource depends on (references and `dependsOn`). */
   dependencies: string[];
+  /** Input key -> the URNs its value came from. */
+  propertyDependencies?: { [key: string]: string[] };
   options: RegistrationOptions;
   /** A read of an existing object (`get`) instead of a managed resource. */
   getId?: string;
@@ -97,6 +99,10 @@ export interface OrderedStep {
 export class Operation {
   readonly steps: OrderedStep[] = [];
   private failure: Failure | undefined;
+  /** Provider calls in flight that change something, by URN: pending operations until they end. */
+  private readonly inflightOps = new Map<string, PendingOperation["type"]>();
+  /** Writes the checkpoint (each kind of operation its own way). */
+  persist: () => void = () => undefined;
 
   constructor(readonly plan: Plan, readonly host: DynamicProviderHost, readonly config: StackConfig) {}
 
@@ -145,7 +151,32 @@ export class Operation {
   async deleteOne(r: ResourceState): Promise<void> {
     if (r.retainOnDelete || r.external) return;
     const ref: ResourceRef = { urn: r.urn, name: nameOfUrn(r.urn), type: r.type };
-    await this.host.delete(ref, r.id, stripSecretsMap(r.outputs), stripSecretsMap(r.inputs));
+    await this.tracked(r.urn, "deleting", () => this.host.delete(ref, r.id, stripSecretsMap(r.outputs), stripSecretsMap(r.inputs)));
+  }
+
+  /**
+   * A create, update or delete, checkpointed as a pending operation while it runs (as the engine
+   * journals a step's start). When it ends, the caller's next checkpoint drops it; a failure drops
+   * it at once. Only the engine's own death leaves it in the state.
+   */
+  async tracked<T>(urn: string, type: PendingOperation["type"], f: () => Promise<T>): Promise<T> {
+    this.inflightOps.set(urn, type);
+    this.persist();
+    try {
+      const result = await f();
+      this.inflightOps.delete(urn);
+      return result;
+    } catch (e) {
+      this.inflightOps.delete(urn);
+      this.persist();
+      throw e;
+    }
+  }
+
+  /** The pending operations a checkpoint carries: those left by earlier runs, then this run's. */
+  pendingOperations(inherited: PendingOperation[] = []): PendingOperation[] | undefined {
+    const all = [...inherited, ...[...this.inflightOps].map(([urn, type]) => ({ urn, type }))];
+    return all.length > 0 ? all : undefined;
   }
 }
 
@@ -184,6 +215,11 @@ export class Deployment extends Operation {
   /** Old entry -> its pending-delete copy, for create-before-delete replacements made in this run. */
   private readonly replaced = new Map<ResourceState, ResourceState>();
   private readonly inflight = new Set<Promise<unknown>>();
+  /**
+   * Dependents deleted ahead of a delete-before-replace (URN -> the keys their Diff said replace).
+   * One that registers again is re-created as a replacement; one that does not stays deleted.
+   */
+  private readonly condemned = new Map<string, string[]>();
   private readonly slots: Semaphore;
   private stackOutputs: PropertyMap | undefined;
   private configured: Promise<unknown> | undefined;
@@ -201,6 +237,7 @@ export class Deployment extends Operation {
     this.pendingDeletes = this.old.resources.filter((r) => r.pendingDelete);
     this.slots = new Semaphore(parallel);
     this.stackOutputs = this.old.outputs;
+    this.persist = () => this.save();
   }
 
   private get dryRun(): boolean {
@@ -219,6 +256,8 @@ export class Deployment extends Operation {
     const ours = [...this.next].sort((a, b) => a.seq - b.seq).map((n) => n.entry);
     const s: StackState = { resources: [...ours, ...untouched, ...this.pendingDeletes] };
     if (this.stackOutputs) s.outputs = this.stackOutputs;
+    const pending = this.pendingOperations(this.old.pendingOperations);
+    if (pending) s.pendingOperations = pending;
     return s;
   }
 
@@ -279,7 +318,8 @@ export class Deployment extends Operation {
     const step = report(urn, reg.name, d.op, d.diffKeys, d.replaceKeys, d.op === "replace" ? d.deleteBeforeReplace : undefined);
     if (d.unknownKeys.length > 0) step.unknownKeys = d.unknownKeys;
     this.record(reg.seq, step);
-    const base: Base = { urn, type: reg.type, dependencies: reg.dependencies, ...optionsOf(reg.options) };
+    const base: Base = { urn, type: reg.type, dependencies: reg.dependencies, ...propertyDependenciesOf(reg), ...optionsOf(reg.options) };
+    if (d.op === "replace" && d.deleteBeforeReplace && prior && !this.condemned.has(urn)) await this.deleteDependents(prior);
     if (this.dryRun) {
       if (d.op === "same" && prior) return { urn, id: prior.id, outputs: prior.outputs, predicted: false };
       return { urn, id: d.op === "update" && prior ? prior.id : "", outputs: d.inputs, predicted: true };
@@ -293,7 +333,7 @@ export class Deployment extends Operation {
       // decide() refused a protected resource that stays protected; one being unprotected in this
       // same run may be replaced (as the engine allows), so its old half is deleted regardless.
       if (d.deleteBeforeReplace) {
-        await this.deleteOne(prior);
+        if (!this.condemned.has(urn)) await this.deleteOne(prior);
         this.handled.add(urn);
       } else {
         const pending: ResourceState = { ...prior, pendingDelete: true };
@@ -335,16 +375,73 @@ export class Deployment extends Operation {
     await dependentsFirst(deletions, (r) => this.step(r.urn, async () => {
       if (r.protect) throw new Error(`${r.urn} is protected: remove \`protect\` (run up with it off) before deleting it`);
       if (this.dryRun) return;
-      await this.deleteOne(r);
+      if (!this.condemned.has(r.urn)) await this.deleteOne(r);
       if (r.pendingDelete) this.pendingDeletes.splice(this.pendingDeletes.indexOf(r), 1);
       else this.handled.add(r.urn);
       this.save();
     }), this.slots).catch(() => undefined);
   }
 
+  /**
+   * Before a delete-before-replace deletes `root`, the engine deletes the resources that depend on
+   * it and would be replaced by its replacement: walking its transitive dependents in the old
+   * state's (dependency) order, each whose inputs come from a condemned resource is diffed with
+   * those inputs unknown; a replace condemns it too. Then they are deleted, dependents first. Only
+   * resources this run has not registered yet can be among them (one registered already does not
+   * depend on `root`, since a program registers dependents after their dependencies).
+   */
+  private async deleteDependents(root: ResourceState): Promise<void> {
+    const live = this.old.resources.filter((r) => !r.pendingDelete && !this.declared.has(r.urn) && !this.condemned.has(r.urn));
+    const reached = new Set([root.urn]);
+    const dependents: ResourceState[] = [];
+    for (const r of live) {
+      if (r.dependencies.some((u) => reached.has(u))) {
+        reached.add(r.urn);
+        dependents.push(r);
+      }
+    }
+    const replaceSet = new Set([root.urn]);
+    const doomed: ResourceState[] = [];
+    for (const r of dependents) {
+      if (r.external) continue;
+      const inputsForDiff: PropertyMap = { ...r.inputs };
+      let touched = false;
+      for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
+        if (key in inputsForDiff && urns.some((u) => replaceSet.has(u))) {
+          inputsForDiff[key] = UNKNOWN;
+          touched = true;
+        }
+      }
+      if (!touched) continue;
+      const ref: ResourceRef = { urn: r.urn, name: nameOfUrn(r.urn), type: r.type };
+      const diff = await this.host.diff(ref, r.id, stripSecretsMap(r.outputs), stripSecretsMap(inputsForDiff), stripSecretsMap(r.inputs), []);
+      if (diff.replaces.length === 0) continue;
+      if (r.protect) {
+        throw new Error(`${r.urn} is protected and would be replaced as part of replacing ${root.urn} (delete before replace); unprotect it first`);
+      }
+      replaceSet.add(r.urn);
+      doomed.push(r);
+      this.condemned.set(r.urn, [...diff.replaces].sort());
+    }
+    for (const r of doomed.reverse()) {
+      if (this.dryRun) continue;
+      await this.deleteOne(r);
+      this.handled.add(r.urn);
+      this.save();
+    }
+  }
+
   /** Check and Diff: what the engine decides for one resource (the same in preview and up). */
   private async decide(ref: ResourceRef, reg: Registration, prior: ResourceState | undefined): Promise<Decision> {
     const ignore = reg.options.ignoreChanges ?? [];
+    const condemned = this.condemned.get(ref.urn);
+    if (prior && condemned) {
+      // Deleted ahead of a dependency's delete-before-replace: re-created as its replacement, with
+      // no olds (they were deleted) and the keys its Diff named then.
+      const checked = await this.check(ref, {}, reg.inputs, undefined);
+      const unknownKeys = Object.keys(checked).filter((k) => containsUnknowns(checked[k])).sort();
+      return { op: "replace", unknownKeys, inputs: checked, diffKeys: changedKeys(prior.inputs, checked), replaceKeys: condemned, deleteBeforeReplace: true };
+    }
     const news = prior ? applyIgnoreChanges(reg.inputs, prior.inputs, ignore) : reg.inputs;
     const checked = await this.check(ref, prior ? prior.inputs : {}, news, prior?.outputs);
     const unknownKeys = Object.keys(checked).filter((k) => containsUnknowns(checked[k])).sort();
@@ -384,7 +481,7 @@ export class Deployment extends Operation {
 
   private async applyCreate(ref: ResourceRef, reg: Registration, inputs: PropertyMap, base: Base, recordPartial: (e: ResourceState) => void): Promise<ResourceState> {
     try {
-      const res = await this.host.create(ref, stripSecretsMap(inputs), { preview: false });
+      const res = await this.tracked(ref.urn, "creating", () => this.host.create(ref, stripSecretsMap(inputs), { preview: false }));
       return { ...base, id: res.id, inputs, outputs: this.outputsOf(reg, res.properties, inputs) };
     } catch (e) {
       this.recordInitFailure(e, reg, inputs, base, recordPartial);
@@ -401,10 +498,12 @@ export class Deployment extends Operation {
     recordPartial: (e: ResourceState) => void,
   ): Promise<ResourceState> {
     try {
-      const outs = await this.host.update(ref, prior.id, stripSecretsMap(prior.outputs), stripSecretsMap(inputs), stripSecretsMap(prior.inputs), {
-        preview: false,
-        ignoreChanges: reg.options.ignoreChanges ?? [],
-      });
+      const outs = await this.tracked(ref.urn, "updating", () =>
+        this.host.update(ref, prior.id, stripSecretsMap(prior.outputs), stripSecretsMap(inputs), stripSecretsMap(prior.inputs), {
+          preview: false,
+          ignoreChanges: reg.options.ignoreChanges ?? [],
+        }),
+      );
       return { ...base, id: prior.id, inputs, outputs: this.outputsOf(reg, outs, inputs) };
     } catch (e) {
       this.recordInitFailure(e, reg, inputs, base, recordPartial);
@@ -444,6 +543,11 @@ export function report(urn: string, name: string, op: StepOp, diffKeys: string[]
   const r: StepReport = { urn, name, op, diffKeys, replaceKeys };
   if (deleteBeforeReplace !== undefined) r.deleteBeforeReplace = deleteBeforeReplace;
   return r;
+}
+
+function propertyDependenciesOf(reg: Registration): Pick<ResourceState, "propertyDependencies"> {
+  const deps = Object.entries(reg.propertyDependencies ?? {}).filter(([, urns]) => urns.length > 0);
+  return deps.length > 0 ? { propertyDependencies: Object.fromEntries(deps) } : {};
 }
 
 function optionsOf(o: RegistrationOptions): Pick<ResourceState, "protect" | "retainOnDelete" | "additionalSecretOutputs"> {

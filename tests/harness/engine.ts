@@ -128,7 +128,36 @@ export class Engine {
     await r.host.close();
   }
 
+  /**
+   * The CLI's process killed mid-operation (kill -9, the machine lost): nothing more is written
+   * to the state, so steps in flight stay there as pending operations; the host and the program
+   * die with it. The next operation warns about them, as the CLI does, and goes on.
+   */
+  async crash(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    this.file.frozen = true;
+    r.op.fail("the engine was killed");
+    r.killProgram?.();
+    await r.host.close();
+  }
+
   // ---------------------------------------------------------------------------------------------
+
+  /** The CLI's warning about steps an earlier run left pending (deployment_executor.go's words). */
+  private pendingWarning(): string | undefined {
+    const pending = this.file.load().pendingOperations ?? [];
+    if (pending.length === 0) return undefined;
+    return (
+      `Attempting to deploy or update resources with ${pending.length} pending operations from previous deployment.\n` +
+      pending.map((p) => `  * ${p.urn}, interrupted while ${p.type}\n`).join("") +
+      "These resources are in an unknown state because the Pulumi CLI was interrupted while waiting for changes to these resources to complete. " +
+      "You should confirm whether or not the operations listed completed successfully by checking the state of the appropriate provider.\n\n" +
+      "Once you have confirmed the status of the interrupted operations, you can repair your stack using `pulumi refresh` which will refresh the state " +
+      "from the provider you are using and clear the pending operations if there are any.\n\n" +
+      "Note that `pulumi refresh` will need to be run interactively to clear pending CREATE operations."
+    );
+  }
 
   private newPlan(operation: OperationKind, dryRun: boolean): Plan {
     return { operation, dryRun, steps: [], log: [], diagnostics: [] };
@@ -145,6 +174,8 @@ export class Engine {
     if (this.running) throw new Error(`an operation is already running on ${this.stateFile}`);
     const plan = this.newPlan(operation, dryRun);
     const monitor = await MonitorServer.start(handler);
+    const warning = operation === "refresh" ? undefined : this.pendingWarning();
+    if (warning) monitor.log.push({ severity: 2, message: warning, urn: "" });
     let host: DynamicProviderHost | undefined;
     try {
       if (this.opts.host) {
@@ -160,6 +191,7 @@ export class Engine {
       return await body(plan, host, monitor, running);
     } finally {
       this.running = undefined;
+      this.file.frozen = false;
       plan.diagnostics = [...monitor.log];
       this.diagnostics.push(...monitor.log);
       if (host && !this.opts.host) await host.close();
@@ -232,6 +264,7 @@ export class Engine {
           name: req.name,
           inputs: req.inputs,
           dependencies: [...new Set(req.dependencies)],
+          propertyDependencies: req.propertyDependencies,
           options: {
             protect: req.protect,
             retainOnDelete: req.retainOnDelete,
@@ -262,8 +295,15 @@ export class Engine {
       running.op = op;
       const state = this.file.load();
       const result: (ResourceState | undefined)[] = [...state.resources];
+      // A refresh reads what interrupted updates and deletes left; pending creates it cannot clear
+      // without asking (the CLI asks interactively), so they stay.
+      const creates = (state.pendingOperations ?? []).filter((p) => p.type === "creating");
       const save = (): void => {
-        if (!dryRun) this.file.save({ ...state, resources: result.filter((r): r is ResourceState => r !== undefined) });
+        if (dryRun) return;
+        const next: StackState = { ...state, resources: result.filter((r): r is ResourceState => r !== undefined) };
+        if (creates.length > 0) next.pendingOperations = creates;
+        else delete next.pendingOperations;
+        this.file.save(next);
       };
       const slots = new Semaphore(this.parallel);
       try {
@@ -285,6 +325,7 @@ export class Engine {
           }
           save();
         }))));
+        if (!op.failed) save();
       } catch {
         // the first failure is the operation's; finish() throws it
       }
@@ -319,13 +360,17 @@ export class Engine {
         if (!r.pendingDelete) op.record(i, report(r.urn, nameOfUrn(r.urn), "delete", [], []));
       });
       const remaining = [...state.resources];
+      op.persist = () => {
+        const pending = op.pendingOperations(state.pendingOperations);
+        this.file.save({ resources: remaining, ...(remaining.length && state.outputs ? { outputs: state.outputs } : {}), ...(pending ? { pendingOperations: pending } : {}) });
+      };
       try {
         await op.step(undefined, () => host.configure(this.config));
         await dependentsFirst(order, (r) => op.step(r.urn, async () => {
           if (op.failed) throw new Error("not started: the operation failed");
           await op.deleteOne(r);
           remaining.splice(remaining.indexOf(r), 1);
-          this.file.save({ resources: remaining, ...(remaining.length && state.outputs ? { outputs: state.outputs } : {}) });
+          op.persist();
         }), new Semaphore(this.parallel));
       } catch {
         // the first failure is the operation's; finish() throws it

@@ -26,6 +26,8 @@ export interface ResourceRequest {
   custom: boolean;
   inputs: PropertyMap;
   dependencies: string[];
+  /** Input key -> the URNs its value came from (RegisterResourceRequest.propertyDependencies). */
+  propertyDependencies: { [key: string]: string[] };
   protect: boolean;
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
@@ -55,6 +57,16 @@ interface Message {
 
 type Unary = (call: grpc.ServerUnaryCall<Message, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
 
+function propertyDependenciesOf(r: Message): { [key: string]: string[] } {
+  const out: { [key: string]: string[] } = {};
+  if (typeof r.getPropertydependenciesMap !== "function") return out;
+  const m = r.getPropertydependenciesMap() as { forEach(f: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  m.forEach((v, k) => {
+    out[k] = [...new Set(v.getUrnsList())];
+  });
+  return out;
+}
+
 function registration(r: Message, custom: boolean): ResourceRequest {
   const get = <T>(name: string, fallback: T): T => (typeof r[name] === "function" ? (r[name]() as T) : fallback);
   return {
@@ -64,6 +76,7 @@ function registration(r: Message, custom: boolean): ResourceRequest {
     custom,
     inputs: fromStruct(get("getObject", undefined) ?? get("getProperties", undefined)) ?? {},
     dependencies: get<string[]>("getDependenciesList", []),
+    propertyDependencies: propertyDependenciesOf(r),
     protect: get<boolean>("getProtect", false) === true,
     retainOnDelete: get<boolean>("getRetainondelete", false) === true,
     deleteBeforeReplace: get<boolean>("getDeletebeforereplace", false) === true,

@@ -20,6 +20,8 @@ export interface ResourceState {
   outputs: PropertyMap;
   /** URNs this resource depends on (references and `dependsOn`). */
   dependencies: string[];
+  /** Input key -> the URNs its value came from: which inputs a replaced dependency may change. */
+  propertyDependencies?: { [key: string]: string[] };
   protect?: boolean;
   retainOnDelete?: boolean;
   additionalSecretOutputs?: string[];
@@ -31,8 +33,19 @@ export interface ResourceState {
   pendingDelete?: boolean;
 }
 
+/**
+ * A step the engine began and never saw end (the CLI killed mid-step): recorded when the step
+ * starts, dropped when it ends. The next operation warns about it, as the CLI does.
+ */
+export interface PendingOperation {
+  urn: string;
+  type: "creating" | "updating" | "deleting";
+}
+
 export interface StackState {
   resources: ResourceState[];
+  /** Steps interrupted by the engine's own death; kept until a refresh clears them (not creates). */
+  pendingOperations?: PendingOperation[];
   /** The stack's exports (`export const x = ...` in the program), secrets marked. */
   outputs?: PropertyMap;
 }
@@ -42,6 +55,7 @@ interface StateDocument {
   secretsProvider: { type: "passphrase"; salt: string };
   resources: ResourceState[];
   outputs?: PropertyMap;
+  pendingOperations?: PendingOperation[];
 }
 
 function mapSecrets(v: JsonValue, f: (secret: { [key: string]: JsonValue }) => JsonValue): JsonValue {
@@ -76,10 +90,15 @@ export class StateFile {
       })),
     };
     if (doc.outputs) state.outputs = mapSecrets(doc.outputs, decrypt) as PropertyMap;
+    if (doc.pendingOperations?.length) state.pendingOperations = doc.pendingOperations;
     return state;
   }
 
+  /** The engine's process is gone (Engine.crash): nothing more reaches the file. */
+  frozen = false;
+
   save(state: StackState): void {
+    if (this.frozen) return;
     const crypter = this.crypterFor(this.existingSalt() ?? PassphraseCrypter.newSalt());
     const encrypt = (s: { [key: string]: JsonValue }): JsonValue => {
       if (!isSecret(s)) return s;
@@ -95,6 +114,7 @@ export class StateFile {
       })),
     };
     if (state.outputs) doc.outputs = mapSecrets(state.outputs, encrypt) as PropertyMap;
+    if (state.pendingOperations?.length) doc.pendingOperations = state.pendingOperations;
     // Write then rename, so a crash never leaves a half-written checkpoint.
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;

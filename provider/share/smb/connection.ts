@@ -155,13 +155,18 @@ export class SmbConnection {
         socket.destroy();
         reject(new SmbConnectionError(`SMB: could not connect to ${this.where} within ${this.connectTimeoutMs} ms: check the host and port and that the server is reachable`, "ETIMEDOUT"));
       }, this.connectTimeoutMs);
+      let connected = false;
       socket.once("connect", () => {
+        connected = true;
         clearTimeout(timer);
         resolve();
       });
       socket.on("error", (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const e = new SmbConnectionError(`SMB: connection to ${this.where} failed: ${err.code ?? err.message}; check that the server is running and reachable`, err.code ?? "ECONNRESET");
+        // A reset after the connection was up is the same loss as a close, and is said the same way.
+        const e = connected
+          ? new SmbConnectionError(`SMB: connection to ${this.where} was lost (${err.code ?? err.message}: the server or the network dropped it)`, err.code ?? "ECONNRESET")
+          : new SmbConnectionError(`SMB: connection to ${this.where} failed: ${err.code ?? err.message}; check that the server is running and reachable`, err.code ?? "ECONNRESET");
         reject(e);
         this.fail(e);
       });

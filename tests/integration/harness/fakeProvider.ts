@@ -2,7 +2,8 @@
  * A small dynamic provider over fakeBackend.ts, for testing the harness (not our real providers).
  * Inputs: `size` (number, required), `color` (default "blue"), `zone` (change => replace),
  * `exclusive` (true => delete before replace), `password` (echoed as an output of the same name),
- * `failAfterCreate` ("with-provider" | "without-provider": throw a partial failure after creating).
+ * `failAfterCreate` ("with-provider" | "without-provider": throw a partial failure after creating),
+ * `slowMs` (create waits this long first: a step to interrupt).
  * Outputs: the inputs plus `path`, `serial`, `token` (derived from the password) and `version`.
  * Its store file comes from config `fake:backendFile`, so every call depends on configure().
  */
@@ -68,6 +69,7 @@ export class FakeProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+    if (typeof inputs.slowMs === "number") await new Promise((resolve) => setTimeout(resolve, inputs.slowMs as number));
     const obj = withStore(this.file, (s) => {
       const o: FakeObject = {
         id: `obj-${s.next++}`,

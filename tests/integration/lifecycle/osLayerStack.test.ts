@@ -179,6 +179,23 @@ describe("the os-layer example program, through the SDK's runtime and a host per
     expect(fs.readdirSync(path.join(peers.smbd.dir, "exports")).filter((n) => !n.startsWith(".")).sort()).toEqual(["win2022-b"]);
   });
 
+  it("a new VM in place of the old (delete before replace) means a new export, and the layer and its versions stay", async () => {
+    // The engine deletes first the dependents a delete-before-replace would replace, judged by a
+    // Diff with the inputs fed by the condemned resources unknown: the export (its VM changes) and,
+    // unless the layer's diff keeps an unknown export path, the layer with every version.
+    const layer = peers.elm.layers()[0];
+    const oldVm = engine.resource("win2022-os")!.id;
+    const up = await previewThenUp(copies.edit([GOLDEN, FOUR_CPUS, ['name: "win2022",', 'name: "win2022-b",'], ['guestId: "windows2019srvNext_64Guest"', 'guestId: "windows2019srv_64Guest"']]));
+    expect(up.steps.map((s) => [s.name, s.op, s.deleteBeforeReplace])).toEqual([
+      ["win2022-os", "replace", true],
+      ["win2022-ovf", "replace", true],
+      ["win2022-layer", "same", undefined],
+    ]);
+    expect(engine.resource("win2022-os")!.id).not.toBe(oldVm);
+    expect(peers.elm.layers().map((l) => [l.id, l.revisions.length])).toEqual([[layer.id, layer.revisions.length]]);
+    expect(fs.existsSync(path.join(peers.smbd.dir, "exports/win2022-b/win2022-b.ovf"))).toBe(true);
+  });
+
   it("keeps every password out of the state file and the logs; config secrets stay secret", () => {
     const text = fs.readFileSync(path.join(dir, "state.json"), "utf8");
     for (const pw of [peers.vcsim.password, peers.elm.password, peers.smbd.password]) {

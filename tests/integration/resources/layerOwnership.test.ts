@@ -4,58 +4,27 @@
  * audit history or description quotes a mark — the bare one, the stack's, or a real mark of
  * another layer of ours — is refused with adoptExisting named, and nothing about it changes.
  */
-import * as fs from "node:fs/promises";
-import * as os from "node:os";
-import * as path from "node:path";
-import * as osLayerModule from "../../../provider/osLayer";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
 import { layerIdentity, ownerMark } from "../../../provider/owner";
-import { ElmSim, startElmSim } from "../../../sim/elm";
-import { engineView } from "../../harness/reconciler";
+import { ElmSim } from "../../../sim/elm";
+import { checked, osLayer, useElm } from "./elmRig";
 
-const osLayer = engineView(osLayerModule);
-
-const FIXTURES = path.join(__dirname, "../../fixtures/ovf");
 const base = { name: "Owned OS", connector: "vSphere", ovfPath: "exports/win2019/win2019.ovf", version: "1.0" };
 
+const rig = useElm({ env: { PULUMI_PROJECT: "layers", PULUMI_STACK: "prod" } });
 let sim: ElmSim;
-let dir: string;
 let admin: ElmClient;
-const saved = { ...process.env };
-
-async function checked(raw: Record<string, unknown>) {
-  const r = await osLayer.check({}, raw);
-  expect(r.failures).toEqual([]);
-  return r.inputs as Record<string, unknown>;
-}
-
-/** Everything a refused create must leave as it was. */
-const world = () => ({ layers: sim.layers(), tickets: sim.tickets().length, audit: sim.auditLog().length });
-
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "layer-owner-share-"));
-  await fs.mkdir(path.join(dir, "exports/win2019"), { recursive: true });
-  await fs.copyFile(path.join(FIXTURES, "win2019-bios.ovf"), path.join(dir, "exports/win2019/win2019.ovf"));
-  await fs.copyFile(path.join(FIXTURES, "win2019-disk-0.vmdk"), path.join(dir, "exports/win2019/win2019-disk-0.vmdk"));
-  sim = await startElmSim({ clockSpeed: 500, fileShares: [{ uncPath: "\\\\127.0.0.1\\layers", localDir: dir }] });
-  Object.assign(process.env, {
-    APPLAYERING_ELM_ADDRESS: sim.url,
-    APPLAYERING_ELM_USER: sim.user,
-    APPLAYERING_ELM_PASSWORD: sim.password,
-    APPLAYERING_POLL_INTERVAL_MS: "25",
-    PULUMI_PROJECT: "layers",
-    PULUMI_STACK: "prod",
-  });
+  sim = rig.sim;
   admin = new ElmClient({ address: sim.url, user: sim.user, password: sim.password });
   await admin.login();
 });
-
 afterAll(async () => {
-  process.env = saved;
   await admin?.logout().catch(() => undefined);
-  await sim.stop();
-  await fs.rm(dir, { recursive: true, force: true });
 });
+
+/** Everything a refused create must leave as it was. */
+const world = () => ({ layers: sim.layers(), tickets: sim.tickets().length, audit: sim.auditLog().length });
 
 /** Another ELM admin edits a layer, with a comment (and optionally a description) of their choosing. */
 async function adminEdits(layerId: number, comment: string, description?: string) {

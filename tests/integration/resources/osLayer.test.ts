@@ -3,29 +3,18 @@
  * re-run adoption, versions through the packaging machine, resume after a deadline, edits,
  * drift on read, and deletion.
  */
-import * as fs from "node:fs/promises";
-import * as os from "node:os";
-import * as path from "node:path";
-import * as osLayerModule from "../../../provider/osLayer";
 import { PartialFailure } from "../../../provider/errors";
 import { ElmClient, editLayerArgsFrom } from "../../../provider/elm";
-import { ElmSim, startElmSim } from "../../../sim/elm";
-import { engineView } from "../../harness/reconciler";
+import { ElmSim } from "../../../sim/elm";
+import { checked, osLayer, useElm } from "./elmRig";
 
-const osLayer = engineView(osLayerModule);
-
-const FIXTURES = path.join(__dirname, "../../fixtures/ovf");
 const base = { name: "Win2019 OS", connector: "vSphere", ovfPath: "exports/win2019/win2019.ovf", version: "1.0", description: "Base OS" };
 
+const rig = useElm();
 let sim: ElmSim;
-let dir: string;
-const saved = { ...process.env };
-
-async function checked(raw: Record<string, unknown>) {
-  const r = await osLayer.check({}, raw);
-  expect(r.failures).toEqual([]);
-  return r.inputs as Record<string, unknown>;
-}
+beforeAll(() => {
+  sim = rig.sim;
+});
 
 /** Shuts the packaging machine down as an admin would, once the ELM has made it. */
 function adminShutsDownPackagingMachine(): () => void {
@@ -34,26 +23,6 @@ function adminShutsDownPackagingMachine(): () => void {
   }, 50);
   return () => clearInterval(timer);
 }
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "oslayer-share-"));
-  await fs.mkdir(path.join(dir, "exports/win2019"), { recursive: true });
-  await fs.copyFile(path.join(FIXTURES, "win2019-bios.ovf"), path.join(dir, "exports/win2019/win2019.ovf"));
-  await fs.copyFile(path.join(FIXTURES, "win2019-disk-0.vmdk"), path.join(dir, "exports/win2019/win2019-disk-0.vmdk"));
-  sim = await startElmSim({ clockSpeed: 500, fileShares: [{ uncPath: "\\\\127.0.0.1\\layers", localDir: dir }] });
-  Object.assign(process.env, {
-    APPLAYERING_ELM_ADDRESS: sim.url,
-    APPLAYERING_ELM_USER: sim.user,
-    APPLAYERING_ELM_PASSWORD: sim.password,
-    APPLAYERING_POLL_INTERVAL_MS: "25",
-  });
-});
-
-afterAll(async () => {
-  process.env = saved;
-  await sim.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
 
 describe("OsLayer reconciler against the ELM simulator", () => {
   let id: string;

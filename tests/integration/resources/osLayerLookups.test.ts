@@ -4,24 +4,19 @@
  * (Before the plan, adding a version asked for the file shares twice, for the new revision and
  * again for its finalize, and an edit asked for the icons again after the import had.)
  */
-import * as fs from "node:fs/promises";
-import * as os from "node:os";
-import * as path from "node:path";
-import * as osLayerModule from "../../../provider/osLayer";
-import { ElmSim, startElmSim } from "../../../sim/elm";
-import { engineView } from "../../harness/reconciler";
+import { ElmSim } from "../../../sim/elm";
+import { checked, osLayer, useElm } from "./elmRig";
 
-const osLayer = engineView(osLayerModule);
-
-const FIXTURES = path.join(__dirname, "../../fixtures/ovf");
 const ICON = 262144;
 const base = { name: "Lookups OS", connector: "vSphere", ovfPath: "exports/win2019/win2019.ovf", version: "1.0", description: "Base OS", icon: String(ICON) };
 /** The requests that are lookups of an input (SOAPAction names). */
 const LOOKUPS = ["QueryPlatformConnectorConfig", "QueryRemoteFileShares", "QueryLayerIcons"] as const;
 
+const rig = useElm({ sim: { icons: [ICON, ICON + 1] } });
 let sim: ElmSim;
-let dir: string;
-const saved = { ...process.env };
+beforeAll(() => {
+  sim = rig.sim;
+});
 
 function lookupCounts(): Record<string, number> {
   const all = sim.requestCounts();
@@ -33,32 +28,6 @@ async function counted<T>(fn: () => Promise<T>): Promise<{ result: T; lookups: R
   const result = await fn();
   return { result, lookups: lookupCounts() };
 }
-
-async function checked(raw: Record<string, unknown>) {
-  const r = await osLayer.check({}, raw);
-  expect(r.failures).toEqual([]);
-  return r.inputs;
-}
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "oslayer-lookups-"));
-  await fs.mkdir(path.join(dir, "exports/win2019"), { recursive: true });
-  await fs.copyFile(path.join(FIXTURES, "win2019-bios.ovf"), path.join(dir, "exports/win2019/win2019.ovf"));
-  await fs.copyFile(path.join(FIXTURES, "win2019-disk-0.vmdk"), path.join(dir, "exports/win2019/win2019-disk-0.vmdk"));
-  sim = await startElmSim({ clockSpeed: 500, icons: [ICON, ICON + 1], fileShares: [{ uncPath: "\\\\127.0.0.1\\layers", localDir: dir }] });
-  Object.assign(process.env, {
-    APPLAYERING_ELM_ADDRESS: sim.url,
-    APPLAYERING_ELM_USER: sim.user,
-    APPLAYERING_ELM_PASSWORD: sim.password,
-    APPLAYERING_POLL_INTERVAL_MS: "25",
-  });
-});
-
-afterAll(async () => {
-  process.env = saved;
-  await sim.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
 
 describe("OsLayer operations resolve each lookup once", () => {
   let id: string;

@@ -11,6 +11,7 @@ import { openShare, publishFolder, type Share } from "../../../provider/share";
 import { ExportError, VimClient, exportVm, findByInventoryPath, powerOff, readVm, type MoRef } from "../../../provider/vsphere";
 import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect } from "./helpers";
+import { expectVmdkOf } from "./vmdkPeer";
 
 const payload = Buffer.alloc(3 * 1024 * 1024 + 4097);
 for (let i = 0; i < payload.length; i++) payload[i] = (i * 131 + 7) & 0xff;
@@ -50,10 +51,13 @@ test("one reset mid-transfer: the disk is downloaded again within the lease and 
       files = result.files;
     });
     expect(result!.restarts).toEqual([expect.objectContaining({ file: "r-disk-0.vmdk", attempt: 1 })]);
-    expect(result!.files[0]).toMatchObject({ size: payload.length, sha256: sha256(payload) });
+    // Whole: qemu-img reads the published VMDK as the disk file's bytes.
+    const published = path.join(tmp, "restarted", "r-disk-0.vmdk");
+    expectVmdkOf(published, payload);
+    const bytes = fs.readFileSync(published);
+    expect(result!.files[0]).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
     // The server's manifest (of the whole second download) agrees.
-    expect(result!.manifest?.[0]).toMatchObject({ checksum: sha256(payload), size: payload.length });
-    expect(sha256(fs.readFileSync(path.join(tmp, "restarted", "r-disk-0.vmdk")))).toBe(sha256(payload));
+    expect(result!.manifest?.[0]).toMatchObject({ checksum: sha256(bytes), size: bytes.length });
   });
 });
 

@@ -24,6 +24,7 @@ import { parseDescriptor, validateForOsLayer } from "../../../provider/ovf";
 import { createVm } from "../../../provider/vsphere";
 import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
 import { connect, placement } from "./helpers";
+import { expectVmdkOf } from "./vmdkPeer";
 
 let sim: Vcsim;
 let c: VimClient;
@@ -31,6 +32,8 @@ let vm: MoRef;
 let diskFile: string;
 let tmp: string;
 const payload = Buffer.alloc(3 * 1024 * 1024 + 17);
+/** The first export's disk as downloaded: the launcher's streamOptimized VMDK of `payload`. */
+let served: Buffer;
 
 beforeAll(async () => {
   // A 2 s lease timeout: the client renews every 500 ms; slow sinks make transfers last ~2.6 s.
@@ -82,14 +85,16 @@ describe("OVF export", () => {
     expect(result.files).toHaveLength(1);
     const f = result.files[0];
     expect(f.name).toBe("os layer source-disk-0.vmdk");
-    expect(f.size).toBe(payload.length);
-    expect(f.sha256).toBe(sha256(payload));
-    expect(sha256(fs.readFileSync(path.join(tmp, f.name)))).toBe(f.sha256);
-    expect(result.manifest?.[0]).toMatchObject({ key: f.deviceId, checksumType: "sha256", checksum: f.sha256, size: payload.length });
+    // The disk as vSphere serves it: a streamOptimized VMDK of the disk file's bytes.
+    served = fs.readFileSync(path.join(tmp, f.name));
+    expectVmdkOf(path.join(tmp, f.name), payload);
+    expect(f.size).toBe(served.length);
+    expect(f.sha256).toBe(sha256(served));
+    expect(result.manifest?.[0]).toMatchObject({ key: f.deviceId, checksumType: "sha256", checksum: f.sha256, size: served.length });
     // No SHA-1 unless asked: the manifest's SHA-256 is what is compared.
     expect(f.sha1).toBe("");
     expect(result.descriptor).toContain(`ovf:href="os layer source-disk-0.vmdk"`);
-    expect(result.descriptor).toContain(`ovf:size="${payload.length}"`);
+    expect(result.descriptor).toContain(`ovf:size="${served.length}"`);
     expect(result.descriptor).toContain("vmw:osType=");
     expect(result.descriptor).toContain("exported by the integration test");
     expect(progress.length).toBeGreaterThan(0);
@@ -99,14 +104,14 @@ describe("OVF export", () => {
   it("computes SHA-1 when asked, and it matches the server's manifest", async () => {
     const result = await exportVm(c, vm, { sha1: true, openDiskSink: (d) => fs.createWriteStream(path.join(tmp, `sha1-${d.name}`)) });
     const f = result.files[0];
-    expect(f.sha1).toBe(createHash("sha1").update(payload).digest("hex"));
+    expect(f.sha1).toBe(createHash("sha1").update(served).digest("hex"));
     expect(result.manifest?.[0].sha1).toBe(f.sha1);
   });
 
   it("keeps the lease alive during a transfer longer than the lease timeout", async () => {
     const result = await exportVm(c, vm, { openDiskSink: () => slowSink(13) });
     expect(result.leaseTimeoutSeconds).toBe(2);
-    expect(result.files[0].size).toBe(payload.length);
+    expect(result.files[0]).toMatchObject({ size: served.length, sha256: sha256(served) });
   });
 
   it("fails with Timedout when the keep-alive is withheld, and the lease ends in error", async () => {
@@ -144,11 +149,13 @@ describe("OVF export", () => {
     const url = resolveNfcUrl(d.url, c.host);
     const agent = createAgent(url, { thumbprint: d.sslThumbprint });
     try {
-      const res = await streamGet(url, { agent, headers: { Range: "bytes=100-199" } });
+      // Inside the first grain: the range is the same bytes as in the full download.
+      const res = await streamGet(url, { agent, headers: { Range: "bytes=70000-70199" } });
       const chunks: Buffer[] = [];
       for await (const ch of res) chunks.push(ch as Buffer);
       expect(res.statusCode).toBe(206);
-      expect(Buffer.concat(chunks)).toEqual(payload.subarray(100, 200));
+      expect(Buffer.concat(chunks)).toEqual(served.subarray(70000, 70200));
+      expect(d.fileSize).toBe(served.length);
       await leaseAbort(c, lease, "test done");
       await expect(streamGet(url, { agent })).rejects.toThrow(/HTTP 404/);
     } finally {
@@ -160,7 +167,9 @@ describe("OVF export", () => {
     await sim.sizeDisk((await readVm(c, vm)).disks[0].fileName!, 64 * 1024 * 1024);
     const before = process.memoryUsage().rss;
     const result = await exportVm(c, vm, { openDiskSink: () => new Writable({ write: (_c, _e, cb) => cb() }) });
-    expect(result.files[0].size).toBe(64 * 1024 * 1024);
+    // Every grain of the file is in the stream (zeros included), 64 KiB each plus its marker.
+    expect(result.files[0].size).toBeGreaterThan(64 * 1024 * 1024);
+    expect(result.files[0].size).toBeLessThan(64 * 1024 * 1024 * 1.01);
     expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024);
   });
 
@@ -220,16 +229,17 @@ describe("OVF export", () => {
     expect(maxOpen).toBe(2); // bounded: 2 of the 3 disks at once
     expect(result.files.map((f) => f.name)).toEqual(["two-disks-disk-0.vmdk", "two-disks-disk-1.vmdk", "two-disks-disk-2.vmdk"]);
     result.files.forEach((f, k) => {
-      expect(f.size).toBe(contents[k].length);
-      expect(f.sha256).toBe(sha256(contents[k]));
-      expect(sha256(fs.readFileSync(path.join(tmp, f.name)))).toBe(f.sha256);
+      const got = fs.readFileSync(path.join(tmp, f.name));
+      expectVmdkOf(path.join(tmp, f.name), contents[k]);
+      expect(f.size).toBe(got.length);
+      expect(f.sha256).toBe(sha256(got));
     });
     // The server's manifest agrees per device key; the descriptor names every file with its size.
     for (const m of result.manifest ?? []) expect(result.files.find((f) => f.deviceId === m.key)?.sha256).toBe(m.checksum);
     expect(result.manifest).toHaveLength(3);
     for (const f of result.files) expect(result.descriptor).toContain(`ovf:href="${f.name}" ovf:id`);
     expect(totals.every((t, i) => i === 0 || t >= totals[i - 1])).toBe(true);
-    expect(totals[totals.length - 1]).toBe(contents.reduce((n, b) => n + b.length, 0));
+    expect(totals[totals.length - 1]).toBe(result.files.reduce((n, f) => n + f.size, 0));
   });
 });
 

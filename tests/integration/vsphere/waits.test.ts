@@ -4,21 +4,13 @@
  */
 import type { XmlContent, XmlElement } from "../../../provider/soap";
 import { VimClient, createVm, destroyVm, powerOff, powerOn, shutdownGuest, type MoRef, type PropertyCollectorHost } from "../../../provider/vsphere";
-import { startVcsim, type Vcsim } from "../../../sim/vcsim/launch";
-import { connect, placement, type Placement } from "./helpers";
+import { useVcsim, type Placement } from "./helpers";
 
-let sim: Vcsim;
+const rig = useVcsim();
 let c: VimClient;
 let where: Placement;
-
-beforeAll(async () => {
-  sim = await startVcsim({ datacenters: 1, hosts: 1, vms: 1 });
-  c = await connect(sim);
-  where = await placement(c);
-});
-afterAll(async () => {
-  await c?.logout();
-  await sim?.stop();
+beforeAll(() => {
+  ({ c, where } = rig);
 });
 
 /** The session, with every method it is asked to call counted. */

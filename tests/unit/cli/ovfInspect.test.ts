@@ -1,9 +1,10 @@
 import { createHash } from "crypto";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { formatManifest } from "../../../provider/ovf";
 import { BuiltCli, RunResult } from "./builtCli";
+import { descriptorFor, GIB, qemuVmdk } from "../ovf/qemuVmdk";
 
 const FIXTURES = join(__dirname, "..", "..", "fixtures", "ovf");
 const fx = (...p: string[]) => join(FIXTURES, ...p);
@@ -34,11 +35,14 @@ function sha256(file: string): string {
   return createHash("sha256").update(readFileSync(file)).digest("hex");
 }
 
-/** A folder like a vSphere export: descriptor, disk and (optionally) a SHA-256 manifest. */
+/**
+ * A folder like a vSphere export: descriptor, disk (a streamOptimized VMDK of the descriptor's
+ * 60 GB, made by qemu-img) and (optionally) a SHA-256 manifest.
+ */
 function exportFolder(descriptor: string, withManifest: boolean): string {
   const ovf = join(dir, "win2019.ovf");
-  copyFileSync(fx(descriptor), ovf);
-  copyFileSync(fx("win2019-disk-0.vmdk"), join(dir, "win2019-disk-0.vmdk"));
+  const disk = qemuVmdk(join(dir, "win2019-disk-0.vmdk"), 60 * GIB, { dataBytes: 200_000 });
+  descriptorFor(fx(descriptor), ovf, disk);
   if (withManifest) {
     writeFileSync(join(dir, "win2019.mf"), formatManifest([
       { name: "win2019-disk-0.vmdk", sha256: sha256(join(dir, "win2019-disk-0.vmdk")) },
@@ -50,12 +54,13 @@ function exportFolder(descriptor: string, withManifest: boolean): string {
 
 describe("applayering ovf inspect (built CLI)", () => {
   it("exits 0 with a readable summary for a fit vSphere export", () => {
-    const r = cli.run(["ovf", "inspect", fx("win2019-bios.ovf")]);
+    const r = cli.run(["ovf", "inspect", exportFolder("win2019-bios.ovf", false)]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Guest\s+windows9Server64Guest/);
     expect(r.stdout).toMatch(/NICs\s+VmxNet3 on "VM Network"/);
     expect(r.stdout).toMatch(/Disk\s+vmdisk1 60 GB/);
+    expect(r.stdout).toMatch(/File\s+win2019-disk-0\.vmdk: \d+ bytes, streamOptimized VMDK of 60 GB\n/);
     expect(r.stdout).toMatch(/Fit for an App Layering OS layer\./);
   });
 
@@ -76,13 +81,14 @@ describe("applayering ovf inspect (built CLI)", () => {
   });
 
   it("prints JSON with --json", () => {
-    const r = cli.run(["ovf", "inspect", "--json", fx("win2019-efi.ovf")]);
+    const r = cli.run(["ovf", "inspect", "--json", exportFolder("win2019-efi.ovf", false)]);
     expect(r.status).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.fit).toBe(false);
     expect(report.problems.map((p: { code: string }) => p.code)).toEqual(["EFI_FIRMWARE"]);
     expect(report.descriptor.virtualSystem.firmware).toBe("efi");
-    expect(report.files).toEqual([{ id: "file1", href: "win2019-disk-0.vmdk", size: 65536, presentSize: 65536 }]);
+    const size = statSync(join(dir, "win2019-disk-0.vmdk")).size;
+    expect(report.files).toEqual([{ id: "file1", href: "win2019-disk-0.vmdk", size, presentSize: size, vmdk: { kind: "streamOptimized", capacityBytes: 60 * GIB } }]);
     expect(report.manifest).toBeNull();
   });
 
@@ -133,6 +139,31 @@ describe("applayering ovf inspect (built CLI)", () => {
     expectCleanFailure(cli.run(["ovf", "inspect", join(dir, "absent.ovf")]), /absent\.ovf: no such file/);
     expectCleanFailure(cli.run(["ovf", "inspect", fx("win2019-disk-0.vmdk")]), /not well-formed XML/);
     expectCleanFailure(cli.run(["ovf", "inspect", dir]), /is a folder without an \.ovf descriptor/);
+  });
+
+  it("exits 1 naming the disk file when the disk is not what the descriptor says: cut short, other capacity, raw bytes", () => {
+    const ovf = exportFolder("win2019-bios.ovf", false);
+    const disk = join(dir, "win2019-disk-0.vmdk");
+    const size = statSync(disk).size;
+    truncateSync(disk, size - 100);
+    const cut = cli.run(["ovf", "inspect", ovf]);
+    expect(cut.status).toBe(1);
+    expect(cut.stdout).toMatch(/VMDK_TRUNCATED at DiskSection\/Disk\[vmdisk1\]: win2019-disk-0\.vmdk: .*cut short/);
+    expect(cut.stdout).toMatch(/FILE_SIZE_MISMATCH/);
+
+    qemuVmdk(disk, 40 * GIB);
+    descriptorFor(fx("win2019-bios.ovf"), ovf, disk);
+    const other = cli.run(["ovf", "inspect", ovf]);
+    expect(other.status).toBe(1);
+    expect(other.stdout).toMatch(/VMDK_CAPACITY_MISMATCH at DiskSection\/Disk\[vmdisk1\]: win2019-disk-0\.vmdk: its header says a capacity of 42949672960 bytes but the descriptor says 64424509440/);
+
+    // The repository's stand-in disk: random bytes behind a KDMV magic.
+    copyFileSync(fx("win2019-disk-0.vmdk"), disk);
+    descriptorFor(fx("win2019-bios.ovf"), ovf, disk);
+    const fake = cli.run(["ovf", "inspect", ovf]);
+    expect(fake.status).toBe(1);
+    // A header of noise is one finding, not a format and a capacity finding as well.
+    expect(fake.stdout).toMatch(/Not fit for an App Layering OS layer: 1 problem\n  - VMDK_MALFORMED at DiskSection\/Disk\[vmdisk1\]: win2019-disk-0\.vmdk: its header \(version \d+/);
   });
 
   it("reports a malformed manifest as a problem of the package (exit 1)", () => {

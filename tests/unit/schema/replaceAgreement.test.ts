@@ -12,6 +12,7 @@ import { diffOvfExport } from "../../../provider/ovfExport/diff";
 import { checkOvfExport } from "../../../provider/ovfExport/check";
 import { OVF_EXPORT } from "../../../provider/ovfExport/schema";
 import { keysWhere } from "../../../provider/schema";
+import { UNKNOWN } from "../../../provider/inputs";
 
 const machine = { name: "win2022-os", datacenter: "DC0", datastore: "LocalDS_0", network: "VM Network" };
 
@@ -71,6 +72,14 @@ describe("OsLayer and OvfExport diff() follow their tables", () => {
     expect(keysWhere(OS_LAYER, "replace")).toEqual(["ovfPath", "vmMoref"]);
     expect(diffOsLayer(olds, checkOsLayer({ ...layer, ovfPath: "exports/b/b.ovf" }).inputs)).toEqual({ changes: true, replaces: ["ovfPath"], deleteBeforeReplace: true });
     expect(diffOsLayer(olds, checkOsLayer({ ...layer, version: "2.0" }).inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("OsLayer: an unknown export path is no replace (the engine would delete the layer ahead of its machine's delete-before-replace)", () => {
+    const olds = checkOsLayer(layer).inputs;
+    expect(diffOsLayer(olds, { ...olds, ovfPath: UNKNOWN })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    // An unknown VM source does replace: a new machine is a new source, and the preview says so.
+    const fromVm = checkOsLayer({ name: "L", connector: "vSphere", vmMoref: "vm-1", version: "1.0" }).inputs;
+    expect(diffOsLayer(fromVm, { ...fromVm, vmMoref: UNKNOWN }).replaces).toEqual(["vmMoref"]);
   });
 
   const exp = { vmMoref: "vm-1", vmInventoryPath: "DC0/vm/a", shareFolder: "\\\\h\\s\\exports", name: "a" };
