@@ -4,10 +4,17 @@
  * layer version; the ELM then builds a packaging machine for it. `pulumi config set keepVersions 2`
  * keeps the two newest versions: the preview names the older ones the update deletes.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { OsLayer, OsMachine, OvfExport } from "pulumi-applayering";
 
 const config = new pulumi.Config();
+// A folder of PowerShell scripts (*.ps1) each new version runs in its packaging machine, in name order.
+const packagingScripts = config.get("packagingScripts");
+const scripts = packagingScripts
+  ? fs.readdirSync(packagingScripts).filter((f) => f.toLowerCase().endsWith(".ps1")).sort().map((f) => fs.readFileSync(path.join(packagingScripts, f), "utf8"))
+  : undefined;
 // The extracted OS Machine Tools (a folder or their .zip), from Citrix's download page.
 const osMachineTools = config.get("osMachineTools");
 
@@ -52,8 +59,16 @@ const layer = new OsLayer("win2022-layer", {
   maxLayerSizeGb: 100,
   comment: "pulumi-applayering example",
   keepVersions: config.getNumber("keepVersions"),
+  versionTimeout: config.getNumber("versionTimeout"),
   // Each new version is patched and finalized by `pulumi up` itself: set the next version, run up.
-  packaging: { windowsUpdate: { maxRounds: 5 }, finalize: "auto" },
+  packaging: {
+    scripts,
+    windowsUpdate: { maxRounds: config.getNumber("updateRounds") ?? 5 },
+    // "manual": a person runs Shutdown For Finalize in the packaging machine (the provider checks the value).
+    finalize: (config.get("finalize") ?? "auto") as "auto" | "manual",
+    // gateCheckOnly: report the layer-integrity state and stop before Shutdown For Finalize.
+    gate: { timeout: config.getNumber("gateTimeout"), checkOnly: config.getBoolean("gateCheckOnly") },
+  },
 });
 
 export const vm = machine.inventoryPath;

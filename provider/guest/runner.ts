@@ -9,9 +9,10 @@
  *   re-attaches to the pid while Tools still list it running, else reads exit.txt; with no exit
  *   code at all (a reboot or a kill ended the program) the step runs again, at most `maxReruns` times.
  */
-import { redact, sleep } from "../soap";
+import { redact } from "../soap";
 import type { Report } from "../progress";
 import { GuestClient, readGuestTextIfAny, uploadToGuest } from "../vsphere/guest";
+import { DeadlineError, waitFor } from "../wait";
 import { GuestStep, checkStepId, parseExitFile, scriptOf, stepHash, stepPaths, wrapperOf } from "./step";
 
 export type StepState = "done" | "skipped" | "failed" | "timedOut" | "interrupted";
@@ -36,6 +37,19 @@ export interface RunnerOptions {
   /** Lines kept in StepRecord.logTail (default 15). */
   tailLines?: number;
   signal?: AbortSignal;
+  /**
+   * An outer deadline (ms since the epoch), e.g. the whole operation's: when it passes before the
+   * step's own timeout, the step is left running and a resumable DeadlineError is thrown; the
+   * next run re-attaches to it.
+   */
+  deadline?: number;
+}
+
+/** What an unmarked program run (runProgram) leaves: its exit code and its whole output. */
+export interface ProgramResult {
+  /** undefined when the program ended without writing one (the guest rebooted or shut down under it). */
+  exitCode: number | undefined;
+  output: string;
 }
 
 /** A step that did not succeed; `record` is what the VM's record keeps of it. */
@@ -85,6 +99,8 @@ class StepRun {
     private readonly step: GuestStep,
     private readonly hash: string,
     private readonly opts: RunnerOptions,
+    /** Marked runs keep .run/.done markers and stream their output as progress; unmarked ones (probes) do neither. */
+    private readonly marked = true,
   ) {}
 
   private say(msg: string): void {
@@ -98,14 +114,14 @@ class StepRun {
     return { id: this.step.id, title: this.step.title, hash: this.hash, state, exitCode, logTail: tail };
   }
 
-  /** Reads out.log and reports the lines not reported yet. */
+  /** Reads out.log and (for a marked step) reports the lines not reported yet. */
   private async streamLog(): Promise<void> {
     const text = await readGuestTextIfAny(this.g, stepPaths(this.step.id).log).catch(() => undefined);
     if (text === undefined) return;
     this.log = text;
     const all = lines(text);
     const complete = text.endsWith("\n") ? all : all.slice(0, -1); // a last line still being written waits
-    for (const l of complete.slice(this.reported)) this.say(l.slice(0, LINE_CHARS));
+    if (this.marked) for (const l of complete.slice(this.reported)) this.say(l.slice(0, LINE_CHARS));
     this.reported = Math.max(this.reported, complete.length);
   }
 
@@ -123,6 +139,7 @@ class StepRun {
     await uploadToGuest(this.g, p.wrapper, { data: wrapperOf(this.step) });
     const pid = await this.g.startProgram({ programPath: WRAPPER, arguments: `/c ${p.wrapper}`, workingDirectory: p.dir });
     const marker: RunMarker = { hash: this.hash, pid, startedAt: Date.now(), attempt };
+    if (!this.marked) return marker;
     await uploadToGuest(this.g, p.running, { data: JSON.stringify(marker) });
     this.say(attempt > 1 ? `started again (attempt ${attempt}), pid ${pid}` : `started (${this.step.title}), pid ${pid}`);
     return marker;
@@ -130,32 +147,52 @@ class StepRun {
 
   /**
    * Waits for the wrapper's end; returns its exit code from exit.txt, or undefined when the
-   * program ended (or vanished from the process list) without writing one.
+   * program ended (or vanished from the process list) without writing one. The step's own
+   * timeout ends it (StepError); an outer deadline passing first leaves it running (DeadlineError).
    */
   private async wait(m: RunMarker): Promise<number | undefined> {
     const p = stepPaths(this.step.id);
-    const deadline = m.startedAt + this.step.timeoutMs;
-    for (;;) {
-      this.opts.signal?.throwIfAborted();
-      const [proc] = await this.g.listProcesses([m.pid]);
+    const own = m.startedAt + this.step.timeoutMs;
+    const outerFirst = this.opts.deadline !== undefined && this.opts.deadline < own;
+    const pollMs = this.opts.pollMs ?? 2000;
+    try {
+      return await waitFor<number | undefined>(
+        async () => {
+          const [proc] = await this.g.listProcesses([m.pid]);
+          if (this.marked) await this.streamLog();
+          // Windows reuses pids after a reboot: only our wrapper's command line counts as the step.
+          const ours = proc !== undefined && proc.cmdLine.toLowerCase().includes(p.wrapper.toLowerCase());
+          if (ours && proc.endTime === undefined) return { done: false };
+          return { done: true, value: parseExitFile(await readGuestTextIfAny(this.g, p.exit)) };
+        },
+        {
+          awaited: `guest step ${this.step.id} (${this.step.title}) in VM ${this.g.vmName}`,
+          deadline: outerFirst ? this.opts.deadline! : own,
+          resumable: outerFirst,
+          fix: outerFirst ? "it was left running; run again to pick it up" : undefined,
+          backoff: { initialMs: pollMs, maxMs: pollMs, factor: 1 },
+          signal: this.opts.signal,
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof DeadlineError) || outerFirst) throw err;
+      await this.g.terminateProcess(m.pid);
       await this.streamLog();
-      // Windows reuses pids after a reboot: only our wrapper's command line counts as the step.
-      const ours = proc !== undefined && proc.cmdLine.toLowerCase().includes(p.wrapper.toLowerCase());
-      const running = ours && proc.endTime === undefined;
-      if (!running) return parseExitFile(await readGuestTextIfAny(this.g, p.exit));
-      if (Date.now() >= deadline) {
-        await this.g.terminateProcess(m.pid);
-        await this.streamLog();
-        const rec = this.record("timedOut");
-        await this.g.deleteFile(p.running);
-        throw new StepError(
-          `guest step ${this.step.id} (${this.step.title}) did not finish within ${Math.round(this.step.timeoutMs / 1000)} s and was ended; ` +
-            `raise its timeout or find what it waits for (last output: ${rec.logTail.slice(-3).join(" | ") || "none"})`,
-          rec,
-        );
-      }
-      await sleep(Math.min(this.opts.pollMs ?? 2000, Math.max(0, deadline - Date.now())), this.opts.signal);
+      const rec = this.record("timedOut");
+      if (this.marked) await this.g.deleteFile(p.running);
+      throw new StepError(
+        `guest step ${this.step.id} (${this.step.title}) did not finish within ${Math.round(this.step.timeoutMs / 1000)} s and was ended; ` +
+          `raise its timeout or find what it waits for (last output: ${rec.logTail.slice(-3).join(" | ") || "none"})`,
+        rec,
+      );
     }
+  }
+
+  /** Runs the program once, now, with no markers: no skip, no rerun, nothing reported. */
+  async once(): Promise<ProgramResult> {
+    const exitCode = await this.wait(await this.start(1));
+    const output = (await readGuestTextIfAny(this.g, stepPaths(this.step.id).log).catch(() => undefined)) ?? "";
+    return { exitCode, output };
   }
 
   async run(): Promise<StepRecord> {
@@ -211,6 +248,16 @@ class StepRun {
 export async function runStep(g: GuestClient, step: GuestStep, opts: RunnerOptions, hash = stepHash(step)): Promise<StepRecord> {
   checkStepId(step.id);
   return new StepRun(g, step, hash, opts).run();
+}
+
+/**
+ * Runs a program or script now, awaited as steps are (the wrapper's exit.txt and out.log), but
+ * with no markers: for probes and repeated work whose result is read each time. A timeout ends
+ * it (StepError); an unwritten exit code is `exitCode: undefined`.
+ */
+export async function runProgram(g: GuestClient, step: GuestStep, opts: RunnerOptions): Promise<ProgramResult> {
+  checkStepId(step.id);
+  return new StepRun(g, step, "", opts, false).once();
 }
 
 /**

@@ -60,7 +60,7 @@ export async function probe(port: GuestPort, timeoutMs: number): Promise<Blocker
   const add = (kind: BlockerKind, evidence: string) => {
     if (!found.has(kind)) found.set(kind, evidence);
   };
-  const check = await port.run(`"${UNISERVICE}" -L`, timeoutMs);
+  const check = await port.run("pkg-integrity", { program: UNISERVICE, args: "-L" }, timeoutMs);
   const log = (await port.readText(INTEGRITY_LOG)) ?? "";
   if (check.exitCode === 0 || log) {
     for (const line of log.split(/\r?\n/)) {
@@ -68,7 +68,7 @@ export async function probe(port: GuestPort, timeoutMs: number): Promise<Blocker
     }
   }
   for (const p of REG_PROBES) {
-    const r = await port.run(`"${REG}" query "${p.key}"${p.value ? ` /v ${p.value}` : ""}`, timeoutMs);
+    const r = await port.run("pkg-reg", { program: REG, args: `query "${p.key}"${p.value ? ` /v ${p.value}` : ""}` }, timeoutMs);
     // RunOnce's key exists on every Windows: only values under it count.
     const hasValue = /^\s{2,}\S.*\s(REG_\w+)/m.test(r.output);
     if (r.exitCode === 0 && (p.kind !== "runOnce" || hasValue)) add(p.kind, p.what);

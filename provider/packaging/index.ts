@@ -2,7 +2,7 @@
  * OsLayer.packaging: the unattended version. Finds the packaging machine the ELM named (a VM in
  * vSphere), then runs the stages in it over guest operations (stages.ts).
  */
-import { guestCredentials } from "../config";
+import { guestCredentials, guestPollMs } from "../config";
 import type { Report } from "../progress";
 import { withVim } from "../vim";
 import { listObjects } from "../vsphere/properties";
@@ -43,7 +43,7 @@ export async function packageVersion(
   const creds = guestCredentials();
   await withVim(async (vim) => {
     const vm = await findVm(vim, machine, deadline);
-    const port = vspherePort(vim, vm, machine, creds);
+    const port = vspherePort(vim, vm, machine, creds, { report, pollMs: guestPollMs() });
     await runPackaging({ port, inputs: packaging, version: rev.versionName, deadline, progress, report });
   });
 }

@@ -1,33 +1,28 @@
 /**
- * What the packaging stages need from the guest, kept small so that the guest step runner
- * (provider/guest) can stand behind it: run a command line and get its exit code and output,
- * read and write text files, list processes, reboot.
+ * What the packaging stages need from the guest, kept small: steps and programs run through the
+ * guest step runner (provider/guest), text files, the process list, a restart, readiness.
+ * Every wait behind it is provider/wait's: a passed deadline is a DeadlineError.
  */
-export interface RunResult {
-  /** undefined when the guest lost the process (a reboot or shutdown while it ran). */
-  exitCode: number | undefined;
-  /** stdout and stderr, as the guest's redirection wrote them (bounded). */
-  output: string;
-}
+import type { GuestStep, ProgramResult, StepAction, StepRecord } from "../guest";
 
-/** run() gave up waiting and left the program running (the version's deadline, not the step's). */
-export class StillRunning extends Error {
-  constructor(readonly line: string) {
-    super(`still running: ${line}`);
-    this.name = "StillRunning";
-  }
-}
+export type RunResult = ProgramResult;
 
 export interface GuestPort {
   /** The packaging machine's VM name, for messages. */
   readonly vmName: string;
   /**
-   * Runs `cmd.exe /c <line>` with its output redirected to a file; waits until it ends, at most
-   * timeoutMs: then it is ended, or with `leaveRunning` left to run (StillRunning is thrown).
+   * Runs a step once for good (the runner's markers): skipped when done, re-attached when an
+   * earlier run left it running; `deadline` passing first leaves it running (a resumable
+   * DeadlineError). Failures are the runner's StepError.
    */
-  run(line: string, timeoutMs: number, leaveRunning?: boolean): Promise<RunResult>;
-  /** Starts `cmd.exe /c <line>` and returns without waiting (Shutdown For Finalize, reboots). */
-  start(line: string): Promise<void>;
+  step(step: GuestStep, deadline: number): Promise<StepRecord>;
+  /**
+   * Runs a program or script now, awaited as the runner awaits steps but with no marker (probes,
+   * update rounds, Shutdown For Finalize); at most timeoutMs, then it is ended (StepError).
+   * `mayLoseGuest`: the program may take the guest away (a shutdown or reboot): losing it is
+   * `exitCode: undefined`, not an error.
+   */
+  run(id: string, action: StepAction, timeoutMs: number, opts?: { mayLoseGuest?: boolean }): Promise<RunResult>;
   /** A text file's content, or undefined when it does not exist. */
   readText(path: string): Promise<string | undefined>;
   writeText(path: string, text: string): Promise<void>;
@@ -35,6 +30,6 @@ export interface GuestPort {
   processes(): Promise<{ name: string; cmdLine: string; ended: boolean }[]>;
   /** Restarts Windows and waits until guest operations answer again, at most timeoutMs. */
   reboot(timeoutMs: number): Promise<void>;
-  /** Waits until guest operations answer (Tools running), at most until deadline (ms since epoch). */
+  /** Waits until the machine is powered on and guest operations answer, at most until deadline (ms since epoch). */
   waitReady(deadline: number): Promise<void>;
 }

@@ -7,7 +7,9 @@
 import { createHash } from "node:crypto";
 import type { Report } from "../progress";
 import { Blocker, REBOOT_CLEARS, TRANSIENT, describeBlockers, probe } from "./gate";
-import { GuestPort, StillRunning } from "./port";
+import { GuestStep, StepError, stepPaths } from "../guest";
+import { DeadlineError } from "../wait";
+import type { GuestPort } from "./port";
 import type { PackagingInputs, PackagingProgress } from "./types";
 import { WORK_DIR } from "./vspherePort";
 import { WU_SCRIPT, WuRound, parseWuOutput } from "./windowsUpdate";
@@ -17,7 +19,6 @@ const NGEN = [
   "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\ngen.exe",
   "C:\\Windows\\Microsoft.NET\\Framework\\v4.0.30319\\ngen.exe",
 ];
-const POWERSHELL = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const minutes = (n: number) => n * 60_000;
 
@@ -62,8 +63,24 @@ export interface PackagingRun {
 const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 12);
 const safe = (v: string) => v.replace(/[^A-Za-z0-9._-]/g, "_");
 
-/** Runs the stages from where the markers say; resolves once Shutdown For Finalize has started (auto) or the gate passed (manual). */
+/**
+ * Runs the stages from where the markers say; resolves once Shutdown For Finalize has started
+ * (auto) or the gate passed (manual). A wait that passed versionTimeout is a PackagingDeadline
+ * (the version is pending); one that passed a stage's own timeout, a PackagingError.
+ */
 export async function runPackaging(r: PackagingRun): Promise<void> {
+  try {
+    await stages(r);
+  } catch (err) {
+    if (err instanceof DeadlineError && Date.now() >= r.deadline) throw new PackagingDeadline(r.port.vmName, r.progress.stage);
+    if (err instanceof DeadlineError || err instanceof StepError) {
+      throw new PackagingError(r.port.vmName, r.progress.stage, err.message, "run `pulumi up` again: the same version resumes at this stage");
+    }
+    throw err;
+  }
+}
+
+async function stages(r: PackagingRun): Promise<void> {
   const dir = `${WORK_DIR}\\${safe(r.version)}`;
   const left = (cap: number) => {
     const ms = Math.min(cap, r.deadline - Date.now());
@@ -71,18 +88,15 @@ export async function runPackaging(r: PackagingRun): Promise<void> {
     return ms;
   };
   r.progress.stage = "tools";
-  await r.port.waitReady(r.deadline).catch((err: unknown) => {
-    if (Date.now() >= r.deadline) throw new PackagingDeadline(r.port.vmName, "tools");
-    throw err;
-  });
+  await r.port.waitReady(r.deadline);
   if ((await r.port.readText(`${dir}\\finalize.started`)) !== undefined) {
-    r.progress.updates = await recordedUpdates(r, dir);
+    r.progress.updates = (await recordedUpdates(r, dir)) ?? [];
     r.report(`Shutdown For Finalize already ran in ${r.port.vmName}; waiting for the ELM`);
     await finalize(r, dir, left);
     return;
   }
-  await scripts(r, dir, left);
-  if (r.inputs.windowsUpdate) await windowsUpdate(r, dir, left);
+  await scripts(r, left);
+  if (r.inputs.windowsUpdate) await windowsUpdate(r, dir);
   await gate(r, left);
   if (r.inputs.gate.checkOnly) {
     throw new PackagingError(r.port.vmName, "gate", "check only (packaging.gate.checkOnly): the layer-integrity gate passed, nothing was finalized", "set packaging.gate.checkOnly to false and run `pulumi up` to finalize");
@@ -95,79 +109,79 @@ export async function runPackaging(r: PackagingRun): Promise<void> {
   await finalize(r, dir, left);
 }
 
-async function scripts(r: PackagingRun, dir: string, left: (cap: number) => number): Promise<void> {
+async function scripts(r: PackagingRun, left: (cap: number) => number): Promise<void> {
   const n = r.inputs.scripts.length;
   for (const [i, text] of r.inputs.scripts.entries()) {
     r.progress.stage = `scripts ${i + 1}/${n}`;
-    const name = `script-${i + 1}-${hash(text)}`;
-    const done = `${dir}\\${name}.done`;
-    if ((await r.port.readText(done)) !== undefined) continue;
-    const file = `${dir}\\${name}.ps1`;
-    // A rerun while the script still runs (the provider died, the guest did not) waits for it.
-    const running = (await r.port.processes()).find((p) => !p.ended && p.cmdLine.toLowerCase().includes(`${name}.ps1`.toLowerCase()));
-    if (running) {
-      r.report(`script ${i + 1} of ${n} is still running from an earlier run; waiting for it`);
-      while ((await r.port.processes()).some((p) => !p.ended && p.cmdLine.toLowerCase().includes(`${name}.ps1`.toLowerCase()))) {
-        left(minutes(r.inputs.scriptTimeout));
-        await sleep(500);
-      }
-      if ((await r.port.readText(done)) !== undefined) continue;
-    }
+    left(minutes(r.inputs.scriptTimeout));
+    // One step per version and script: its markers make a rerun skip it once done, and wait for
+    // it (never start it again) when an earlier run left it running. A changed script is a new step.
+    const step: GuestStep = {
+      id: `pkg-${hash(r.version)}-script-${i + 1}`,
+      title: `script ${i + 1} of ${n}`,
+      action: { powershell: text },
+      timeoutMs: minutes(r.inputs.scriptTimeout),
+    };
     r.report(`running script ${i + 1} of ${n} in ${r.port.vmName}`);
-    await r.port.writeText(file, text);
-    const log = `${dir}\\${name}.log`;
-    // The guest writes the marker itself on success, so a crash after the script cannot repeat it.
-    // When versionTimeout ends first the script keeps running: the rerun waits for it, never starts it again.
-    const byDeadline = r.deadline - Date.now() < minutes(r.inputs.scriptTimeout);
-    const res = await r.port
-      .run(
-        `"${POWERSHELL}" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${file}" > "${log}" 2>&1 && echo done > "${done}"`,
-        left(minutes(r.inputs.scriptTimeout)),
-        byDeadline,
-      )
-      .catch((err: unknown) => {
-        throw err instanceof StillRunning ? new PackagingDeadline(r.port.vmName, r.progress.stage) : err;
-      });
-    if ((await r.port.readText(done)) === undefined) {
-      const out = ((await r.port.readText(log)) ?? res.output).trim().slice(-600);
+    try {
+      await r.port.step(step, r.deadline);
+    } catch (err) {
+      if (!(err instanceof StepError)) throw err;
+      const rec = err.record;
+      const how = rec.state === "failed" ? `exited ${rec.exitCode}` : rec.state === "timedOut" ? `did not end within packaging.scriptTimeout (${r.inputs.scriptTimeout} min) and was ended` : "ended without an exit code (the guest restarted under it)";
       throw new PackagingError(
         r.port.vmName,
         r.progress.stage,
-        `script ${i + 1} exited ${res.exitCode ?? "(unknown: the guest restarted under it)"}; its output ends: ${out || "(none)"}`,
+        `script ${i + 1} ${how}; its output ends: ${rec.logTail.slice(-5).join(" | ") || "(none)"}`,
         `fix script ${i + 1} in packaging.scripts (a changed script runs anew; finished ones do not) and run \`pulumi up\``,
       );
     }
   }
 }
 
-async function recordedUpdates(r: PackagingRun, dir: string): Promise<string[]> {
-  const kbs: string[] = [];
-  for (let n = 1; n <= 20; n++) {
-    const text = await r.port.readText(`${dir}\\wu-${n}.json`);
-    if (text === undefined) break;
-    kbs.push(...parseWuOutput(text, r.port.vmName).installed);
+/** The KBs the Windows Update stage recorded when it ended (wu.done), none before. */
+async function recordedUpdates(r: PackagingRun, dir: string): Promise<string[] | undefined> {
+  const text = await r.port.readText(`${dir}\\wu.done`);
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as { updates?: unknown };
+    return Array.isArray(v.updates) ? v.updates.filter((k): k is string => typeof k === "string") : [];
+  } catch {
+    return [];
   }
-  return kbs;
 }
 
-async function windowsUpdate(r: PackagingRun, dir: string, left: (cap: number) => number): Promise<void> {
+/**
+ * Rounds until nothing applies (or maxRounds installed something). Every round is a step of its
+ * own (attempt k of this version): a rerun replays the finished ones from their output in the
+ * guest (no round runs twice, their KBs are counted again) and picks up the one in flight; a
+ * replayed round restarts the machine only when its restart had not begun.
+ */
+async function windowsUpdate(r: PackagingRun, dir: string): Promise<void> {
   const wu = r.inputs.windowsUpdate!;
-  r.progress.updates = await recordedUpdates(r, dir);
-  if ((await r.port.readText(`${dir}\\wu.done`)) !== undefined) return;
-  const script = `${dir}\\windows-update.ps1`;
-  await r.port.writeText(script, WU_SCRIPT);
-  let round = (await countRounds(r, dir)) + 1;
+  const recorded = await recordedUpdates(r, dir);
+  if (recorded !== undefined) {
+    r.progress.updates = recorded;
+    return;
+  }
+  r.progress.updates = [];
+  let round = 1;
   let rebootsWithoutInstall = 0;
-  while (round <= wu.maxRounds) {
+  for (let attempt = 1; round <= wu.maxRounds; attempt++) {
     r.progress.stage = `windowsUpdate round ${round}`;
+    const step: GuestStep = { id: `pkg-${hash(r.version)}-wu-${attempt}`, title: `Windows Update round ${round}`, action: { powershell: WU_SCRIPT }, timeoutMs: minutes(wu.roundTimeout) };
     r.report(`Windows Update round ${round} in ${r.port.vmName}`);
-    const res = await r.port.run(`"${POWERSHELL}" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "${script}"`, left(minutes(wu.roundTimeout)));
-    if (res.exitCode !== 0) {
-      throw new PackagingError(r.port.vmName, r.progress.stage, `the Windows Update round exited ${res.exitCode ?? "(unknown)"}: ${res.output.trim().slice(-600)}`, "check Windows Update in the machine (service wuauserv, network to the update source) and run `pulumi up`");
-    }
-    const got: WuRound = parseWuOutput(res.output, r.port.vmName);
+    const rec = await r.port.step(step, r.deadline).catch((err: unknown) => {
+      if (!(err instanceof StepError)) throw err;
+      throw new PackagingError(
+        r.port.vmName,
+        r.progress.stage,
+        `the Windows Update round ${err.record.state === "failed" ? `exited ${err.record.exitCode}` : err.record.state}: ${err.record.logTail.slice(-5).join(" | ")}`,
+        "check Windows Update in the machine (service wuauserv, network to the update source) and run `pulumi up`",
+      );
+    });
+    const got: WuRound = parseWuOutput((await r.port.readText(stepPaths(step.id).log)) ?? "", r.port.vmName);
     if (got.installed.length > 0) {
-      await r.port.writeText(`${dir}\\wu-${round}.json`, JSON.stringify(got));
       r.progress.updates.push(...got.installed);
       r.report(`round ${round} installed ${got.installed.join(", ")}`);
       round++;
@@ -177,18 +191,16 @@ async function windowsUpdate(r: PackagingRun, dir: string, left: (cap: number) =
     } else {
       rebootsWithoutInstall++;
     }
-    if (got.rebootRequired) {
+    // The marker before the restart: a replayed round whose restart began is not restarted again
+    // (that would interrupt the round after it, which only starts once the restart is over).
+    const rebooted = `${dir}\\wu-${attempt}.reboot`;
+    if (got.rebootRequired && (rec.state !== "skipped" || (await r.port.readText(rebooted)) === undefined)) {
       r.report(`rebooting ${r.port.vmName} for the updates`);
-      await r.port.reboot(left(minutes(wu.rebootTimeout)));
+      await r.port.writeText(rebooted, new Date().toISOString());
+      await r.port.reboot(Math.min(minutes(wu.rebootTimeout), Math.max(1, r.deadline - Date.now())));
     }
   }
   await r.port.writeText(`${dir}\\wu.done`, JSON.stringify({ updates: r.progress.updates }));
-}
-
-async function countRounds(r: PackagingRun, dir: string): Promise<number> {
-  let n = 0;
-  while (n < 20 && (await r.port.readText(`${dir}\\wu-${n + 1}.json`)) !== undefined) n++;
-  return n;
 }
 
 async function gate(r: PackagingRun, left: (cap: number) => number): Promise<void> {
@@ -212,7 +224,7 @@ async function gate(r: PackagingRun, left: (cap: number) => number): Promise<voi
     if (kinds.has("ngenNeeded")) {
       ngenRuns++;
       r.report("running ngen executeQueuedItems");
-      for (const ngen of NGEN) await r.port.run(`"${ngen}" executeQueuedItems`, left(minutes(30)));
+      for (const ngen of NGEN) await r.port.run("pkg-ngen", { program: ngen, args: "executeQueuedItems" }, left(minutes(30)));
       continue;
     }
     if ([...kinds].some((k) => REBOOT_CLEARS.has(k)) && ![...kinds].some((k) => TRANSIENT.has(k))) {
@@ -232,9 +244,10 @@ async function finalize(r: PackagingRun, dir: string, left: (cap: number) => num
   r.report(`running Shutdown For Finalize in ${r.port.vmName}`);
   // The marker first: once the script passes its own check the machine goes away under us.
   await r.port.writeText(`${dir}\\finalize.started`, new Date().toISOString());
-  const res = await r.port.run(`"${FINALIZE_CMD}"`, left(minutes(10)));
+  // It shuts the machine down or reboots it into the compositing engine: losing the guest is success.
+  const res = await r.port.run("pkg-finalize", { program: FINALIZE_CMD }, left(minutes(10)), { mayLoseGuest: true });
   if (res.exitCode !== undefined && res.exitCode !== 0) {
-    await r.port.run(`del "${dir}\\finalize.started"`, left(minutes(1))).catch(() => undefined);
+    await r.port.run("pkg-unmark", { cmd: `del "${dir}\\finalize.started"` }, left(minutes(1))).catch(() => undefined);
     throw new PackagingError(r.port.vmName, "finalize", `Shutdown For Finalize refused (exit ${res.exitCode}): ${res.output.trim().slice(-600) || "see LayerIntegrity.txt"}`, "fix what it names and run `pulumi up`");
   }
 }

@@ -1,95 +1,72 @@
-/** GuestPort over vSphere guest operations (provider/vsphere/guest): no WinRM, no network path to the guest. */
-import { randomUUID } from "node:crypto";
-import {
-  GuestClient,
-  GuestUnavailableError,
-  guestReadiness,
-  readGuestTextIfAny,
-  uploadToGuest,
-  waitForGuestOperations,
-  isTransientGuestFault,
-  faultTypeOf,
-} from "../vsphere/guest";
+/**
+ * GuestPort over vSphere guest operations: programs through the guest step runner
+ * (provider/guest), waits through provider/wait (watchGuest). No WinRM, no network path to the guest.
+ */
+import { GuestStep, StepAction, runProgram, runStep } from "../guest";
+import type { Report } from "../progress";
+import type { Backoff } from "../wait";
+import { GuestClient, faultTypeOf, isGuestReady, readGuestTextIfAny, uploadToGuest, watchGuest } from "../vsphere/guest";
 import type { VimClient } from "../vsphere/session";
 import type { MoRef } from "../vsphere/types";
-import { GuestPort, RunResult, StillRunning } from "./port";
+import type { GuestPort, RunResult } from "./port";
 
-/** The provider's folder in the packaging machine: run logs and stage markers. */
+/** The provider's folder in the packaging machine: stage markers and round results. */
 export const WORK_DIR = "C:\\ProgramData\\applayering\\packaging";
-const CMD = "C:\\Windows\\System32\\cmd.exe";
-const MAX_OUTPUT = 1024 * 1024;
+const MAX_TEXT = 1024 * 1024;
+/** How long a call keeps retrying while a program that may take the guest away has done so. */
+const LOST_GUEST_MS = 15_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export interface PortOptions {
+  report: Report;
+  /** Between two looks at a running program, in ms (default 500). */
+  pollMs?: number;
+}
 
-export function vspherePort(vim: VimClient, vm: MoRef, vmName: string, creds: { user: string; password: string }, pollMs = 500): GuestPort {
+/** The guest is gone or going: Tools down, the VM off or removed (what Shutdown For Finalize does, by design). */
+function guestLost(err: unknown): boolean {
+  const t = faultTypeOf(err);
+  return t === "GuestOperationsUnavailable" || t === "ToolsUnavailable" || t === "InvalidPowerState" || t === "ManagedObjectNotFound" || t === "InvalidState";
+}
+
+export function vspherePort(vim: VimClient, vm: MoRef, vmName: string, creds: { user: string; password: string }, opts: PortOptions): GuestPort {
   const g = new GuestClient(vim, vm, creds, { vmName, unavailableTimeoutMs: 5 * 60_000 });
+  const leaving = new GuestClient(vim, vm, creds, { vmName, unavailableTimeoutMs: LOST_GUEST_MS });
+  const runner = { report: opts.report, pollMs: opts.pollMs ?? 500 };
   const made = new Set<string>();
-  const ensureDir = async (dir = WORK_DIR) => {
-    if (!made.has(dir.toLowerCase())) await g.makeDirectory(dir, true);
-    made.add(dir.toLowerCase());
-  };
-  const port: GuestPort = {
+  const watch = (awaited: string, until: Parameters<typeof watchGuest>[2], deadline: number, fix: string, backoff?: Backoff) =>
+    watchGuest(vim, vm, until, { awaited: `packaging machine ${vmName} ${awaited}`, deadline, resumable: true, fix, backoff });
+  return {
     vmName,
-    async run(line: string, timeoutMs: number, leaveRunning = false): Promise<RunResult> {
-      await ensureDir();
-      const log = `${WORK_DIR}\\run-${randomUUID().slice(0, 8)}.log`;
-      const pid = await g.startProgram({ programPath: CMD, arguments: `/c ${line} > "${log}" 2>&1` });
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        let exitCode: number | undefined;
-        let gone = false;
-        try {
-          const [p] = await g.listProcesses([pid]);
-          if (!p) gone = true;
-          else if (p.endTime) exitCode = p.exitCode ?? 0;
-        } catch (err) {
-          // The guest rebooted or shut down under the process (Shutdown For Finalize does, by design).
-          if (!(err instanceof GuestUnavailableError) && !isTransientGuestFault(err) && faultTypeOf(err) !== "InvalidPowerState") throw err;
-          gone = true;
-        }
-        if (exitCode !== undefined || gone) {
-          const output = gone ? "" : ((await readGuestTextIfAny(g, log, MAX_OUTPUT).catch(() => undefined)) ?? "");
-          if (!gone) await g.deleteFile(log).catch(() => undefined);
-          return { exitCode, output };
-        }
-        if (Date.now() > end) {
-          if (leaveRunning) throw new StillRunning(line);
-          await g.terminateProcess(pid).catch(() => undefined);
-          throw new Error(`VM ${vmName}: \`${line}\` did not end within ${Math.round(timeoutMs / 60_000)} minute(s) and was ended`);
-        }
-        await sleep(pollMs);
-      }
+    step: (step: GuestStep, deadline: number) => runStep(g, step, { ...runner, deadline, maxReruns: 0 }),
+    async run(id: string, action: StepAction, timeoutMs: number, o: { mayLoseGuest?: boolean } = {}): Promise<RunResult> {
+      const step = { id, title: id, action, timeoutMs };
+      if (!o.mayLoseGuest) return runProgram(g, step, runner);
+      return runProgram(leaving, step, runner).catch((err: unknown) => {
+        if (guestLost(err)) return { exitCode: undefined, output: "" };
+        throw err;
+      });
     },
-    async start(line: string): Promise<void> {
-      await g.startProgram({ programPath: CMD, arguments: `/c ${line}` });
-    },
-    readText: (path) => readGuestTextIfAny(g, path, MAX_OUTPUT),
+    readText: (path) => readGuestTextIfAny(g, path, MAX_TEXT),
     async writeText(path, text) {
-      await ensureDir(path.slice(0, path.lastIndexOf("\\")));
+      const dir = path.slice(0, path.lastIndexOf("\\"));
+      if (!made.has(dir.toLowerCase())) await g.makeDirectory(dir, true);
+      made.add(dir.toLowerCase());
       await uploadToGuest(g, path, { data: text }, { overwrite: true });
     },
     async processes() {
       return (await g.listProcesses()).map((p) => ({ name: p.name.toLowerCase(), cmdLine: p.cmdLine, ended: p.endTime !== undefined }));
     },
     async reboot(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
       await g.startProgram({ programPath: "C:\\Windows\\System32\\shutdown.exe", arguments: "/r /t 0 /d p:2:17" });
-      const end = Date.now() + timeoutMs;
-      // Tools go down first; only then is "ready" the rebooted Windows.
-      while (Date.now() < end) {
-        const r = await guestReadiness(vim, vm);
-        if (r.toolsRunningStatus !== "guestToolsRunning" || !r.guestOperationsReady) break;
-        await sleep(200);
-      }
-      await waitForGuestOperations(vim, vm, vmName, end);
+      const fix = "look at its console in vSphere (a restart that hangs, an update that fails to apply), raise packaging.windowsUpdate.rebootTimeout, and run `pulumi up`";
+      // Tools go down first; only then is "ready" the restarted Windows.
+      await watch("to go down for its restart", (r) => !isGuestReady(r), deadline, fix, { initialMs: 200, maxMs: 200, factor: 1 });
+      await watch("to come back from its restart", isGuestReady, deadline, fix);
     },
     async waitReady(deadline) {
       // The ELM's connector may still be powering the new machine on: off is not final here.
-      while ((await guestReadiness(vim, vm)).powerState !== "poweredOn") {
-        if (Date.now() >= deadline) throw new GuestUnavailableError("InvalidPowerState", `packaging machine ${vmName} stayed powered off; power it on in vSphere and run \`pulumi up\``);
-        await sleep(pollMs);
-      }
-      await waitForGuestOperations(vim, vm, vmName, deadline);
+      await watch("to be powered on with VMware Tools ready", isGuestReady, deadline, "if it stays powered off, power it on in vSphere, then run `pulumi up`");
     },
   };
-  return port;
 }

@@ -3,7 +3,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GuestStep, StepError, runStep, runSteps, stepHash, stepPaths, StepsError } from "../../../provider/guest";
+import { GuestStep, StepError, runProgram, runStep, runSteps, stepHash, stepPaths, StepsError } from "../../../provider/guest";
+import { DeadlineError } from "../../../provider/wait";
 import { VimClient, mustFind, powerOff, powerOn, type MoRef } from "../../../provider/vsphere";
 import { GuestClient, readGuestText, readGuestTextIfAny, waitForGuestOperations } from "../../../provider/vsphere/guest";
 import { guestControl } from "../../../sim/vcsim/guestControl";
@@ -144,5 +145,27 @@ describe("guest step runner", () => {
     for (let i = 0; i < 100 && !progress.some((l) => /step boot2: started/.test(l)); i++) await new Promise((r) => setTimeout(r, 50));
     await guestControl(sim, VM_NAME, "reboot");
     await expect(p2).rejects.toThrow(/^guest step boot2 \(interrupted twice\) was interrupted 1 time\(s\) before it wrote its exit code \(the guest rebooted/);
+  });
+
+  it("an outer deadline that comes before the step's timeout leaves it running; the next run re-attaches", async () => {
+    const step: GuestStep = { id: "outer1", title: "outlives the deadline", action: { cmd: "timeout.exe /t 2\r\necho outer done>> C:\\Work\\outer.txt" }, timeoutMs: 60_000 };
+    const err = await runStep(guest, step, { ...opts, deadline: Date.now() + 500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadlineError);
+    expect((err as DeadlineError).resumable).toBe(true);
+    expect((err as Error).message).toMatch(/guest step outer1 \(outlives the deadline\) in VM DC0_H0_VM0 .*the next run resumes it/);
+    const rec = await runStep(guest, step, opts);
+    expect(rec.state).toBe("done");
+    expect(progress.some((l) => /step outer1: resuming: pid \d+/.test(l))).toBe(true);
+    expect(await starts("outer1")).toBe(1);
+    expect(await readGuestText(guest, "C:\\Work\\outer.txt")).toBe("outer done\r\n");
+  });
+
+  it("runProgram runs every time, leaves no marker and reports nothing; its output and exit code come back", async () => {
+    const probe: GuestStep = { id: "probe1", title: "probe", action: { cmd: "echo probing\r\nexit /b 3" }, timeoutMs: 30_000 };
+    for (let i = 0; i < 2; i++) expect(await runProgram(guest, probe, opts)).toEqual({ exitCode: 3, output: "probing\r\n" });
+    expect(await starts("probe1")).toBe(2);
+    expect(await readGuestTextIfAny(guest, stepPaths("probe1").done)).toBeUndefined();
+    expect(await readGuestTextIfAny(guest, stepPaths("probe1").running)).toBeUndefined();
+    expect(progress.filter((l) => l.startsWith("step probe1"))).toEqual([]);
   });
 });

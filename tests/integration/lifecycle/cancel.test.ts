@@ -3,7 +3,7 @@
  * provider Cancel, then stops its host (the dynamic host's Cancel does nothing, so the step in
  * flight dies with the host) and the program. The next `up` must take over from what is left:
  * a half-written export on the share, an ELM import under way.
- * (A cancel during a new version's packaging is not covered here yet: see the report of issue 16.)
+ * A cancel during a new version's packaging (the update rounds) is in packaging.test.ts, on that stack.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
