@@ -73,7 +73,8 @@ export interface ExportVmOptions {
   diskAttempts?: number;
   /**
    * Leases to try (default 3): when a lease dies under a broken download (expired, or in state
-   * error), it is aborted and the disks not yet whole go on under a new ExportVm lease.
+   * error), it is aborted and the disks not yet whole go on under a new ExportVm lease. A lease
+   * aborted on purpose (RequestCanceled: an admin's HttpNfcLeaseAbort) fails the export instead.
    */
   leaseAttempts?: number;
   /**
@@ -152,12 +153,19 @@ class LeaseLost extends Error {
   }
 }
 
-/** Whether the lease still serves downloads (read again: the keep-alive may not have run yet). */
-async function leaseReady(c: VimClient, lease: MoRef): Promise<boolean> {
+/**
+ * Whether the lease still serves downloads (read again: the keep-alive may not have run yet), or
+ * died (expired, failed), or was aborted on purpose (RequestCanceled: an admin or another client
+ * called HttpNfcLeaseAbort), which a new lease must not override.
+ */
+async function leaseStatus(c: VimClient, lease: MoRef): Promise<"ready" | "lost" | "aborted"> {
   try {
-    return (await retrieveProperties(c, lease, ["state"])).props.state === "ready";
+    const p = (await retrieveProperties(c, lease, ["state", "error"])).props;
+    if (p.state === "ready") return "ready";
+    // The fault's type where the server sends it; vcsim drops it, leaving the abort's message.
+    return /RequestCanceled|\baborted\b/i.test(JSON.stringify(p.error ?? "")) ? "aborted" : "lost";
   } catch {
-    return false; // gone (ManagedObjectNotFound) or unreadable: not one to download from
+    return "lost"; // gone (ManagedObjectNotFound) or unreadable: not one to download from
   }
 }
 
@@ -314,7 +322,9 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
           if (keep && typeof kept === "number") d.kept = from + kept;
           if (abortCtl.signal.aborted) throw e;
           const transfer = isBrokenTransfer(e) || e instanceof HttpError;
-          if (transfer && !(await leaseReady(c, lease))) throw new LeaseLost(lease, e);
+          const status = transfer ? await leaseStatus(c, lease) : "ready";
+          if (status === "lost") throw new LeaseLost(lease, e);
+          if (status === "aborted") throw e;
           if (!isBrokenTransfer(e) || attempt >= attempts || updater.error !== undefined) throw e;
           // The lease still lives: download the disk again, or continue it where the share's copy ends.
           const resumeAt = keep && run.rangeHonoured !== false ? d.kept : 0;
@@ -369,7 +379,7 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
     // The keep-alive's failure (the lease expired or errored) is one a new lease may cure too.
     const updaterError = keepAlive?.error;
     if (e instanceof LeaseLost) throw e;
-    if (updaterError !== undefined && !run.outer.aborted && !(await leaseReady(c, lease))) throw new LeaseLost(lease, updaterError);
+    if (updaterError !== undefined && !run.outer.aborted && (await leaseStatus(c, lease)) === "lost") throw new LeaseLost(lease, updaterError);
     const cause = updaterError ?? (abortCtl.signal.aborted && abortCtl.signal.reason ? abortCtl.signal.reason : e);
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new ExportError(`exporting VM ${name} (${vm.value}) failed while ${step}: ${why}; the export lease was aborted`, lease, cause);
