@@ -286,7 +286,8 @@ describe("unattended OsLayer versions (packaging) of the example program", () =>
     let machine = "";
     peers.preparePackagingMachine = async (vm) => {
       machine = vm;
-      await setUpdates(peers.vcsim, vm, [{ kb: "KB5036001", round: 1, reboot: true }]);
+      // No update that needs a restart: a restart would end the installer (the blocker) too.
+      await setUpdates(peers.vcsim, vm, [{ kb: "KB5036001", round: 1 }]);
       await setBlocker(peers.vcsim, vm, "msiexec", { seconds: -1 });
     };
     configure("1.7", { scripts: SCRIPTS, gateTimeout: 5 });
