@@ -5,4 +5,5 @@ export * from "./cookies";
 export * from "./tls";
 export * from "./transport";
 export * from "./download";
+export * from "./slabGet";
 export * from "./sleep";

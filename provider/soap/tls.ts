@@ -29,6 +29,30 @@ export function matchesThumbprint(cert: tls.PeerCertificate, pinned: string): bo
   return !!have && normalizeThumbprint(have) === want;
 }
 
+/**
+ * A TLS connection under the policy: a pinned thumbprint is checked as the handshake ends (the
+ * socket is destroyed with ERR_THUMBPRINT_MISMATCH before anyone may write to it); otherwise the
+ * chain and name are verified against the CA bundle or the system store, unless `insecure`.
+ */
+export function connectTls(options: tls.ConnectionOptions, policy: TlsOptions): tls.TLSSocket {
+  const pinned = policy.thumbprint;
+  if (!pinned) return tls.connect({ ...options, ca: policy.ca ?? options.ca, rejectUnauthorized: !policy.insecure });
+  const socket = tls.connect({ ...options, rejectUnauthorized: false });
+  socket.once("secureConnect", () => {
+    if (!matchesThumbprint(socket.getPeerCertificate(), pinned)) {
+      const err = Object.assign(
+        new Error(
+          `server certificate of ${options.host ?? "the server"} does not match the pinned thumbprint; ` +
+            `check the thumbprint setting or the server you connect to`,
+        ),
+        { code: "ERR_THUMBPRINT_MISMATCH" },
+      );
+      socket.destroy(err);
+    }
+  });
+  return socket;
+}
+
 class PinningAgent extends https.Agent {
   constructor(
     opts: https.AgentOptions,
@@ -38,19 +62,7 @@ class PinningAgent extends https.Agent {
   }
 
   override createConnection(options: tls.ConnectionOptions, cb?: (err: Error | null, s: Duplex) => void): Duplex {
-    const socket = tls.connect({ ...options, rejectUnauthorized: false });
-    socket.once("secureConnect", () => {
-      if (!matchesThumbprint(socket.getPeerCertificate(), this.pinned)) {
-        const err = Object.assign(
-          new Error(
-            `server certificate of ${options.host ?? "the server"} does not match the pinned thumbprint; ` +
-              `check the thumbprint setting or the server you connect to`,
-          ),
-          { code: "ERR_THUMBPRINT_MISMATCH" },
-        );
-        socket.destroy(err);
-      }
-    });
+    const socket = connectTls(options, { thumbprint: this.pinned });
     if (cb) socket.once("secureConnect", () => cb(null, socket));
     return socket;
   }

@@ -2,7 +2,6 @@
  * One disk download into its sink: the copy loop, what counts as a broken transfer (which a
  * restart or a resume may cure), and whether a ranged answer really continues at the offset.
  */
-import type { IncomingMessage } from "node:http";
 import type { Readable, Writable } from "node:stream";
 import { TransportError } from "../soap";
 import type { BackgroundHasher } from "./hasher";
@@ -24,10 +23,21 @@ export function isBrokenTransfer(e: unknown): boolean {
 }
 
 /**
+ * The most bytes a disk's download may bring: what the lease announced for it or the VM's whole
+ * disk capacity, whichever is larger, plus the streamOptimized format's overhead (grain markers,
+ * tables, deflate's stored blocks: well under 1%) and 16 MiB. A server sending more is refused,
+ * so a hostile or broken one cannot fill the share. Unbounded only if the lease gives no size.
+ */
+export function diskByteBound(fileSize: number | undefined, totalCapacityKB: number): number {
+  const base = Math.max(fileSize ?? 0, (totalCapacityKB || 0) * 1024);
+  return base > 0 ? Math.ceil(base * 1.01) + (16 << 20) : Number.MAX_SAFE_INTEGER;
+}
+
+/**
  * Whether a response to `Range: bytes=<offset>-` continues the file at that offset: 206 with a
  * Content-Range starting there. A 200 (Range ignored) or any other range is not a continuation.
  */
-export function continuesAt(res: IncomingMessage, offset: number): boolean {
+export function continuesAt(res: { statusCode?: number; headers: Record<string, string | string[] | undefined> }, offset: number): boolean {
   if (res.statusCode !== 206) return false;
   const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers["content-range"] ?? "").trim());
   return !!m && Number(m[1]) === offset && Number(m[2]) >= offset;
@@ -90,6 +100,9 @@ export function copyDisk(res: Readable, sink: Writable, hasher: BackgroundHasher
     };
     const onAbort = (): void => breakOff(signal.reason ?? new Error("the export was aborted"), false);
     if (signal.aborted) return fail(signal.reason ?? new Error("the export was aborted"));
+    // Broken before we listened (the whole short answer came with its head): nothing was kept.
+    if (res.errored) return breakOff(res.errored, (res.errored as { oversize?: boolean }).oversize !== true);
+    if (res.destroyed && !res.readableEnded) return breakOff(Object.assign(new Error("the disk download was cut short (connection closed)"), { code: "ECONNRESET" }), true);
     signal.addEventListener("abort", onAbort, { once: true });
     res.on("data", (chunk: Buffer) => {
       if (settled) return;
@@ -122,7 +135,8 @@ export function copyDisk(res: Readable, sink: Writable, hasher: BackgroundHasher
     res.once("end", () => {
       if (!settled) sink.end();
     });
-    res.once("error", (e) => breakOff(e, true));
+    // A body over its bound is the server's fault, not a break a restart may cure.
+    res.once("error", (e) => breakOff(e, (e as { oversize?: boolean }).oversize !== true));
     // A response cut short (the connection reset) must never read as a whole disk.
     res.once("close", () => {
       if (!res.readableEnded) breakOff(Object.assign(new Error("the disk download was cut short (connection closed)"), { code: "ECONNRESET" }), true);

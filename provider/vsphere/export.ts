@@ -4,17 +4,16 @@
  * well inside its timeout, cross-check GetManifest, CreateDescriptor, Complete. Any failure
  * aborts the lease.
  */
-import type * as http from "node:http";
 import type { Writable } from "node:stream";
-import { el, HttpError, streamGet } from "../soap";
-import { brokenTransfer, continuesAt, copyDisk, isBrokenTransfer } from "./diskCopy";
+import { el, HttpError, slabGet } from "../soap";
+import { brokenTransfer, continuesAt, copyDisk, diskByteBound, isBrokenTransfer } from "./diskCopy";
 import { decodeMoRef, decodeObject, many } from "./decode";
 import { BackgroundHasher } from "./hasher";
 import { leaseAbort, leaseComplete, leaseManifest, leaseProgress, waitForLease, type LeaseDeviceUrl, type LeaseInfo, type ManifestEntry } from "./lease";
 import { LeaseUpdater, keepAliveInterval } from "./leaseUpdater";
 import { DeadlineError } from "../wait";
 import { retrieveProperties } from "./properties";
-import { transferTarget } from "./transfer";
+import { transferEndpoint } from "./transfer";
 import type { VimClient } from "./session";
 import type { MoRef } from "./types";
 import { moref } from "./wire";
@@ -255,7 +254,6 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
   if (run.outer.aborted) onOuter();
   run.outer.addEventListener("abort", onOuter, { once: true });
   let keepAlive: LeaseUpdater | undefined;
-  const agents: http.Agent[] = [];
   let step = "waiting for the export lease";
   try {
     const info = await waitForLease(c, lease, Math.max(0, run.deadline - Date.now()), abortCtl.signal);
@@ -282,10 +280,15 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
       for (let attempt = 1; ; attempt++) {
         let from = 0;
         try {
-          const { url, agent, headers } = transferTarget(c, u.url, u.sslThumbprint);
-          agents.push(agent);
+          const { url, tls, headers } = transferEndpoint(c, u.url, u.sslThumbprint);
           const offset = keep && run.rangeHonoured !== false && d.kept > 0 ? d.kept : 0;
-          const res = await streamGet(url, { agent, headers: offset > 0 ? { ...headers, Range: `bytes=${offset}-` } : headers, signal: abortCtl.signal, secrets: c.secrets() });
+          const res = await slabGet(url, {
+            tls,
+            headers: offset > 0 ? { ...headers, Range: `bytes=${offset}-` } : headers,
+            signal: abortCtl.signal,
+            secrets: c.secrets(),
+            maxBytes: diskByteBound(u.fileSize, info.totalDiskCapacityKB) - offset,
+          });
           if (offset > 0 && continuesAt(res, offset)) {
             from = offset;
             run.rangeHonoured = true;
@@ -299,8 +302,11 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
           }
           if (from === 0) {
             // From the first byte: a fresh hash, the progress of earlier attempts taken back.
-            run.done -= d.counted;
-            d.counted = 0;
+            if (d.counted > 0) {
+              run.done -= d.counted;
+              d.counted = 0;
+              opts.onProgress?.({ percent: updater.percent = totalBytes > 0 ? Math.min(99, (run.done * 100) / totalBytes) : 0, bytes: run.done, totalBytes, file: d.fileName });
+            }
             d.kept = 0;
             d.hasher?.destroy();
             d.hasher = undefined;
@@ -386,7 +392,6 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
   } finally {
     void keepAlive?.stop();
     run.outer.removeEventListener("abort", onOuter);
-    for (const a of agents) a.destroy();
   }
 }
 

@@ -5,13 +5,18 @@
  * host). An `http://` URL — whatever a lease or a peer says — never gets it.
  */
 import type * as http from "node:http";
-import { createAgent } from "../soap";
+import { createAgent, type TlsOptions } from "../soap";
 import type { VimClient } from "./session";
 
-export interface TransferTarget {
+/** Where a transfer goes: the URL, its TLS policy and headers (the session cookie over https only). */
+export interface TransferEndpoint {
   url: string;
-  agent: http.Agent;
+  tls: TlsOptions;
   headers: Record<string, string>;
+}
+
+export interface TransferTarget extends TransferEndpoint {
+  agent: http.Agent;
 }
 
 /** Replaces a `*` host (ESXi/vcsim) with the SDK's host:port, keeping scheme and path. */
@@ -24,11 +29,17 @@ export function mayCarrySessionCookie(url: string): boolean {
   return new URL(url).protocol === "https:";
 }
 
-/** The URL, agent (TLS policy) and headers for one transfer; the caller destroys the agent. */
-export function transferTarget(c: VimClient, rawUrl: string, sslThumbprint?: string): TransferTarget {
+/** The URL, TLS policy and headers for one transfer (a client that opens its own connection). */
+export function transferEndpoint(c: VimClient, rawUrl: string, sslThumbprint?: string): TransferEndpoint {
   const url = resolveNfcUrl(rawUrl, c.host);
-  const agent = createAgent(url, sslThumbprint ? { thumbprint: sslThumbprint } : c.tls);
+  const tls = sslThumbprint ? { thumbprint: sslThumbprint } : c.tls;
   const cookie = c.cookieHeader();
   const headers: Record<string, string> = cookie && mayCarrySessionCookie(url) ? { Cookie: cookie } : {};
-  return { url, agent, headers };
+  return { url, tls, headers };
+}
+
+/** The same with an agent carrying the TLS policy; the caller destroys the agent. */
+export function transferTarget(c: VimClient, rawUrl: string, sslThumbprint?: string): TransferTarget {
+  const e = transferEndpoint(c, rawUrl, sslThumbprint);
+  return { ...e, agent: createAgent(e.url, e.tls) };
 }

@@ -54,7 +54,7 @@ afterAll(async () => {
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const leaseState = async (lease: MoRef) => (await retrieveProperties(c, lease, ["state", "error"])).props;
 
-/** A sink that writes slowly (ms per chunk) or fails after `failAfter` bytes. */
+/** A sink that writes slowly (ms per 16 KiB) or fails after `failAfter` bytes. */
 function slowSink(delayMs: number, failAfter = Infinity): Writable {
   let n = 0;
   return new Writable({
@@ -62,7 +62,8 @@ function slowSink(delayMs: number, failAfter = Infinity): Writable {
     write(chunk: Buffer, _enc, cb) {
       n += chunk.length;
       if (n > failAfter) return cb(new Error("disk full on the share"));
-      setTimeout(cb, delayMs);
+      // Slow per byte, whatever the size of the pieces it is given: delayMs per 16 KiB.
+      setTimeout(cb, delayMs * Math.ceil(chunk.length / 16384));
     },
   });
 }

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { AddressInfo } from "node:net";
 import { createHash, X509Certificate } from "node:crypto";
-import { HttpError, SoapFaultError, SoapTransport, TransportError, buildEnvelope, el, redact } from "../../../provider/soap";
+import { HttpError, SoapFaultError, SoapTransport, TransportError, buildEnvelope, el, redact, slabGet } from "../../../provider/soap";
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
 
@@ -98,6 +98,7 @@ describe("TLS policy", () => {
   let server: https.Server;
   let url: string;
   let certPem: string;
+  const requests: Array<string | undefined> = [];
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "soap-tls-"));
@@ -106,9 +107,10 @@ describe("TLS policy", () => {
       "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
     ], { stdio: "ignore" });
     certPem = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
-    server = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert: certPem }, (_req, res) =>
-      res.end(ok("<Pong/>")),
-    );
+    server = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert: certPem }, (req, res) => {
+      requests.push(req.headers.cookie);
+      res.end(ok("<Pong/>"));
+    });
     url = `https://127.0.0.1:${await listen(server)}/sdk`;
   });
   afterAll(() => {
@@ -141,6 +143,25 @@ describe("TLS policy", () => {
 
   it("refuses a certificate that does not match the pinned thumbprint", async () => {
     await expect(call({ thumbprint: "00".repeat(32) })).rejects.toThrow(/pinned thumbprint/);
+  });
+
+  it("slabGet (disk downloads) holds to the same policy, and a wrong pin sends nothing, not even the cookie", async () => {
+    const der = new X509Certificate(certPem).raw;
+    const sha256 = createHash("sha256").update(der).digest("hex");
+    const get = async (tls: NonNullable<Parameters<typeof slabGet>[1]>["tls"]) => {
+      const res = await slabGet(url, { tls, headers: { Cookie: "session=s3cret" } });
+      let body = "";
+      for await (const c of res as AsyncIterable<Buffer>) body += c.toString();
+      return body;
+    };
+    await expect(get({})).rejects.toBeInstanceOf(TransportError);
+    expect(await get({ ca: certPem })).toContain("Pong");
+    expect(await get({ thumbprint: sha256 })).toContain("Pong");
+    requests.length = 0;
+    const err = await get({ thumbprint: "00".repeat(32) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect((err as Error).message).toMatch(/pinned thumbprint/);
+    expect(requests).toEqual([]);
   });
 });
 

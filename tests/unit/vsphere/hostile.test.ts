@@ -9,6 +9,28 @@ import { FakeVcenter, SESSION_COOKIE, fault, response, startFakeVcenter } from "
 
 const PASSWORD = "Secr3t-Pa55!";
 
+/** A fake vCenter's answers for an export whose one disk is at `diskUrl` (capacity 1 KiB, no fileSize). */
+function exportLeaseHandler(diskUrl: string): FakeVcenter["handle"] {
+  const leaseInfo =
+    `<val xsi:type="HttpNfcLeaseInfo"><lease type="HttpNfcLease">lease-1</lease><entity type="VirtualMachine">vm-1</entity>` +
+    `<deviceUrl><key>/vm-1/disk0</key><importKey>/vm-1/disk0</importKey><url>${diskUrl}</url><sslThumbprint></sslThumbprint>` +
+    `<disk>true</disk><targetId>disk-0.vmdk</targetId></deviceUrl><totalDiskCapacityInKB>1</totalDiskCapacityInKB><leaseTimeout>300</leaseTimeout></val>`;
+  return (method, _b, res) => {
+    if (method === "ExportVm") return res.end(response(method, `<returnval type="HttpNfcLease">lease-1</returnval>`));
+    if (method === "RetrievePropertiesEx") {
+      return res.end(response(method,
+        `<returnval><objects><obj type="HttpNfcLease">lease-1</obj><propSet><name>state</name><val xsi:type="HttpNfcLeaseState">ready</val></propSet>` +
+          `<propSet><name>info</name>${leaseInfo}</propSet></objects></returnval>`));
+    }
+    if (method === "CreateDescriptor") {
+      return res.end(response(method, `<returnval><ovfDescriptor>&lt;Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"/&gt;</ovfDescriptor></returnval>`));
+    }
+    if (["HttpNfcLeaseProgress", "HttpNfcLeaseGetManifest", "HttpNfcLeaseComplete", "HttpNfcLeaseAbort"].includes(method)) return res.end(response(method));
+    res.statusCode = 500;
+    res.end(fault("MethodNotFound", method, ""));
+  };
+}
+
 describe("vSphere client against a hostile vCenter", () => {
   let fake: FakeVcenter;
   let vim: VimClient;
@@ -44,24 +66,7 @@ describe("vSphere client against a hostile vCenter", () => {
     });
     await new Promise<void>((r) => disks.listen(0, "127.0.0.1", () => r()));
     const diskUrl = `http://127.0.0.1:${(disks.address() as AddressInfo).port}/nfc/lease-1/disk-0.vmdk`;
-    const leaseInfo =
-      `<val xsi:type="HttpNfcLeaseInfo"><lease type="HttpNfcLease">lease-1</lease><entity type="VirtualMachine">vm-1</entity>` +
-      `<deviceUrl><key>/vm-1/disk0</key><importKey>/vm-1/disk0</importKey><url>${diskUrl}</url><sslThumbprint></sslThumbprint>` +
-      `<disk>true</disk><targetId>disk-0.vmdk</targetId></deviceUrl><totalDiskCapacityInKB>1</totalDiskCapacityInKB><leaseTimeout>300</leaseTimeout></val>`;
-    fake.handle = (method, _b, res) => {
-      if (method === "ExportVm") return res.end(response(method, `<returnval type="HttpNfcLease">lease-1</returnval>`));
-      if (method === "RetrievePropertiesEx") {
-        return res.end(response(method,
-          `<returnval><objects><obj type="HttpNfcLease">lease-1</obj><propSet><name>state</name><val xsi:type="HttpNfcLeaseState">ready</val></propSet>` +
-            `<propSet><name>info</name>${leaseInfo}</propSet></objects></returnval>`));
-      }
-      if (method === "CreateDescriptor") {
-        return res.end(response(method, `<returnval><ovfDescriptor>&lt;Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"/&gt;</ovfDescriptor></returnval>`));
-      }
-      if (["HttpNfcLeaseProgress", "HttpNfcLeaseGetManifest", "HttpNfcLeaseComplete", "HttpNfcLeaseAbort"].includes(method)) return res.end(response(method));
-      res.statusCode = 500;
-      res.end(fault("MethodNotFound", method, ""));
-    };
+    fake.handle = exportLeaseHandler(diskUrl);
     try {
       const result = await exportVm(vim, { type: "VirtualMachine", value: "vm-1" }, {
         name: "web01",
@@ -70,6 +75,41 @@ describe("vSphere client against a hostile vCenter", () => {
       expect(result.files.map((f) => f.size)).toEqual([10]);
       expect(seen).toEqual([undefined]);
       expect(vim.cookieHeader()).toBe(SESSION_COOKIE); // the session has one; it just did not travel
+    } finally {
+      disks.closeAllConnections();
+      await new Promise<void>((r) => disks.close(() => r()));
+    }
+  });
+
+  it("a disk server sending far more than the lease's capacity is cut off at the bound, once, and the export fails", async () => {
+    let requests = 0;
+    const disks = http.createServer((_req, res) => {
+      requests++;
+      res.writeHead(200); // no Content-Length: the bound is found while streaming
+      const chunk = Buffer.alloc(1 << 20, 1);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 64 && !res.destroyed) {
+          sent++;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => disks.listen(0, "127.0.0.1", () => r()));
+    fake.handle = exportLeaseHandler(`http://127.0.0.1:${(disks.address() as AddressInfo).port}/nfc/lease-1/disk-0.vmdk`);
+    let written = 0;
+    try {
+      const err = await exportVm(vim, { type: "VirtualMachine", value: "vm-1" }, {
+        name: "web01",
+        openDiskSink: () => new Writable({ write: (c: Buffer, _e, cb) => ((written += c.length), cb()) }),
+      }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/exporting VM web01 \(vm-1\) failed while downloading web01's disk: the server sent more than the \d+ bytes this download may have/);
+      // 1 KiB of capacity: at most the 16 MiB allowance reached the share, and the server was not asked again.
+      expect(written).toBeLessThanOrEqual(16 * 1024 * 1024 + 1034);
+      expect(requests).toBe(1);
+      expect(fake.calls).toContain("HttpNfcLeaseAbort");
     } finally {
       disks.closeAllConnections();
       await new Promise<void>((r) => disks.close(() => r()));
