@@ -44,9 +44,9 @@ export function continuesAt(res: { statusCode?: number; headers: Record<string, 
 }
 
 /**
- * Streams one response into its sink in one stage: each chunk the TLS socket gives is counted,
- * copied once into the hasher's shared memory, and handed to the sink as it is (the SMB writer
- * sends the chunks as the pieces of its WRITEs). Backpressure from both: the response pauses
+ * Streams one response into its sink in one stage: each chunk (slabGet's views of its read
+ * slabs, up to 1 MiB) is counted, copied once into the hasher's shared memory, and handed to the
+ * sink as it is (the SMB writer sends the chunks as the pieces of its WRITEs). Backpressure from both: the response pauses
  * while the share or the hasher is behind. Resolves with the byte count once the sink finished.
  *
  * With `keep`, a download broken off (reset, cut short, aborted) ends the sink in order instead
