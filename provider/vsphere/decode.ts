@@ -32,6 +32,8 @@ export function decodeValue(el: XmlElement, hint?: string): VimValue {
     return el.children.map((c) => decodeValue(c, primitiveName(item) ?? item));
   }
   if (type && primitiveName(type) && el.children.length === 0) return primitive(primitiveName(type)!, el.text);
+  // An empty data object keeps its type: a LocalizedMethodFault's `<fault xsi:type="RequestCanceled"/>` is all it says.
+  if (t && el.children.length === 0 && el.text === "") return { $type: t.name };
   if (el.children.length === 0) {
     // An untyped leaf: a moref if it has a plain `type` attribute, else text.
     if (attr(el, "type", "") !== undefined) return decodeMoRef(el);

@@ -360,8 +360,18 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
     if (updater.error !== undefined) throw updater.error;
     const files = run.disks.map((d) => d.file!);
 
+    // Once the disks are whole, a lease that dies (expired, errored; not aborted by an admin) is
+    // one more a new lease may cure: its manifest and Complete are asked again, no disk is.
+    const orLeaseLost = async <T>(p: Promise<T>): Promise<T> => {
+      try {
+        return await p;
+      } catch (e) {
+        if (!run.outer.aborted && (await leaseStatus(c, lease)) === "lost") throw new LeaseLost(lease, e);
+        throw e;
+      }
+    };
     step = "checking the server's manifest";
-    const manifest = await leaseManifest(c, lease);
+    const manifest = await orLeaseLost(leaseManifest(c, lease));
     for (const m of manifest ?? []) {
       const f = files.find((x) => x.deviceId === m.key);
       if (!f) continue;
@@ -376,8 +386,8 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
     const descriptor = await createDescriptor(c, vm, { name, description: opts.description, exportOptions: opts.exportOptions, files });
     step = "completing the export lease";
     await updater.stop();
-    await leaseProgress(c, lease, 100);
-    await leaseComplete(c, lease);
+    await orLeaseLost(leaseProgress(c, lease, 100));
+    await orLeaseLost(leaseComplete(c, lease));
     return { descriptor, files, manifest, lease, leaseTimeoutSeconds: info.leaseTimeoutSeconds, restarts: run.restarts, leases: run.leases };
   } catch (e) {
     void keepAlive?.stop(); // no more renewals; a report in flight need not hold up the abort

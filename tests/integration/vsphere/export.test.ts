@@ -115,12 +115,27 @@ describe("OVF export", () => {
     expect(result.files[0]).toMatchObject({ size: served.length, sha256: sha256(served) });
   });
 
-  it("fails with Timedout when the keep-alive is withheld, and the lease ends in error", async () => {
-    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(13), progressIntervalMs: 3_600_000 }).catch((e: unknown) => e);
+  it("fails with Timedout when the keep-alive is withheld and no second lease is allowed, and the lease ends in error", async () => {
+    const err = await exportVm(c, vm, { openDiskSink: () => slowSink(13), progressIntervalMs: 3_600_000, leaseAttempts: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);
     expect((err as ExportError).cause).toBeInstanceOf(TimedoutError);
     const st = await leaseState((err as ExportError).lease);
     expect(st.state).toBe("error");
+  });
+
+  it("a lease that timed out (keep-alive withheld) once the disk was whole is retaken for its manifest: no second download", async () => {
+    let opened = 0;
+    const result = await exportVm(c, vm, {
+      openDiskSink: () => {
+        opened++;
+        return slowSink(13);
+      },
+      progressIntervalMs: 3_600_000,
+    });
+    expect(result.leases).toBe(2);
+    expect(opened).toBe(1);
+    expect(result.files[0]).toMatchObject({ size: served.length, sha256: sha256(served) });
+    expect((await leaseState(result.lease)).state).toBe("done");
   });
 
   it("aborts the lease when the sink breaks", async () => {

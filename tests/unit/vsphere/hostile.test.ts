@@ -116,6 +116,57 @@ describe("vSphere client against a hostile vCenter", () => {
     }
   });
 
+  it.each([
+    ["timed out", "Timedout", "Operation timed out.", true],
+    ["aborted by an admin", "RequestCanceled", "The task was canceled by a user.", false],
+  ])("a lease %s at GetManifest, after the disk is whole: retaken for its manifest without downloading again only if it was not aborted", async (_why, faultType, text, retaken) => {
+    let downloads = 0;
+    const disks = http.createServer((_req, res) => {
+      downloads++;
+      res.end(Buffer.alloc(10, 7));
+    });
+    await new Promise<void>((r) => disks.listen(0, "127.0.0.1", () => r()));
+    const diskUrl = `http://127.0.0.1:${(disks.address() as AddressInfo).port}/nfc/lease-1/disk-0.vmdk`;
+    const base = exportLeaseHandler(diskUrl);
+    let leases = 0;
+    let firstDead = false;
+    fake.calls.length = 0;
+    fake.handle = (method, body, res) => {
+      if (method === "ExportVm") {
+        leases++;
+        return res.end(response(method, `<returnval type="HttpNfcLease">lease-1</returnval>`));
+      }
+      if (leases === 1 && method === "HttpNfcLeaseGetManifest") {
+        firstDead = true; // the lease ended while the client was busy
+        res.statusCode = 500;
+        return res.end(fault(faultType, text, ""));
+      }
+      if (leases === 1 && firstDead && method === "RetrievePropertiesEx") {
+        return res.end(response(method,
+          `<returnval><objects><obj type="HttpNfcLease">lease-1</obj><propSet><name>state</name><val xsi:type="HttpNfcLeaseState">error</val></propSet>` +
+            `<propSet><name>error</name><val xsi:type="LocalizedMethodFault"><fault xsi:type="${faultType}"></fault><localizedMessage>${text}</localizedMessage></val></propSet></objects></returnval>`));
+      }
+      base(method, body, res);
+    };
+    try {
+      const outcome = await exportVm(vim, { type: "VirtualMachine", value: "vm-1" }, { name: "web01", openDiskSink: () => new Writable({ write: (_c, _e, cb) => cb() }) }).catch((e: unknown) => e);
+      expect(downloads).toBe(1);
+      if (retaken) {
+        const result = outcome as Awaited<ReturnType<typeof exportVm>>;
+        expect(result.leases).toBe(2);
+        expect(result.files.map((f) => f.size)).toEqual([10]);
+        expect(fake.calls.filter((m) => m === "HttpNfcLeaseComplete")).toHaveLength(1);
+      } else {
+        // An admin's abort is final: no second lease.
+        expect((outcome as Error).message).toMatch(/failed while checking the server's manifest/);
+        expect(leases).toBe(1);
+      }
+    } finally {
+      disks.closeAllConnections();
+      await new Promise<void>((r) => disks.close(() => r()));
+    }
+  });
+
   it("an export whose lease never gets ready ends at its deadline with the lease aborted and a DeadlineError as the cause", async () => {
     fake.calls.length = 0;
     fake.handle = (method, _b, res) => {
