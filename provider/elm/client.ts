@@ -16,6 +16,7 @@ export type ElmClientOptions = ElmSessionOptions;
 
 export class ElmClient {
   readonly session: ElmSession;
+  private applianceOfLogin?: { login?: number; details: Promise<appliance.ApplianceDetails> };
 
   constructor(opts: ElmClientOptions) {
     this.session = new ElmSession(opts);
@@ -96,6 +97,26 @@ export class ElmClient {
   // The appliance and image templates
   applianceDetails() {
     return appliance.queryApplianceDetails(this.session);
+  }
+
+  /**
+   * The same, asked once per login and then reused (concurrent asks share one call; a failure is
+   * not kept). Only right after a call that proved the login still holds: an appliance swapped
+   * at the address ends the sessions, which only a call finds out. Every OsLayer Read checks the
+   * appliance, and a refresh of N layers must cost N+1 calls, not 2N+1.
+   */
+  applianceDetailsOfThisLogin(): Promise<appliance.ApplianceDetails> {
+    const cached = this.applianceOfLogin;
+    if (cached && (cached.login === undefined || cached.login === this.session.loginCount)) return cached.details;
+    const entry: { login?: number; details: Promise<appliance.ApplianceDetails> } = { details: this.applianceDetails() };
+    this.applianceOfLogin = entry;
+    entry.details.then(
+      () => (entry.login = this.session.loginCount),
+      () => {
+        if (this.applianceOfLogin === entry) this.applianceOfLogin = undefined;
+      },
+    );
+    return entry.details;
   }
   imagesByLayerRevision(layerId: ElmId) {
     return images.queryImagesByLayerRevision(this.session, layerId);

@@ -1,16 +1,16 @@
 /**
- * Which appliance a layer lives on. State records the ELM's UniqueId and version at create; an
+ * Which appliance a layer lives on. State records the ELM's UniqueId and version at create; on an
  * ELM answering with another UniqueId at the same address (a migration target, a test copy, a
- * wrong address) is never asked for the recorded layer id: the layer is looked up by name, and
- * every message says the appliance changed.
+ * wrong address) the recorded layer id is never used: the layer is looked up by name, and every
+ * message says the appliance changed.
  */
 import { ApplianceDetails, ElmClient, ElmError, OsLayerDetails } from "../elm";
 import type { OsLayerOutputs } from "./types";
 
 /** The appliance's identity; an ELM that refuses the query (no such operation) reports none. */
-export async function applianceOf(elm: ElmClient): Promise<ApplianceDetails> {
+export async function applianceOf(elm: ElmClient, sameLogin = false): Promise<ApplianceDetails> {
   try {
-    return await elm.applianceDetails();
+    return await (sameLogin ? elm.applianceDetailsOfThisLogin() : elm.applianceDetails());
   } catch (err) {
     if (err instanceof ElmError) return { id: 0, name: "", uniqueId: "", softwareVersion: "", hostName: "", ipAddress: "", needsAttention: false };
     throw err;
@@ -35,10 +35,14 @@ export interface Located {
 
 /** The layer: by its recorded id on the same appliance, by name (with a message) on another. */
 export async function locateLayer(elm: ElmClient, id: string, old: Partial<OsLayerOutputs>, name: string): Promise<Located> {
-  const appliance = await applianceOf(elm);
+  // By id first: the read proves the login (an appliance swapped at the address ended it, and
+  // the client logged in again), so the appliance's identity may be the one asked once per login.
+  // On another appliance, the answer by id is not used. outputs.layerId, not the resource id: an
+  // update that found the layer by name keeps the old id.
+  const byId = await elm.tryOsLayerDetails(Number(old.layerId || id));
+  const appliance = await applianceOf(elm, true);
   const change = applianceChange(old, appliance, elm.url);
-  // outputs.layerId, not the resource id: an update that found the layer by name keeps the old id.
-  if (!change) return { details: await elm.tryOsLayerDetails(Number(old.layerId || id)), appliance };
+  if (!change) return { details: byId, appliance };
   const found = await elm.findOsLayerByName(name);
   const details = found ? await elm.tryOsLayerDetails(found.id) : undefined;
   const what = details

@@ -214,6 +214,9 @@ export class ElmSim {
    */
   setAppliance(patch: Partial<SimAppliance>): void {
     this.world.appliance = { ...this.world.appliance, ...patch };
+    // Another appliance (or the same one upgraded and restarted) knows none of the sessions of
+    // the one before: a client finds out at its next call and logs in again.
+    if (patch.uniqueId !== undefined || patch.softwareVersion !== undefined) this.sessions.expireAll();
   }
 
   /** Adds a finished layer directly (as if imported earlier). Returns its id. */

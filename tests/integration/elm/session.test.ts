@@ -32,6 +32,23 @@ describe("ELM session", () => {
     expect(c.session.loggedIn).toBe(false);
   });
 
+  it("asks which appliance it is once per login when told the login holds: concurrent and later asks share the answer, a re-login asks again", async () => {
+    const c = rig.newClient();
+    await c.osLayers();
+    rig.sim.resetRequestCounts();
+    const [a, b] = await Promise.all([c.applianceDetailsOfThisLogin(), c.applianceDetailsOfThisLogin()]);
+    expect(await c.applianceDetailsOfThisLogin()).toEqual(a);
+    expect(b).toEqual(a);
+    expect(rig.sim.requestCounts().QueryManagementApplianceDetailsWithParam).toBe(1);
+    rig.sim.inject({ expireSessions: true });
+    await c.osLayers(); // the expired session is found out here: a re-login
+    await c.applianceDetailsOfThisLogin();
+    expect(rig.sim.requestCounts().QueryManagementApplianceDetailsWithParam).toBe(2);
+    // The uncached ask always asks.
+    await c.applianceDetails();
+    expect(rig.sim.requestCounts().QueryManagementApplianceDetailsWithParam).toBe(3);
+  });
+
   it("logs in again, once, when the ELM reports an expired session", async () => {
     const c = rig.newClient();
     await c.osLayers();
