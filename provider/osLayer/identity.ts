@@ -39,14 +39,23 @@ export async function locateLayer(elm: ElmClient, id: string, old: Partial<OsLay
   // the client logged in again), so the appliance's identity may be the one asked once per login.
   // On another appliance, the answer by id is not used. outputs.layerId, not the resource id: an
   // update that found the layer by name keeps the old id.
-  const byId = await elm.tryOsLayerDetails(Number(old.layerId || id));
+  // A failure of the by-id read matters only on the recorded appliance: on another one, the id
+  // means nothing and the layer is looked up by name whatever it answered. (A failed read proves
+  // no login: an identity cached for it can only make the lookup fail, never use the id.)
+  const byId = await elm.tryOsLayerDetails(Number(old.layerId || id)).then(
+    (details) => ({ details }),
+    (err: unknown) => ({ err }),
+  );
   const appliance = await applianceOf(elm, true);
   const change = applianceChange(old, appliance, elm.url);
-  if (!change) return { details: byId, appliance };
+  if (!change) {
+    if ("err" in byId) throw byId.err;
+    return { details: byId.details, appliance };
+  }
   const found = await elm.findOsLayerByName(name);
   const details = found ? await elm.tryOsLayerDetails(found.id) : undefined;
   const what = details
-    ? `layer ${id} is not looked up there by id; found layer "${name}" by name (id ${details.summary.id})`
-    : `layer ${id} is not looked up there by id, and no layer named "${name}" exists there`;
+    ? `layer ${id}'s id is not used there; found layer "${name}" by name (id ${details.summary.id})`
+    : `layer ${id}'s id is not used there, and no layer named "${name}" exists there`;
   return { details, appliance, changed: `${change}: ${what}` };
 }
