@@ -65,6 +65,16 @@ export abstract class BaseShare implements Share {
     return { path: joinPath(path), ...r };
   }
 
+  async readEach(path: string, fn: (piece: Buffer) => void | Promise<void>, opts?: ShareReadOptions): Promise<number> {
+    let size = 0;
+    for await (const c of this.createReadStream(path, opts)) {
+      const r = fn(c as Buffer);
+      if (r) await r;
+      size += (c as Buffer).length;
+    }
+    return size;
+  }
+
   async readFile(path: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
     for await (const c of this.createReadStream(path)) chunks.push(c as Buffer);

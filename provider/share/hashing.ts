@@ -5,6 +5,7 @@
 import { createHash, Hash } from "crypto";
 import { Readable, Writable } from "stream";
 import { finished, pipeline } from "stream/promises";
+import type { Share } from "./types";
 
 export class HashingWriter extends Writable {
   size = 0;
@@ -53,12 +54,11 @@ export async function writeAllHashed(dest: Writable, data: Buffer | string | Rea
   return { size: hw.size, sha256: hw.sha256 };
 }
 
-export async function sha256OfStream(src: Readable): Promise<{ size: number; sha256: string }> {
+/** SHA-256 and size of a file on a share, read without copying (Share.readEach). */
+export async function sha256OfShareFile(share: Share, path: string): Promise<{ size: number; sha256: string }> {
   const h = createHash("sha256");
-  let size = 0;
-  for await (const chunk of src) {
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
+  const size = await share.readEach(path, (piece) => {
+    h.update(piece);
+  });
   return { size, sha256: h.digest("hex") };
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "crypto";
 import type { Readable, Writable } from "stream";
-import { HashingWriter, sha256OfStream, writeAllHashed } from "./hashing";
+import { HashingWriter, sha256OfShareFile, writeAllHashed } from "./hashing";
 import { joinPath, pathParts } from "./paths";
 import type { Share, WrittenFile } from "./types";
 
@@ -165,7 +165,7 @@ export class Publication {
         throw Object.assign(new Error(`verification of ${where} failed: ${st ? st.size : "no"} bytes on the share, ${f.size} written; the export is not published`), { code: "EIO" });
       }
       if (this.opts.verify === "sha256") {
-        const r = await sha256OfStream(this.share.createReadStream(joinPath(this.tempPath, f.path)));
+        const r = await sha256OfShareFile(this.share, joinPath(this.tempPath, f.path));
         if (r.sha256 !== f.sha256 || r.size !== f.size) {
           throw Object.assign(new Error(`verification of ${where} failed: the SHA-256 read back differs from what was written; the export is not published`), { code: "EIO" });
         }

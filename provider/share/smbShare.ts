@@ -2,7 +2,7 @@
 import { inspect } from "node:util";
 import type { Readable, Writable } from "stream";
 import { SmbClient, SmbClientOptions } from "./smb/client";
-import { SmbReadStream, SmbWriteStream } from "./smb/streams";
+import { readEach, SmbReadStream, SmbWriteStream } from "./smb/streams";
 import { SmbStatusError } from "./smb/errors";
 import { Status } from "./smb/constants";
 import { Relogin } from "../sessions/relogin";
@@ -132,6 +132,11 @@ export class SmbShare extends BaseShare {
 
   createReadStream(path: string, opts: ShareReadOptions = {}): Readable {
     return new SmbReadStream(this.current, this.p(path), { start: opts.start, end: opts.end, maxInFlight: this.opts.maxInFlight, client: () => this.live() });
+  }
+
+  /** Lends each READ's memory to fn and reuses it for the next ones (see SmbClient.readLent). */
+  override readEach(path: string, fn: (piece: Buffer) => void | Promise<void>, opts: ShareReadOptions = {}): Promise<number> {
+    return readEach(this.current, this.p(path), fn, { start: opts.start, end: opts.end, maxInFlight: this.opts.maxInFlight, client: () => this.live() });
   }
 
   async space(): Promise<ShareSpace | undefined> {

@@ -79,6 +79,12 @@ export interface Share {
   createWriteStream(path: string, opts?: ShareWriteOptions): Writable;
   /** A streaming reader with read-ahead and backpressure. */
   createReadStream(path: string, opts?: ShareReadOptions): Readable;
+  /**
+   * Reads a file in order, handing each piece to fn; a piece is valid only until fn returns
+   * (or its promise settles), so fn must copy what it keeps. Resolves with the bytes read. The
+   * cheapest way to read a large file that is only looked at (hashed, compared).
+   */
+  readEach(path: string, fn: (piece: Buffer) => void | Promise<void>, opts?: ShareReadOptions): Promise<number>;
   /** Writes a whole file from a buffer, string or stream; returns its size and SHA-256. */
   writeFile(path: string, data: Buffer | string | Readable, opts?: ShareWriteOptions): Promise<WrittenFile>;
   /** Reads a whole (small) file. Use createReadStream for large ones. */

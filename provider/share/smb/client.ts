@@ -247,6 +247,30 @@ export class SmbClient {
   }
 
   /**
+   * As readv, but the pieces are lent: call release once done with them (they are overwritten
+   * by later reads after that). A reader that copies or keeps nothing (a hash) reads this way
+   * without allocating.
+   */
+  async readLent(h: SmbHandle, offset: number, length: number): Promise<{ pieces: Buffer[]; release: () => void }> {
+    const res = await this.conn.request({
+      command: Command.READ, body: m.readBody(h.fileId, offset, length), treeId: this.treeId_, payloadSize: length,
+      encrypt: this.treeEncrypted ? true : undefined, lend: true,
+    });
+    const release = res.release ?? ((): void => undefined);
+    try {
+      if (res.header.status === Status.END_OF_FILE) {
+        release();
+        return { pieces: [], release };
+      }
+      if (res.header.status !== Status.SUCCESS) throw new SmbStatusError(res.header.status, `READ of ${this.where(h.path)}`, "");
+      return { pieces: m.parseReadPieces(res.body, res.raw, res.rest ?? []), release };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /**
    * Writes all of data (one buffer or pieces, sent as they are) at offset, looping on short
    * writes. Leave the data unchanged until this settles.
    */
@@ -454,6 +478,11 @@ export class SmbClient {
   async echo(): Promise<void> {
     const res = await this.conn.request({ command: Command.ECHO, body: m.emptyBody4(), encrypt: this.encrypted ? true : undefined });
     if (res.header.status !== Status.SUCCESS) throw new SmbStatusError(res.header.status, "ECHO", this.unc);
+  }
+
+  /** Socket read memory of the connection: slabs allocated, reused, tainted (for tests and diagnostics). */
+  get slabStats(): Readonly<SmbConnection["slabStats"]> {
+    return this.conn.slabStats;
   }
 
   /** Request counters of the connection (for tests and diagnostics). */

@@ -9,6 +9,7 @@ import { SmbConnectionError, SmbProtocolError } from "./errors";
 import { FrameReader, HEADER_SIZE, joinPieces, PROTOCOL_ID, readHeader, Smb2Header, splitCompound, TRANSFORM_ID, writeHeader } from "./header";
 import { decryptPieces, encryptMessage, NonceSource, transformSessionId } from "./encryption";
 import { SigningAlgorithm, signMessage, verifyMessage } from "./signing";
+import { SlabPool } from "./slabs";
 import { smbTracing, traceSmbFailure, traceSmbReply, traceSmbRequest } from "./trace";
 
 /** Keys and policy of the (single) session on this connection. */
@@ -51,6 +52,11 @@ export interface SmbRequest {
   onBuilt?: (message: Buffer) => void;
   /** Called when the request has been given its MessageId (for CANCEL). */
   onMessageId?: (id: bigint) => void;
+  /**
+   * A READ whose reply's memory the caller gives back (SmbResponse.release) once done with its
+   * data, to be reused for later reads.
+   */
+  lend?: boolean;
 }
 
 export interface SmbResponse {
@@ -65,6 +71,11 @@ export interface SmbResponse {
   /** The message's bytes after raw (a READ response's data, not joined); see readData. */
   rest?: Buffer[];
   encrypted: boolean;
+  /**
+   * Set for a lent request (SmbRequest.lend): call it once the reply's bytes are no longer
+   * needed; they are overwritten by later reads after it. Not calling it only costs memory.
+   */
+  release?: () => void;
 }
 
 interface Pending {
@@ -81,6 +92,7 @@ interface Pending {
   sessionId: bigint;
   encrypted: boolean;
   signed: boolean;
+  lend: boolean;
   /** When the request left, if the wire trace is on. */
   tracedAt?: number;
 }
@@ -107,6 +119,9 @@ export interface ConnectionOptions {
  * once (disks exported in parallel, a read beside a write) without waiting for grants.
  */
 const CREDIT_TARGET = 2048;
+/** Messages up to this size are copied out of the socket's slabs (every reply but a large READ's). */
+const SMALL_MESSAGE = 64 * 1024;
+const noRelease = (): void => undefined;
 
 export class SmbConnection {
   readonly host: string;
@@ -120,6 +135,7 @@ export class SmbConnection {
 
   private socket?: net.Socket;
   private readonly reader = new FrameReader();
+  private readonly slabs = new SlabPool();
   private nextMessageId = 0n;
   private credits = 1;
   private outstandingRequests = 0n;
@@ -139,6 +155,11 @@ export class SmbConnection {
     this.requestDeadlineMs = opts.requestDeadlineMs ?? 600_000;
   }
 
+  /** Socket read memory: slabs allocated, reused and left to the garbage collector (tests, diagnostics). */
+  get slabStats(): Readonly<SlabPool["stats"]> {
+    return this.slabs.stats;
+  }
+
   get where(): string {
     return `${this.host}:${this.port}`;
   }
@@ -149,7 +170,11 @@ export class SmbConnection {
 
   connect(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+      // Reads land in our own slabs, reused once done with (see slabs.ts), not in fresh buffers.
+      const socket = net.connect({
+        host: this.host, port: this.port, noDelay: true,
+        onread: { buffer: () => this.slabs.nextBuffer(), callback: (n: number) => (this.onData(this.slabs.filled(n)), true) },
+      });
       this.socket = socket;
       const timer = setTimeout(() => {
         socket.destroy();
@@ -174,7 +199,6 @@ export class SmbConnection {
         clearTimeout(timer);
         this.fail(new SmbConnectionError(`SMB: connection to ${this.where} was lost (closed by the server or the network)`));
       });
-      socket.on("data", (chunk: Buffer) => this.onData(chunk));
     });
   }
 
@@ -186,6 +210,7 @@ export class SmbConnection {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    this.slabs.close();
     if (smbTracing()) traceSmbFailure(this.where, err.message); // wire trace (APPLAYERING_DEBUG)
     this.socket?.destroy();
     for (const [, p] of this.pending) {
@@ -295,7 +320,7 @@ export class SmbConnection {
     frame.writeUInt32BE(payload.length + tail.reduce((n, d) => n + d.length, 0));
 
     return new Promise<SmbResponse>((resolve, reject) => {
-      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, sessionId, encrypted: encrypt, signed: sign, tracedAt };
+      const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, sessionId, encrypted: encrypt, signed: sign, lend: req.lend === true, tracedAt };
       this.pending.set(messageId, p);
       this.stats.requests++;
       if (this.pending.size > this.stats.maxInFlight) this.stats.maxInFlight = this.pending.size;
@@ -350,6 +375,7 @@ export class SmbConnection {
     if (this.failure) return;
     try {
       for (const frame of this.reader.push(chunk)) this.onFrame(frame);
+      this.slabs.consumedUpTo(this.reader.buffered);
     } catch (e) {
       this.fail(e instanceof Error ? e : new SmbProtocolError(String(e)));
     }
@@ -375,18 +401,32 @@ export class SmbConnection {
     }
     // A lone READ response stays in its pieces: its data goes to the reader without a join.
     const head = pieces[0];
-    if (pieces.length > 1 && head.length >= HEADER_SIZE + 16 && head.readUInt32LE(0) === PROTOCOL_ID && head.readUInt32LE(20) === 0 && head.readUInt16LE(12) === Command.READ) {
-      this.onMessage(head, encrypted, pieces.slice(1));
+    const size = pieces.reduce((n, x) => n + x.length, 0);
+    const loneRead = head.length >= HEADER_SIZE + 16 && head.readUInt32LE(0) === PROTOCOL_ID && head.readUInt32LE(20) === 0 && head.readUInt16LE(12) === Command.READ;
+    let release: (() => void) | undefined;
+    if (!encrypted && this.slabs.owns(head)) {
+      // Still in the socket's slabs (decrypted bytes are fresh memory). A final READ reply to a
+      // lent request holds its slabs until released; a small message is copied out, so whatever
+      // its reader keeps (a FileId) never pins a slab; anything else keeps its slabs for good.
+      if (loneRead && head.readUInt32LE(8) !== Status.PENDING && this.pending.get(head.readBigUInt64LE(24))?.lend) release = this.slabs.lend(pieces);
+      else if (size <= SMALL_MESSAGE) pieces = [Buffer.concat(pieces, size)];
+      else this.slabs.taint(pieces);
+    }
+    if (loneRead && pieces.length > 1) {
+      if (!this.onMessage(pieces[0], encrypted, pieces.slice(1), release)) release?.();
       return;
     }
-    for (const raw of splitCompound(joinPieces(pieces))) this.onMessage(raw, encrypted);
+    for (const raw of splitCompound(joinPieces(pieces))) {
+      if (!this.onMessage(raw, encrypted, undefined, release)) release?.();
+    }
   }
 
-  private onMessage(raw: Buffer, encrypted: boolean, rest?: Buffer[]): void {
+  /** Whether the message was delivered to a waiting request (its release, if any, passed on). */
+  private onMessage(raw: Buffer, encrypted: boolean, rest?: Buffer[], release?: () => void): boolean {
     const header = readHeader(raw);
-    if (header.messageId === UNSOLICITED_MESSAGE_ID) return; // oplock/lease break: we never ask for oplocks
+    if (header.messageId === UNSOLICITED_MESSAGE_ID) return false; // oplock/lease break: we never ask for oplocks
     const p = this.pending.get(header.messageId);
-    if (!p) return; // late reply to something already failed/cancelled; nothing waits for it
+    if (!p) return false; // late reply to something already failed/cancelled; nothing waits for it
 
     if (!p.granted) {
       p.granted = true;
@@ -402,7 +442,7 @@ export class SmbConnection {
       // The server has taken the request on; slow storage may keep it busy well past the usual limit.
       this.armTimer(header.messageId, p, this.requestTimeoutMs * 5);
       this.pumpCredits();
-      return;
+      return false;
     }
 
     this.checkReply(p, header, raw, encrypted, rest);
@@ -412,7 +452,8 @@ export class SmbConnection {
     if (p.deadline) clearTimeout(p.deadline);
     this.pending.delete(header.messageId);
     this.pumpCredits();
-    p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, rest, encrypted });
+    p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, rest, encrypted, release: p.lend ? (release ?? noRelease) : undefined });
+    return true;
   }
 
   /**

@@ -88,21 +88,26 @@ export class FrameReader {
   private chunks: Buffer[] = [];
   /** Index of the first chunk not yet taken. */
   private first = 0;
-  private buffered = 0;
+  private held = 0;
   private need = -1;
+
+  /** Bytes pushed but not yet handed out in a frame. */
+  get buffered(): number {
+    return this.held;
+  }
 
   push(chunk: Buffer): Array<Buffer | Buffer[]> {
     this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.held += chunk.length;
     const frames: Array<Buffer | Buffer[]> = [];
     for (;;) {
       if (this.need < 0) {
-        if (this.buffered < 4) break;
+        if (this.held < 4) break;
         const head = joinPieces(this.take(4), 4);
         if (head[0] !== 0) throw new SmbProtocolError("SMB2: unexpected transport frame type from the server");
         this.need = head.readUIntBE(1, 3);
       }
-      if (this.buffered < this.need) break;
+      if (this.held < this.need) break;
       const pieces = this.take(this.need);
       frames.push(pieces.length === 1 ? pieces[0] : pieces);
       this.need = -1;
@@ -131,7 +136,7 @@ export class FrameReader {
       this.chunks = this.chunks.slice(this.first);
       this.first = 0;
     }
-    this.buffered -= n;
+    this.held -= n;
     if (out.length === 0) out.push(Buffer.alloc(0));
     return out;
   }

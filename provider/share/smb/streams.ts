@@ -294,3 +294,71 @@ export class SmbReadStream extends Readable {
     }
   }
 }
+
+/** Called with each piece of a file, in order; the piece is valid only until it returns (or its promise settles). */
+export type PieceReader = (piece: Buffer) => void | Promise<void>;
+
+interface LentSegment {
+  offset: number;
+  length: number;
+  reply: Promise<{ pieces: Buffer[]; release: () => void }>;
+}
+
+/**
+ * Reads a file (or its bytes start..end) in order with several READs in flight, handing each
+ * piece to fn and then giving its memory back to the connection: a reader that keeps nothing
+ * (a hash, a compare) reads any size without allocating. Resolves with the bytes read.
+ */
+export async function readEach(client: SmbClient, path: string, fn: PieceReader, opts: SmbReadStreamOptions = {}): Promise<number> {
+  const c = opts.client ? await opts.client() : client;
+  const h = await c.open(path, { access: "read", directory: false });
+  const chunkSize = Math.min(opts.chunkSize ?? c.ioSize, c.ioSize);
+  const maxInFlight = Math.max(1, opts.maxInFlight ?? 8);
+  const limit = opts.end !== undefined ? Math.min(h.size, opts.end + 1) : h.size;
+  let next = opts.start ?? 0;
+  let done = 0;
+  const queue: LentSegment[] = [];
+  const issue = (offset: number, length: number, front = false): void => {
+    const seg = { offset, length, reply: c.readLent(h, offset, length) };
+    // A reply nobody waits for any more (a failure before it) still gives its memory back.
+    seg.reply.catch(() => undefined);
+    if (front) queue.unshift(seg);
+    else queue.push(seg);
+  };
+  // Replies still in flight (after a failure, or past a shrunk file's end) give their memory back as they come.
+  const drop = (): void => {
+    for (const seg of queue.splice(0)) seg.reply.then((r) => r.release(), () => undefined);
+  };
+  try {
+    for (;;) {
+      while (queue.length < maxInFlight && next < limit) {
+        const length = Math.min(chunkSize, limit - next);
+        issue(next, length);
+        next += length;
+      }
+      const seg = queue.shift();
+      if (!seg) break;
+      const { pieces, release } = await seg.reply;
+      try {
+        const size = pieces.reduce((n, d) => n + d.length, 0);
+        if (size > seg.length) throw new SmbProtocolError(`SMB: the server returned ${size} bytes for a ${seg.length}-byte READ of ${path}; refused`);
+        if (size === 0) break; // the file shrank under us: stop at what exists
+        if (size < seg.length) issue(seg.offset + size, seg.length - size, true);
+        for (const d of pieces) {
+          const r = fn(d);
+          if (r) await r;
+        }
+        done += size;
+      } finally {
+        release();
+      }
+    }
+  } catch (e) {
+    drop();
+    if (!c.connectionLost) await c.close(h).catch(() => undefined);
+    throw e;
+  }
+  drop();
+  await c.close(h);
+  return done;
+}
