@@ -4,8 +4,11 @@
  * Goal: at most 12. (2) Requests for a refresh (Read through the dynamic-provider host, as
  * `pulumi refresh` drives it) of N layers. Goal: at most N+1.
  */
-import { ElmClient } from "../provider/elm";
+import { ElmClient, revisionByVersion } from "../provider/elm";
 import * as osLayerModule from "../provider/osLayer";
+import { outputsOf } from "../provider/osLayer/state";
+import type { OsLayerInputs } from "../provider/osLayer/types";
+import { plain } from "../provider/wire";
 import { trampoline } from "../sdk/trampoline";
 import { DynamicProviderHost, makeUrn, PROVIDER_KEY, serializeProvider } from "../tests/harness";
 import type { PropertyMap } from "../tests/harness";
@@ -67,13 +70,22 @@ export async function elmBench(): Promise<BenchResult> {
       await host.configure();
       const provider = (await serializeProvider(trampoline("osLayer"))).text;
       const type = "pulumi-nodejs:dynamic/applayering:OsLayer";
+      // State as create records it at its end (provider/osLayer/index.ts): outputsOf the layer's
+      // details (its GUID as layerGuid) and the appliance's identity, asked by a client of its own
+      // before the count starts.
+      const seeder = new ElmClient({ address: sim.url, user: sim.user, password: sim.password, tls: { ca } });
+      await seeder.login();
+      const appliance = await seeder.applianceDetails();
       const layers = await Promise.all(
         Array.from({ length: N }, async (_, i) => {
           const id = sim.seedLayer({ name: `refresh-${i}`, versions: ["1.0"] });
-          const inputs = (await osLayer.check({}, { name: `refresh-${i}`, connector: "vSphere", ovfPath: "exports/x/x.ovf", version: "1.0" })).inputs as PropertyMap;
-          return { id: String(id), name: `refresh-${i}`, props: { ...inputs, [PROVIDER_KEY]: provider } as PropertyMap };
+          const inputs = (await osLayer.check({}, { name: `refresh-${i}`, connector: "vSphere", ovfPath: "exports/x/x.ovf", version: "1.0" })).inputs as unknown as OsLayerInputs;
+          const details = await seeder.osLayerDetails(id);
+          const outs = outputsOf(inputs, details, revisionByVersion(details, inputs.version), undefined, { appliance, progress: { stage: "", updates: [] } });
+          return { id: String(id), name: `refresh-${i}`, props: { ...(plain(outs) as unknown as PropertyMap), [PROVIDER_KEY]: provider } as PropertyMap };
         }),
       );
+      await seeder.logout();
       sim.resetRequestCounts();
       for (const l of layers) {
         const ref = { urn: makeUrn(host.stack, host.project, type, l.name), name: l.name, type };
@@ -99,12 +111,12 @@ export async function elmBench(): Promise<BenchResult> {
       met: refreshCalls <= N + 1 && perMinute <= MAX_PER_TICKET_MINUTE,
       goals: [
         { figure: "elm.requests_per_ticket_minute", goal: `<= ${MAX_PER_TICKET_MINUTE}`, met: perMinute <= MAX_PER_TICKET_MINUTE },
-        { figure: "elm.refresh_calls", goal: `<= N+1 = ${N + 1} (Login and the appliance's identity included)`, met: refreshCalls <= N + 1 },
+        { figure: "elm.refresh_calls", goal: `<= N+1 = ${N + 1} (Login included, and the appliance's identity wherever it is asked)`, met: refreshCalls <= N + 1 },
       ],
       notes: [
         ...notes,
         `Ticket: DeleteOsLayerRevisions on a seeded layer (6 simulated s at clock ${TICKET_CLOCK}, so 2.5 real minutes, its status changing every 12.5 s), waited on by ElmClient.waitForWorkTicket with its default policy; every request the simulator received during the wait is counted, over the wait's real duration.`,
-        "Refresh: OsLayer Read RPCs, one per layer, through one dynamic-provider host; every request the ELM simulator received is counted (Login and Logout included).",
+        "Refresh: OsLayer Read RPCs, one per layer, through one dynamic-provider host, of state as create records it (layerGuid, elmUniqueId, elmVersion); every request the ELM simulator received is counted (Login and Logout included).",
       ],
     };
   } finally {

@@ -111,6 +111,8 @@ function withoutMachine(args: OsLayerArgs): Omit<OsLayerArgs, "machine"> {
 export class OsLayer extends pulumi.dynamic.Resource {
   /** The ELM's id of the layer. */
   declare readonly layerId: pulumi.Output<string>;
+  /** The layer's own GUID in the ELM (a refresh proves the layer by it). */
+  declare readonly layerGuid: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
   declare readonly version: pulumi.Output<string>;
   /** Id of the revision for `version`. */
@@ -123,7 +125,10 @@ export class OsLayer extends pulumi.dynamic.Resource {
   declare readonly packagingMachine: pulumi.Output<string>;
   /** Image templates that still use a version older than `version`. */
   declare readonly templatesBehind: pulumi.Output<string[]>;
-  /** UniqueId of the ELM appliance the layer was created on (recorded at create, refreshed by refresh). */
+  /**
+   * UniqueId of the ELM appliance the layer was created on (recorded at create and by each update;
+   * a refresh keeps it when the layer bears its recorded `layerGuid`, else records the one asked).
+   */
   declare readonly elmUniqueId: pulumi.Output<string>;
   /** The ELM's App Layering version (SoftwareVersion), e.g. `24.9.0.1`. */
   declare readonly elmVersion: pulumi.Output<string>;
@@ -142,6 +147,7 @@ export class OsLayer extends pulumi.dynamic.Resource {
         vmName: args.machine?.name,
         name: args.name ?? name,
         layerId: undefined,
+        layerGuid: undefined,
         revisionId: undefined,
         revisionState: undefined,
         versions: undefined,

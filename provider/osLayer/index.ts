@@ -157,7 +157,8 @@ export const read: Provider["read"] = async (id, props) => {
   const olds: Partial<OsLayerOutputs> = props ?? {};
   const inputs = inputsOf(olds);
   return withElm(async (elm) => {
-    const { details, appliance, changed } = await locateLayer(elm, id, olds, inputs.name);
+    // By its GUID when recorded: one QueryOsLayerDetails per layer, the appliance then as recorded.
+    const { details, appliance, changed } = await locateLayer(elm, id, olds, inputs.name, { byGuid: true });
     if (changed) warner("OsLayer", inputs.name)(changed);
     if (!details) return {};
     const pendingRev = olds.pendingVersion ? revisionByVersion(details, olds.pendingVersion) : undefined;

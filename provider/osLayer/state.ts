@@ -51,6 +51,7 @@ export function outputsOf(
     version: finished?.versionName ?? "",
     versionDescription: finished ? finished.description || undefined : inputs.versionDescription,
     layerId: String(details.summary.id),
+    layerGuid: details.guid,
     revisionId: current ? String(current.id) : "",
     revisionState: current?.state ?? "",
     versions,

@@ -64,6 +64,11 @@ export interface OsLayerVersion {
  */
 export interface OsLayerOutputs extends OsLayerInputs {
   layerId: string;
+  /**
+   * The layer's own GUID (QueryOsLayerDetails' Guid): a refresh that reads this GUID at
+   * `layerId` knows the layer is this one without asking the appliance's identity.
+   */
+  layerGuid: string;
   revisionId: string;
   revisionState: string;
   versions: OsLayerVersion[];

@@ -219,6 +219,25 @@ export class ElmSim {
     if (patch.uniqueId !== undefined || patch.softwareVersion !== undefined) this.sessions.expireAll();
   }
 
+  /**
+   * Gives every layer and version a new GUID: the layers as another appliance holds them, the same
+   * ids and names but other objects (with setAppliance, another appliance at the address; a
+   * migration target or a copy of the appliance keeps the GUIDs, and setAppliance alone models it).
+   */
+  reissueGuids(): void {
+    const w = this.world;
+    const reissued = new Map<string, string>();
+    for (const l of w.layers.values()) {
+      l.guid = w.guid();
+      for (const r of l.revisions) {
+        const g = w.guid();
+        reissued.set(r.guid, g);
+        r.guid = g;
+      }
+    }
+    for (const l of w.layers.values()) for (const r of l.revisions) r.parentGuid = reissued.get(r.parentGuid) ?? r.parentGuid;
+  }
+
   /** Adds a finished layer directly (as if imported earlier). Returns its id. */
   seedLayer(o: SeedLayerOptions): number {
     const w = this.world;

@@ -171,6 +171,8 @@ describe("OsLayer versions, image templates and the appliance, through the dynam
 
   it("an appliance without the layer is never mixed in: refresh reports it gone by name, with the appliance named", async () => {
     sim.setAppliance({ uniqueId: "99999999-1111-4222-8333-444444444444" });
+    // Another appliance's layers are its own objects: the layer at the recorded id bears another GUID.
+    sim.reissueGuids();
     const admin = await import("../../../provider/elm");
     const c = new admin.ElmClient({ address: sim.url, user: sim.user, password: sim.password });
     await c.login();
