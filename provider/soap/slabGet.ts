@@ -12,6 +12,7 @@
  */
 import * as net from "node:net";
 import { Readable } from "node:stream";
+import { lend } from "../lending";
 import { HttpError, TransportError, redact } from "./errors";
 import { connectTls, type TlsOptions } from "./tls";
 
@@ -27,6 +28,12 @@ export interface SlabGetOptions {
   secrets?: ReadonlyArray<string | undefined>;
   /** The most body bytes accepted; a longer body fails the download (an `oversize` error). */
   maxBytes?: number;
+  /**
+   * Lend the body's chunks (lending.ts): a slab is read into again once every chunk of it came
+   * back. Only for a reader that passes its chunks to nothing but a sink that gives them back
+   * (or copies them at once): copyDisk into an SmbWriteStream.
+   */
+  lend?: boolean;
 }
 
 /** A 2xx response: its status, its headers (names lower-case) and the body as a stream. */
@@ -36,6 +43,8 @@ export class SlabResponse extends Readable {
     readonly headers: Record<string, string>,
     private readonly onRead: () => void,
     private readonly onDestroy: () => void,
+    /** Slabs read into, fresh and reused (with `lend`), so far: for tests and diagnostics. */
+    readonly slabStats: Readonly<{ allocated: number; reused: number }> = { allocated: 0, reused: 0 },
   ) {
     super({ highWaterMark: 4 << 20 });
     // The body may break before its reader listens (it arrives with the head): the error is kept
@@ -56,6 +65,8 @@ export class SlabResponse extends Readable {
 const SLAB = 4 << 20;
 /** A slab with less room than this is left for a fresh one. */
 const MIN_ROOM = 64 << 10;
+/** Slabs kept for reuse by one download (what 8 MiB of WRITEs in flight and the stream's buffer hold, and some). */
+const MAX_FREE = 6;
 /** Body bytes handed on at once (a slab's contiguous views are joined up to this). */
 const FLUSH = 1 << 20;
 const MAX_HEAD = 64 << 10;
@@ -79,7 +90,20 @@ export function slabGet(url: string, opts: SlabGetOptions = {}): Promise<SlabRes
   const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
 
   return new Promise((resolve, reject) => {
-    let slab = Buffer.allocUnsafeSlow(SLAB);
+    // Lent chunks out per slab; a slab the socket has left and whose chunks all came back is reused.
+    // Weak: a slab whose chunks went to a sink that never gives back is left to the collector.
+    const out = new WeakMap<Buffer, number>();
+    const free: Buffer[] = [];
+    const back = (s: Buffer): void => {
+      const left = (out.get(s) ?? 1) - 1;
+      if (left > 0) out.set(s, left);
+      else if (out.delete(s) && s !== slab && free.length < MAX_FREE) free.push(s);
+    };
+    const retire = (s: Buffer): void => {
+      if (!out.has(s) && free.length < MAX_FREE && opts.lend) free.push(s);
+    };
+    const stats = { allocated: 1, reused: 0 };
+    let slab: Buffer = Buffer.allocUnsafeSlow(SLAB);
     let at = 0;
     // The body bytes [pendStart, pendEnd) of the current slab not yet handed on.
     let pendStart = 0;
@@ -102,7 +126,11 @@ export function slabGet(url: string, opts: SlabGetOptions = {}): Promise<SlabRes
       buffer: () => {
         if (SLAB - at < MIN_ROOM) {
           flush();
-          slab = Buffer.allocUnsafeSlow(SLAB);
+          const old = slab;
+          const again = free.pop();
+          stats[again ? "reused" : "allocated"]++;
+          slab = again ?? Buffer.allocUnsafeSlow(SLAB);
+          retire(old);
           at = pendStart = pendEnd = 0;
         }
         return slab.subarray(at);
@@ -234,6 +262,7 @@ export function slabGet(url: string, opts: SlabGetOptions = {}): Promise<SlabRes
           over = true;
           socket.destroy();
         },
+        stats,
       );
       settled = true;
       resolve(res);
@@ -258,6 +287,11 @@ export function slabGet(url: string, opts: SlabGetOptions = {}): Promise<SlabRes
       while (pendEnd > pendStart) {
         const view = slab.subarray(pendStart, Math.min(pendEnd, pendStart + FLUSH));
         pendStart += view.length;
+        if (opts.lend) {
+          const s = slab;
+          out.set(s, (out.get(s) ?? 0) + 1);
+          lend(view, () => back(s));
+        }
         if (res && !res.destroyed && !res.push(view)) paused = true;
       }
     }

@@ -288,6 +288,8 @@ async function underLease(run: ExportRun): Promise<ExportVmResult> {
             signal: abortCtl.signal,
             secrets: c.secrets(),
             maxBytes: diskByteBound(u.fileSize, info.totalDiskCapacityKB) - offset,
+            // copyDisk hands the chunks to the hasher (which copies them) and the sink only.
+            lend: true,
           });
           if (offset > 0 && continuesAt(res, offset)) {
             from = offset;

@@ -3,6 +3,7 @@
  * maxInFlight x chunkSize whatever the file size; the streams apply Node backpressure.
  */
 import { Readable, Writable } from "stream";
+import { giveBack } from "../../lending";
 import type { SmbClient, SmbHandle } from "./client";
 import { SmbProtocolError } from "./errors";
 
@@ -32,6 +33,9 @@ export class SmbWriteStream extends Writable {
    * socket's reads go out as the pieces of one WRITE), small ones joined in `staging`.
    */
   private pieces: Buffer[] = [];
+  /** The chunks with a piece in the next WRITE: a lent one goes back once every WRITE with a part of it is answered. */
+  private owners: Buffer[] = [];
+  private readonly partsLeft = new Map<Buffer, number>();
   private piecesLen = 0;
   private staging?: Buffer;
   private stagingLen = 0;
@@ -103,6 +107,7 @@ export class SmbWriteStream extends Writable {
 
   private add(chunk: Buffer): void {
     let p = 0;
+    let parts = 0;
     while (p < chunk.length) {
       const room = this.chunkSize - this.piecesLen - this.stagingLen;
       const n = Math.min(room, chunk.length - p);
@@ -115,6 +120,8 @@ export class SmbWriteStream extends Writable {
       } else {
         this.flushStaging();
         this.pieces.push(p === 0 && n === chunk.length ? chunk : chunk.subarray(p, p + n));
+        this.owners.push(chunk);
+        parts++;
         this.piecesLen += n;
       }
       p += n;
@@ -123,6 +130,9 @@ export class SmbWriteStream extends Writable {
         this.dispatch(this.chunkSize);
       }
     }
+    // All copied into staging: the chunk itself is done with.
+    if (parts === 0) giveBack(chunk);
+    else this.partsLeft.set(chunk, (this.partsLeft.get(chunk) ?? 0) + parts);
   }
 
   /** Staged small chunks become a piece of their own (the staging buffer goes with them). */
@@ -137,7 +147,9 @@ export class SmbWriteStream extends Writable {
 
   private dispatch(length: number): void {
     const data = this.pieces;
+    const owners = this.owners;
     this.pieces = [];
+    this.owners = [];
     this.piecesLen = 0;
     const offset = this.offset;
     this.offset += length;
@@ -146,13 +158,27 @@ export class SmbWriteStream extends Writable {
     this.client.write(h, offset, data).then(
       () => {
         this.bytesWritten += length;
+        this.done(owners);
         this.release();
       },
       (e: Error) => {
         this.failed ??= e;
+        this.done(owners);
         this.release();
       },
     );
+  }
+
+  /** A WRITE settled: the chunks it held a part of may go back (see lending.ts). */
+  private done(owners: Buffer[]): void {
+    for (const c of owners) {
+      const left = (this.partsLeft.get(c) ?? 1) - 1;
+      if (left > 0) this.partsLeft.set(c, left);
+      else {
+        this.partsLeft.delete(c);
+        giveBack(c);
+      }
+    }
   }
 
   private release(): void {

@@ -8,6 +8,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { HttpError, slabGet, TransportError, type SlabResponse } from "../../../provider/soap";
+import { giveBack } from "../../../provider/lending";
 
 const sha = (b: Buffer | Buffer[]) => createHash("sha256").update(Buffer.isBuffer(b) ? b : Buffer.concat(b)).digest("hex");
 
@@ -108,6 +109,35 @@ describe("slabGet", () => {
     // Joined in the slab: far fewer pieces than socket reads.
     expect(chunks.length).toBeLessThan(40);
     expect(seen[seen.length - 1].cookie).toBe("vmware_soap_session=abc");
+  });
+
+  it("with lend, reads into the same few slabs again once their chunks are given back", async () => {
+    const res = await slabGet(`${base}/big`, { lend: true });
+    const h = createHash("sha256");
+    res.on("data", (c: Buffer) => {
+      h.update(c);
+      // A sink that takes part gives back later (its WRITE answered): here on the next turn.
+      setImmediate(() => giveBack(c));
+    });
+    await new Promise((r) => res.once("end", r));
+    expect(h.digest("hex")).toBe(sha(big));
+    // 24 MiB through 4 MiB slabs (seven of them read into): some reused, however the reads fall.
+    expect(res.slabStats.allocated).toBeLessThanOrEqual(4);
+    expect(res.slabStats.reused).toBeGreaterThanOrEqual(2);
+    expect(res.slabStats.allocated + res.slabStats.reused).toBeGreaterThanOrEqual(6);
+  });
+
+  it("with lend, chunks a reader keeps without giving them back are never overwritten", async () => {
+    const res = await slabGet(`${base}/big`, { lend: true });
+    // Every other chunk given back as it comes: each slab still has one kept, so none is read into again.
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => {
+      if (chunks.push(c) % 2 === 1) setImmediate(() => giveBack(c));
+    });
+    await new Promise((r) => res.once("end", r));
+    expect(sha(chunks)).toBe(sha(big));
+    expect(res.slabStats.reused).toBe(0);
+    expect(res.slabStats.allocated).toBeGreaterThanOrEqual(6);
   });
 
   it("reads a chunked body whole, its framing taken out", async () => {
