@@ -184,6 +184,9 @@ export class SmbConnection {
       socket.once("connect", () => {
         connected = true;
         clearTimeout(timer);
+        // An idle connection does not keep the process alive (the session pool logs off at exit);
+        // a request in flight does (see dispatch).
+        socket.unref();
         resolve();
       });
       socket.on("error", (err: NodeJS.ErrnoException) => {
@@ -322,6 +325,7 @@ export class SmbConnection {
     return new Promise<SmbResponse>((resolve, reject) => {
       const p: Pending = { resolve, reject, command: req.command, creditRequest, granted: false, sessionId, encrypted: encrypt, signed: sign, lend: req.lend === true, tracedAt };
       this.pending.set(messageId, p);
+      if (this.pending.size === 1) this.socket?.ref();
       this.stats.requests++;
       if (this.pending.size > this.stats.maxInFlight) this.stats.maxInFlight = this.pending.size;
       this.armTimer(messageId, p);
@@ -451,6 +455,7 @@ export class SmbConnection {
     if (p.timer) clearTimeout(p.timer);
     if (p.deadline) clearTimeout(p.deadline);
     this.pending.delete(header.messageId);
+    if (this.pending.size === 0) this.socket?.unref();
     this.pumpCredits();
     p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw, rest, encrypted, release: p.lend ? (release ?? noRelease) : undefined });
     return true;

@@ -3,6 +3,8 @@
  * the session: one connection for parallel calls, idle logoff, log on again after the server
  * answers STATUS_USER_SESSION_DELETED / STATUS_NETWORK_SESSION_EXPIRED (and run the call once more).
  */
+import { spawn } from "child_process";
+import * as path from "path";
 import { withShare } from "../../../provider/ovfExport/share";
 import { sessions } from "../../../provider/sessions";
 import { startSmbd, SmbdInstance } from "../../../sim/smbd";
@@ -104,5 +106,25 @@ describe("pooled share connection", () => {
     } finally {
       process.env.APPLAYERING_SESSION_IDLE_SECONDS = "60";
     }
+  });
+
+  it("lets a host process with an idle session exit at once, logging off on the way out", async () => {
+    // A host the engine is done with must not wait out the idle time (60 s here) on an open socket.
+    const dist = path.join(__dirname, "../../../dist/provider/ovfExport/share.js");
+    const script = `require(${JSON.stringify(dist)}).withShare(process.argv[1], (s) => s.stat("f0.txt")).then((st) => console.log("size", st.size))`;
+    await withShare(folder(), (share) => share!.writeFile("f0.txt", Buffer.from("file 0")), { create: true });
+    const off = logoffs;
+    const started = Date.now();
+    const child = spawn(process.execPath, ["-e", script, folder()], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const kill = setTimeout(() => child.kill(), 20_000);
+    const code = await new Promise<number | null>((r) => child.on("exit", r)).finally(() => clearTimeout(kill));
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    expect(out).toContain(`size ${"file 0".length}`);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await eventually(() => logoffs === off + 1);
   });
 });
