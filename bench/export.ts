@@ -12,7 +12,7 @@ import { BenchResult } from "./results";
 import { parallelDiskFigures, resetFigures } from "./exportDisks";
 import { GiB, q, randomFile, smbAuthFile, startExportRig } from "./rig";
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 export async function exportBench(): Promise<BenchResult> {
   const rig = await startExportRig();
@@ -26,15 +26,16 @@ export async function exportBench(): Promise<BenchResult> {
     const exportDir = path.join(rig.smbd.dir, "exports");
     let ourBytes = 0;
     let servedBytes: number | undefined; // the streamOptimized VMDK vcsim serves for the disk
-    // CPU seconds of each run, by the run's wall time (to pick the figures of the best run).
-    const ourCpu = new Map<number, number>();
-    const pipeCpu = new Map<number, number>();
-    const hashedCpu = new Map<number, number>();
+    // CPU seconds of each run: the figure is each contender's least (as its time is its best run's),
+    // CPU on this 2-core host varying with where the other processes ran more than with the work.
+    const ourCpu: number[] = [];
+    const pipeCpu: number[] = [];
+    const hashedCpu: number[] = [];
     const runs = await alternate(ROUNDS, {
       ours: async () => {
         const r = await runChild<ChildReport>("exportChild", { env: rig.env, vmMoref: rig.vmMoref, shareFolder: rig.shareFolder, name: "bench-export" });
         ourBytes = r.bytes;
-        ourCpu.set(r.seconds, r.cpuSeconds);
+        ourCpu.push(r.cpuSeconds);
         fs.rmSync(path.join(exportDir, "bench-export"), { recursive: true, force: true });
         return r.seconds;
       },
@@ -45,7 +46,7 @@ export async function exportBench(): Promise<BenchResult> {
           const r = await shellCpu(
             `curl -sS --fail --cacert ${q(rig.vcsim.caCertPath)} --ciphers DEFAULT@SECLEVEL=1 -H @${q(nfc.headerFile)} ${q(nfc.url)} | ${smbclient} -c 'put /dev/stdin exports/pipeline.vmdk'`,
           );
-          pipeCpu.set(r.seconds, r.cpuSeconds);
+          pipeCpu.push(r.cpuSeconds);
           return r.seconds;
         } finally {
           await nfc.release();
@@ -62,7 +63,7 @@ export async function exportBench(): Promise<BenchResult> {
           const r = await shellCpu(
             `{ openssl dgst -sha256 < ${q(fifo)} > /dev/null & curl -sS --fail --cacert ${q(rig.vcsim.caCertPath)} --ciphers DEFAULT@SECLEVEL=1 -H @${q(nfc.headerFile)} ${q(nfc.url)} | tee ${q(fifo)} | ${smbclient} -c 'put /dev/stdin exports/pipeline.vmdk'; wait $!; }`,
           );
-          hashedCpu.set(r.seconds, r.cpuSeconds);
+          hashedCpu.push(r.cpuSeconds);
           return r.seconds;
         } finally {
           await nfc.release();
@@ -86,7 +87,9 @@ export async function exportBench(): Promise<BenchResult> {
     const ours = best(runs.ours);
     const pipeline = best(runs.pipeline);
     const hashed = best(runs.pipeline_hashed);
-    const hashedRatio = (hashedCpu.get(hashed) ?? NaN) / (ourCpu.get(ours) ?? NaN);
+    const [oursCpu, pipeCpuBest, hashedCpuBest] = [best(ourCpu), best(pipeCpu), best(hashedCpu)];
+    const cpuRatio = pipeCpuBest / oursCpu;
+    const hashedRatio = hashedCpuBest / oursCpu;
     const cp = best(runs.cp);
     const ratio = pipeline / ours;
     return {
@@ -98,18 +101,18 @@ export async function exportBench(): Promise<BenchResult> {
         { name: "export.pipeline_throughput", value: mbps(bytes, pipeline), unit: "MB/s" },
         { name: "export.cp_seconds", value: cp, unit: "s" },
         { name: "export.cp_throughput", value: mbps(bytes, cp), unit: "MB/s" },
-        { name: "export.ours_cpu_seconds", value: ourCpu.get(ours) ?? NaN, unit: "s" },
-        { name: "export.pipeline_cpu_seconds", value: pipeCpu.get(pipeline) ?? NaN, unit: "s" },
-        { name: "export.cpu_ratio_vs_pipeline", value: (pipeCpu.get(pipeline) ?? NaN) / (ourCpu.get(ours) ?? NaN) },
+        { name: "export.ours_cpu_seconds", value: oursCpu, unit: "s" },
+        { name: "export.pipeline_cpu_seconds", value: pipeCpuBest, unit: "s" },
+        { name: "export.cpu_ratio_vs_pipeline", value: cpuRatio },
         { name: "export.pipeline_hashed_seconds", value: hashed, unit: "s" },
-        { name: "export.pipeline_hashed_cpu_seconds", value: hashedCpu.get(hashed) ?? NaN, unit: "s" },
+        { name: "export.pipeline_hashed_cpu_seconds", value: hashedCpuBest, unit: "s" },
         { name: "export.cpu_ratio_vs_pipeline_hashed", value: hashedRatio },
         { name: "export.ratio_vs_cp", value: cp / ours },
         ...parallel.figures,
         ...reset.figures,
       ],
       goals: [
-        { figure: "export.cpu_ratio_vs_pipeline", goal: ">= 0.83 (CPU of curl | smbclient / ours)", met: (pipeCpu.get(pipeline) ?? NaN) / (ourCpu.get(ours) ?? NaN) >= 0.83 },
+        { figure: "export.cpu_ratio_vs_pipeline", goal: ">= 0.83 (CPU of curl | smbclient / ours)", met: cpuRatio >= 0.83 },
         { figure: "export.cpu_ratio_vs_pipeline_hashed", goal: "informational (CPU of curl | tee >(openssl dgst -sha256) | smbclient / ours: the same work as ours)"},
         ...parallel.goals,
         ...reset.goals,
@@ -122,7 +125,8 @@ export async function exportBench(): Promise<BenchResult> {
         "ours: OvfExport create (lease, NFC GET, SHA-256/SHA-1 on the fly, SMB write into a hidden folder, descriptor, manifest, size check, rename) timed inside a fresh Node process.",
         "pipeline: ExportVm lease taken with our vSphere client, then `curl <lease NFC URL> | smbclient --client-protection=sign put /dev/stdin`; same vcsim HTTPS server and smbd. Both sides sign every SMB message, as our export does by default (before 2026-12-03 smbclient did not sign, and signing costs it about 0.25 CPU-seconds per GiB).",
         "curl verifies vcsim's certificate with --cacert; `--ciphers DEFAULT@SECLEVEL=1` because vcsim's key is 1024-bit, which Debian's OpenSSL refuses at its default level 2.",
-        "cpu_seconds: user + system CPU of our exporting process (all threads) and of curl + smbclient, in the best run; vcsim and smbd not included.",
+        `cpu_seconds: user + system CPU of our exporting process (all threads) and of curl + smbclient, the least of the ${ROUNDS} runs of each; vcsim and smbd not included.`,
+        `per-run CPU seconds: ours ${ourCpu.map((c) => c.toFixed(2)).join(", ")}; pipeline ${pipeCpu.map((c) => c.toFixed(2)).join(", ")}; pipeline_hashed ${hashedCpu.map((c) => c.toFixed(2)).join(", ")}.`,
         "pipeline_hashed: the pipeline with `tee` into a fifo that `openssl dgst -sha256` reads (coreutils sha256sum here has no SHA-NI and takes 6 s per GiB), so that it also computes the disk's SHA-256 as our export must (our manifest); its cpu_seconds include tee and openssl.",
         "vcsim runs with -manifest none (no server-side hashing competing for the 2 cores).",
         ...parallel.notes,

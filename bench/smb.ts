@@ -33,19 +33,20 @@ async function variant(label: "plain" | "signed", source: string, tmp: string): 
     const smbclient = `smbclient //${smbd.host}/${smbd.share} -p ${smbd.port} -A ${q(auth)}`;
     const remote = path.join(smbd.dir, "read.bin");
     fs.copyFileSync(source, remote);
-    // CPU seconds per run, by the run's wall time (to report the CPU of the best run).
-    const cpu: Record<string, Map<number, number>> = { ours_write: new Map(), smbclient_put: new Map(), ours_read: new Map(), smbclient_get: new Map() };
+    // CPU seconds of every counted run: the figure is each contender's least (as its time is its best run's).
+    const cpu: Record<string, number[]> = { ours_write: [], smbclient_put: [], ours_read: [], smbclient_get: [] };
+    let counting = false;
     const ours = async (name: string, op: () => Promise<void>): Promise<number> => {
       const c0 = process.cpuUsage();
       const { seconds } = await timed(op);
       const c = process.cpuUsage(c0);
-      cpu[name].set(seconds, (c.user + c.system) / 1e6);
+      if (counting) cpu[name].push((c.user + c.system) / 1e6);
       process.stderr.write(`    ${name}: ${((c.user + c.system) / 1e6).toFixed(3)} CPU-s (user ${(c.user / 1e6).toFixed(3)})\n`);
       return seconds;
     };
     const theirs = async (name: string, cmd: string): Promise<number> => {
       const r = await shellCpu(cmd);
-      cpu[name].set(r.seconds, r.cpuSeconds);
+      if (counting) cpu[name].push(r.cpuSeconds);
       process.stderr.write(`    ${name}: ${r.cpuSeconds.toFixed(3)} CPU-s\n`);
       return r.seconds;
     };
@@ -61,9 +62,10 @@ async function variant(label: "plain" | "signed", source: string, tmp: string): 
     // pays once; smbclient, a fresh C process per run, has nothing to warm.
     process.stderr.write("  warm-up round (not counted):\n");
     await alternate(1, contenders, settleDisk);
+    counting = true;
     const runs = await alternate(ROUNDS, contenders, settleDisk);
     if (fs.statSync(path.join(smbd.dir, "ours.bin")).size !== BYTES) throw new Error("our write left a file of the wrong size");
-    const cpuOf = (name: keyof typeof runs): number => cpu[name].get(best(runs[name])) ?? NaN;
+    const cpuOf = (name: keyof typeof runs): number => best(cpu[name]);
     const w = best(runs.smbclient_put) / best(runs.ours_write);
     const r = best(runs.smbclient_get) / best(runs.ours_read);
     const figures: Figure[] = [
@@ -119,7 +121,7 @@ export async function smbBench(): Promise<BenchResult> {
         `1 GiB of random bytes from a page-cached local file; best of ${ROUNDS} alternated runs each, each after a \`sync\` (untimed); MB = 10^6 bytes.`,
         "ours: SmbShare createWriteStream (from a file stream) / readEach (each READ's memory lent to a discarding reader and reused, as publish's SHA-256 read-back reads) in this process; smbclient: `put FILE` / `get FILE /dev/null` as child processes (their start and login included).",
         "Each contender ran once, uncounted, before the counted rounds (our first GiB in a process also compiles our code and grows the heap).",
-        "_cpu: user + system CPU seconds of the best run: ours is this process (its share of the event loop), smbclient's from bash `times`; smbd not included.",
+        `_cpu: user + system CPU seconds, the least of the ${ROUNDS} counted runs of each: ours is this process (its share of the event loop), smbclient's from bash \`times\`; smbd not included.`,
         "plain: smbd `server signing = auto`, our client with `requireSigning: false` (applayering:shareSigning optional): nothing signed; signed: smbd `server signing = mandatory`, our client with its defaults (signing required, every reply's signature verified): both sides sign.",
         "_cpu_ratio: our _cpu over smbclient's (goal <= 1.3).",
         "signed_vs_plain: our signed throughput / our unsigned throughput (the cost of signing by default).",
