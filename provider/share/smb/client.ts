@@ -187,13 +187,16 @@ export class SmbClient {
     }
   }
 
-  /** Sends a request on this tree; throws SmbStatusError for statuses not in ok. */
-  async call(command: number, body: Buffer, what: string, payloadSize = 0, ok: number[] = [Status.SUCCESS], data?: Buffer | readonly Buffer[]): Promise<SmbResponse> {
+  /**
+   * Sends a request on this tree; throws SmbStatusError for statuses not in ok. `what` names it
+   * in that error (a function where a READ or WRITE per MiB would build the text for nothing).
+   */
+  async call(command: number, body: Buffer, what: string | (() => string), payloadSize = 0, ok: number[] = [Status.SUCCESS], data?: Buffer | readonly Buffer[]): Promise<SmbResponse> {
     const res = await this.conn.request({
       command, body, data, treeId: this.treeId_, payloadSize,
       encrypt: this.treeEncrypted ? true : undefined,
     });
-    if (!ok.includes(res.header.status)) throw new SmbStatusError(res.header.status, what, "");
+    if (!ok.includes(res.header.status)) throw new SmbStatusError(res.header.status, typeof what === "function" ? what() : what, "");
     return res;
   }
 
@@ -241,7 +244,7 @@ export class SmbClient {
    * reads, never joined); none at or past the end of the file.
    */
   async readv(h: SmbHandle, offset: number, length: number): Promise<Buffer[]> {
-    const res = await this.call(Command.READ, m.readBody(h.fileId, offset, length), `READ of ${this.where(h.path)}`, length, [Status.SUCCESS, Status.END_OF_FILE]);
+    const res = await this.call(Command.READ, m.readBody(h.fileId, offset, length), () => `READ of ${this.where(h.path)}`, length, [Status.SUCCESS, Status.END_OF_FILE]);
     if (res.header.status === Status.END_OF_FILE) return [];
     return m.parseReadPieces(res.body, res.raw, res.rest ?? []);
   }
@@ -281,7 +284,7 @@ export class SmbClient {
     while (done < total) {
       const len = Math.min(this.ioSize, total - done);
       const part = done === 0 && len === total ? pieces : slicePieces(pieces, done, done + len);
-      const res = await this.call(Command.WRITE, m.writeBody(h.fileId, offset + done, len), `WRITE to ${this.where(h.path)}`, len, [Status.SUCCESS], part);
+      const res = await this.call(Command.WRITE, m.writeBody(h.fileId, offset + done, len), () => `WRITE to ${this.where(h.path)}`, len, [Status.SUCCESS], part);
       const n = m.parseWrite(res.body);
       if (n === 0) throw new SmbStatusError(Status.DISK_FULL, `WRITE to ${this.where(h.path)} (0 bytes accepted)`, this.unc);
       // A server accepting more than was sent would make us skip data.
