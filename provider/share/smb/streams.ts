@@ -169,7 +169,11 @@ export class SmbWriteStream extends Writable {
     );
   }
 
-  /** A WRITE settled: the chunks it held a part of may go back (see lending.ts). */
+  /**
+   * A WRITE settled: the chunks it held a part of may go back (see lending.ts). A server can
+   * answer only bytes it received; one answering early gets later bytes of the same download in
+   * place of some it was sent, which it could write anyway: the hash was taken before the send.
+   */
   private done(owners: Buffer[]): void {
     for (const c of owners) {
       const left = (this.partsLeft.get(c) ?? 1) - 1;
